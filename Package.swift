@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+// Ladon multi-task split computing runtime: mobile encoder and edge server stages over one shared library.
+import PackageDescription
+
+let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+    name: "Ladon",
+    products: [
+        .executable(name: "ladon-encoder", targets: ["ladon-encoder"]),
+        .executable(name: "ladon-edge", targets: ["ladon-edge"]),
+        .executable(name: "ladon-bench", targets: ["ladon-bench"]),
+        .library(name: "Shared", targets: ["Shared"]),
+    ],
+    targets: [
+        // MARK: C libraries (one Swift file imports each)
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "CImageCodecs", path: "Sources/CImageCodecs",
+                linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]),
+
+        // MARK: Shared library: tensors, ops, model, weights, codec, images
+        .target(name: "Shared", dependencies: ["COpenBLAS", "CImageCodecs"], path: "Sources/Shared",
+                swiftSettings: optimize),
+
+        // MARK: Stages
+        .executableTarget(name: "ladon-encoder", dependencies: ["Shared"], path: "Sources/Encoder",
+                          swiftSettings: optimize),
+        .executableTarget(name: "ladon-edge", dependencies: ["Shared"], path: "Sources/EdgeWorker",
+                          swiftSettings: optimize),
+        .executableTarget(name: "ladon-bench", dependencies: ["Shared"], path: "Sources/Bench",
+                          swiftSettings: optimize),
+
+        // MARK: Tests
+        .testTarget(name: "EngineTests", dependencies: ["Shared"], path: "Tests/EngineTests"),
+    ]
+)

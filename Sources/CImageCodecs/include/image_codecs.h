@@ -1,0 +1,3 @@
+#ifndef LADON_IMAGE_CODECS_H
+#define LADON_IMAGE_CODECS_H
+#endif

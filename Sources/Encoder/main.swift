@@ -1,0 +1,1 @@
+print("ladon-encoder: under construction")

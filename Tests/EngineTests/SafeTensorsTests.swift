@@ -1,0 +1,12 @@
+import Foundation
+import Testing
+import Shared
+
+@Suite struct SafeTensorsTests {
+    @Test func truncatedFileIsReportedWithItsSize() throws {
+        let path = NSTemporaryDirectory() + "truncated-\(UUID().uuidString).safetensors"
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(throws: WeightsError.truncated(path: path, needed: 8, size: 3)) { try SafeTensorsFile(path: path) }
+    }
+}
