@@ -32,6 +32,8 @@ let package = Package(
                           swiftSettings: optimize),
 
         // MARK: Tests
-        .testTarget(name: "EngineTests", dependencies: ["Shared"], path: "Tests/EngineTests"),
+        .target(name: "TestSupport", dependencies: ["Shared"], path: "Tests/TestSupport"),
+        .testTarget(name: "EngineTests", dependencies: ["Shared", "TestSupport"], path: "Tests/EngineTests"),
+        .testTarget(name: "ModelTests", dependencies: ["Shared", "TestSupport"], path: "Tests/ModelTests"),
     ]
 )

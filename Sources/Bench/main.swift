@@ -1,1 +1,27 @@
-print("ladon-encoder: under construction")
+import Foundation
+import Shared
+
+// Times the Ladon stages at the official architecture on one frame and prints ms, effective GFLOP/s
+// and, given the PyTorch reference's timings (tools/bench_reference.py --json), the ratio per stage.
+
+let spec = CommandSpec(
+    command: "ladon-bench",
+    summary: "Time the Swift runtime's stages beside the PyTorch reference.",
+    options: [
+        .value("model", "path", help: "Ladon model file (tools/convert.py --random-init --preset official).", required: true),
+        .value("image", "path", help: "JPEG to run (default: a 640x480 test pattern)."),
+        .value("threads", "n", help: "Threads for BLAS and our kernels (default 2)."),
+        .value("runs", "n", help: "Timed runs per stage after one warm-up (default 5)."),
+        .value("reference", "path", help: "JSON timings from tools/bench_reference.py to compare against."),
+    ])
+
+runCommandLineProgram("ladon-bench") {
+    let arguments = try spec.parse(Array(CommandLine.arguments.dropFirst()))
+    let threads = try arguments.integer("threads", default: 2)
+    let runs = try arguments.integer("runs", default: 5)
+    Compute.setThreads(threads)
+    let reference = try arguments.value("reference").map(ReferenceTimings.load)
+    let benchmark = try StageBenchmark(modelPath: arguments.required("model"), imagePath: arguments.value("image"))
+    let results = benchmark.run(runs: runs)
+    print(BenchmarkReport(results: results, reference: reference, threads: threads).table)
+}

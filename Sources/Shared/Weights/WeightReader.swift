@@ -23,8 +23,12 @@ public final class WeightReader {
     /// The shape stored for `key`, for tensors whose size the architecture does not fix (CDF tables).
     public func shape(of key: String) throws(WeightsError) -> [Int] { try file.entry(key).shape }
 
-    public func finishReading() throws(WeightsError) {
-        let unused = Set(file.entries.keys).subtracting(used).sorted()
+    /// Refuses the file if it holds a tensor nobody read, except under the given key prefixes
+    /// (the other side of the split reads those).
+    public func finishReading(allowingUnreadUnder prefixes: [String] = []) throws(WeightsError) {
+        let unused = Set(file.entries.keys).subtracting(used)
+            .filter { key in !prefixes.contains { key.hasPrefix($0) } }
+            .sorted()
         if !unused.isEmpty { throw .unexpectedTensors(keys: unused) }
     }
 }

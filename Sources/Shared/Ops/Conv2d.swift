@@ -1,0 +1,132 @@
+/// Geometry of a 2-D convolution, PyTorch's `nn.Conv2d` arguments.
+public struct ConvGeometry: Sendable, Equatable {
+    public var stride: (Int, Int)
+    public var padding: (Int, Int)
+    public var dilation: (Int, Int)
+    public var groups: Int
+
+    public init(stride: Int = 1, padding: Int = 0, dilation: Int = 1, groups: Int = 1) {
+        self.init(stride: (stride, stride), padding: (padding, padding), dilation: (dilation, dilation), groups: groups)
+    }
+
+    public init(stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), groups: Int) {
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        self.groups = groups
+    }
+
+    public static func == (lhs: ConvGeometry, rhs: ConvGeometry) -> Bool {
+        lhs.stride == rhs.stride && lhs.padding == rhs.padding && lhs.dilation == rhs.dilation
+            && lhs.groups == rhs.groups
+    }
+
+    func outputSize(height: Int, width: Int, kernel: (Int, Int)) -> (Int, Int) {
+        let h = (height + 2 * padding.0 - dilation.0 * (kernel.0 - 1) - 1) / stride.0 + 1
+        let w = (width + 2 * padding.1 - dilation.1 * (kernel.1 - 1) - 1) / stride.1 + 1
+        return (h, w)
+    }
+}
+
+/// What happens to a convolution's output before it is stored: bias, a residual added, ReLU.
+public enum Activation: Sendable { case none, relu }
+
+/// A 2-D convolution computed as GEMM: weight [Cout, Cin/g · kh · kw] times the input unfolded to
+/// [Cin/g · kh · kw, Hout · Wout] (1x1 stride-1 convolutions use the input as it is).
+///
+/// Layout: input [N, Cin, H, W] → output [N, Cout, Hout, Wout]; weight [Cout, Cin/groups, kh, kw].
+public struct Conv2d: Sendable {
+    public let weight: Tensor
+    public let bias: Tensor?
+    public let geometry: ConvGeometry
+    public let activation: Activation
+
+    public var outChannels: Int { weight.dim(0) }
+    public var inChannels: Int { weight.dim(1) * geometry.groups }
+    var kernel: (Int, Int) { (weight.dim(2), weight.dim(3)) }
+
+    public init(weight: Tensor, bias: Tensor? = nil, geometry: ConvGeometry = .init(), activation: Activation = .none) {
+        precondition(weight.rank == 4, "conv weight must be [Cout, Cin/g, kh, kw], got \(weight.shape)")
+        precondition(weight.dim(0) % geometry.groups == 0, "Cout \(weight.dim(0)) not divisible by groups")
+        if let bias { precondition(bias.shape == [weight.dim(0)], "bias \(bias.shape) for Cout \(weight.dim(0))") }
+        self.weight = weight
+        self.bias = bias
+        self.geometry = geometry
+        self.activation = activation
+    }
+
+    /// The convolution with an eval-mode batch norm folded in: w' = w·γ/√(var+ε), b' = (b−μ)·γ/√(var+ε)+β.
+    public func foldingBatchNorm(_ norm: BatchNormParameters) -> Conv2d {
+        let cout = outChannels
+        precondition(norm.weight.shape == [cout], "batch norm over \(norm.weight.shape) after conv with \(cout) outputs")
+        let gamma = norm.weight.scalars, betaShift = norm.bias.scalars
+        let mean = norm.runningMean.scalars, variance = norm.runningVar.scalars
+        let oldBias = bias?.scalars ?? [Float](repeating: 0, count: cout)
+        // Folding in Double keeps the folded weights within one float rounding of PyTorch's two-step result.
+        var scale = [Float](repeating: 0, count: cout)
+        var newBias = [Float](repeating: 0, count: cout)
+        for c in 0 ..< cout {
+            let s = Double(gamma[c]) / (Double(variance[c]) + Double(norm.eps)).squareRoot()
+            scale[c] = Float(s)
+            newBias[c] = Float((Double(oldBias[c]) - Double(mean[c])) * s + Double(betaShift[c]))
+        }
+        var folded = weight
+        let perOutput = weight.count / cout
+        folded.withUnsafeMutableBufferPointer { w in
+            for c in 0 ..< cout {
+                for i in 0 ..< perOutput { w[c * perOutput + i] *= scale[c] }
+            }
+        }
+        return Conv2d(weight: folded, bias: Tensor(shape: [cout], scalars: newBias), geometry: geometry,
+                      activation: activation)
+    }
+
+    public func with(activation: Activation) -> Conv2d {
+        Conv2d(weight: weight, bias: bias, geometry: geometry, activation: activation)
+    }
+
+    /// Convolves `input`; when `residual` is given (same shape as the output) it is added before the activation.
+    public func callAsFunction(_ input: Tensor, adding residual: Tensor? = nil) -> Tensor {
+        precondition(input.rank == 4 && input.dim(1) == inChannels,
+                     "conv expects [N, \(inChannels), H, W], got \(input.shape)")
+        let (n, height, width) = (input.dim(0), input.dim(2), input.dim(3))
+        let (outH, outW) = geometry.outputSize(height: height, width: width, kernel: kernel)
+        precondition(outH > 0 && outW > 0, "conv output would be empty for input \(input.shape)")
+        let outputShape = [n, outChannels, outH, outW]
+        if let residual { precondition(residual.shape == outputShape, "residual \(residual.shape) vs \(outputShape)") }
+
+        var output = Tensor(uninitializedShape: outputShape)
+        let plan = ConvPlan(conv: self, inputHeight: height, inputWidth: width, outputHeight: outH, outputWidth: outW)
+        output.withUnsafeMutableBufferPointer { out in
+            input.withUnsafeBufferPointer { inp in
+                weight.withUnsafeBufferPointer { w in
+                    for image in 0 ..< n {
+                        plan.run(input: inp.baseAddress! + image * plan.inputImageCount,
+                                 weight: w.baseAddress!,
+                                 output: out.baseAddress! + image * plan.outputImageCount,
+                                 residual: residual, residualOffset: image * plan.outputImageCount,
+                                 bias: bias)
+                    }
+                }
+            }
+        }
+        return output
+    }
+}
+
+/// Eval-mode batch-norm statistics, as stored in a PyTorch state dict.
+public struct BatchNormParameters: Sendable {
+    public let weight: Tensor
+    public let bias: Tensor
+    public let runningMean: Tensor
+    public let runningVar: Tensor
+    public let eps: Float
+
+    public init(weight: Tensor, bias: Tensor, runningMean: Tensor, runningVar: Tensor, eps: Float = 1e-5) {
+        self.weight = weight
+        self.bias = bias
+        self.runningMean = runningMean
+        self.runningVar = runningVar
+        self.eps = eps
+    }
+}

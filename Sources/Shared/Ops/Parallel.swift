@@ -1,0 +1,51 @@
+import Dispatch
+import Synchronization
+
+/// How many threads the engine's own loops and BLAS use. Set once at start-up, before any inference.
+public enum Compute {
+    private static let configuredThreads = Atomic<Int>(1)
+
+    private static let multiplyAccumulates = Atomic<Int>(0)
+
+    public static var threads: Int { configuredThreads.load(ordering: .relaxed) }
+
+    /// Multiply-accumulates done by GEMM-based ops since start-up: one relaxed add per layer, read by
+    /// the benchmark to report effective GFLOP/s.
+    public static var multiplyAccumulateCount: Int { multiplyAccumulates.load(ordering: .relaxed) }
+
+    static func countMultiplyAccumulates(_ count: Int) {
+        multiplyAccumulates.add(count, ordering: .relaxed)
+    }
+
+    /// Chooses the thread count for both our loops and OpenBLAS (they never run at the same time:
+    /// a layer is either a GEMM or one of our loops, so they share the same cores).
+    public static func setThreads(_ count: Int) {
+        configuredThreads.store(max(1, count), ordering: .relaxed)
+        Gemm.setThreads(max(1, count))
+    }
+
+    /// Runs `body(index)` for `0..<count`, split across the configured threads in contiguous chunks.
+    static func parallelFor(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
+        let workers = min(threads, max(1, count / max(1, minimumPerThread)))
+        if workers <= 1 {
+            body(0 ..< count)
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let chunks = ChunkBody(body: body)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let begin = count * worker / workers
+                let end = count * (worker + 1) / workers
+                if begin < end { chunks.body(begin ..< end) }
+            }
+        }
+    }
+}
+
+/// Carries a kernel's loop body into `concurrentPerform`.
+///
+/// Invariant for `@unchecked Sendable`: `concurrentPerform` returns only after every chunk ran, so the
+/// body and what it captures outlive all uses, and callers give each chunk disjoint output ranges.
+private struct ChunkBody: @unchecked Sendable {
+    let body: (Range<Int>) -> Void
+}
