@@ -19,8 +19,11 @@ let package = Package(
         .target(name: "CImageCodecs", path: "Sources/CImageCodecs",
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]),
 
+        .target(name: "CLadonProto", path: "Sources/CLadonProto",
+                linkerSettings: [.linkedLibrary("protobuf-c")]),
+
         // MARK: Shared library: tensors, ops, model, weights, codec, images
-        .target(name: "Shared", dependencies: ["COpenBLAS", "CImageCodecs"], path: "Sources/Shared",
+        .target(name: "Shared", dependencies: ["COpenBLAS", "CImageCodecs", "CLadonProto"], path: "Sources/Shared",
                 swiftSettings: optimize),
 
         // MARK: Stages
@@ -34,6 +37,7 @@ let package = Package(
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["Shared"], path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Shared", "TestSupport"], path: "Tests/EngineTests"),
+        .testTarget(name: "MessageTests", dependencies: ["Shared"], path: "Tests/MessageTests"),
         .testTarget(name: "ModelTests", dependencies: ["Shared", "TestSupport"], path: "Tests/ModelTests"),
     ]
 )

@@ -36,7 +36,8 @@ import TestSupport
 
     @Test func classificationLogitsMatchPyTorch() throws {
         let edge = try EdgeModel(model)
-        let logits = try #require(edge.classification)(try reference.tensor("feature3"))
+        let head = try #require(edge.classification)
+        let logits = head(try reference.tensor("feature3"))
         let expected = try reference.tensor("class_logits")
         expectClose(logits, expected.reshaped(logits.shape), atol: 1e-4, rtol: 1e-3, "class logits")
     }
