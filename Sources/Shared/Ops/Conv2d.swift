@@ -31,15 +31,16 @@ public struct ConvGeometry: Sendable, Equatable {
 /// What happens to a convolution's output before it is stored: bias, a residual added, ReLU.
 public enum Activation: Sendable { case none, relu }
 
-/// A 2-D convolution computed as GEMM: weight [Cout, Cin/g · kh · kw] times the input unfolded to
-/// [Cin/g · kh · kw, Hout · Wout] (1x1 stride-1 convolutions use the input as it is).
+/// A 2-D convolution computed as GEMM (see `ConvPlan`); 1x1 stride-1 convolutions use the input as it is.
 ///
-/// Layout: input [N, Cin, H, W] → output [N, Cout, Hout, Wout]; weight [Cout, Cin/groups, kh, kw].
+/// Layout: input [N, Cin, H, W] → output [N, Cout, Hout, Wout]; weight [Cout, Cin/groups, kh, kw] as in
+/// PyTorch, kept packed tap-major ([Cout, kh, kw, Cin/groups]) for the kernels.
 public struct Conv2d: Sendable {
     public let weight: Tensor
     public let bias: Tensor?
     public let geometry: ConvGeometry
     public let activation: Activation
+    let packedWeight: Tensor
 
     public var outChannels: Int { weight.dim(0) }
     public var inChannels: Int { weight.dim(1) * geometry.groups }
@@ -53,6 +54,26 @@ public struct Conv2d: Sendable {
         self.bias = bias
         self.geometry = geometry
         self.activation = activation
+        packedWeight = Self.packTapMajor(weight)
+    }
+
+    /// [Cout, Cin, kh, kw] → [Cout, kh, kw, Cin].
+    private static func packTapMajor(_ weight: Tensor) -> Tensor {
+        let (cout, cin, kh, kw) = (weight.dim(0), weight.dim(1), weight.dim(2), weight.dim(3))
+        guard kh * kw > 1 else { return weight }
+        var packed = Tensor(uninitializedShape: [cout, kh, kw, cin])
+        weight.withUnsafeBufferPointer { source in
+            packed.withUnsafeMutableBufferPointer { target in
+                for o in 0 ..< cout {
+                    for c in 0 ..< cin {
+                        for tap in 0 ..< kh * kw {
+                            target[(o * kh * kw + tap) * cin + c] = source[(o * cin + c) * kh * kw + tap]
+                        }
+                    }
+                }
+            }
+        }
+        return packed
     }
 
     /// The convolution with an eval-mode batch norm folded in: w' = w·γ/√(var+ε), b' = (b−μ)·γ/√(var+ε)+β.
@@ -99,10 +120,10 @@ public struct Conv2d: Sendable {
         let plan = ConvPlan(conv: self, inputHeight: height, inputWidth: width, outputHeight: outH, outputWidth: outW)
         output.withUnsafeMutableBufferPointer { out in
             input.withUnsafeBufferPointer { inp in
-                weight.withUnsafeBufferPointer { w in
+                packedWeight.withUnsafeBufferPointer { w in
                     for image in 0 ..< n {
                         plan.run(input: inp.baseAddress! + image * plan.inputImageCount,
-                                 weight: w.baseAddress!,
+                                 packedWeight: w.baseAddress!,
                                  output: out.baseAddress! + image * plan.outputImageCount,
                                  residual: residual, residualOffset: image * plan.outputImageCount,
                                  bias: bias)

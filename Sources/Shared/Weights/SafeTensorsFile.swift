@@ -86,6 +86,12 @@ public final class SafeTensorsFile: Sendable {
         return entry
     }
 
+    /// Calls `body` with the raw little-endian bytes of tensor `key`.
+    public func withRawBytes<R>(_ key: String, _ body: (UnsafeRawBufferPointer) -> R) throws(WeightsError) -> R {
+        let entry = try entry(key)
+        return body(UnsafeRawBufferPointer(rebasing: file.bytes[(dataStart + entry.begin) ..< (dataStart + entry.end)]))
+    }
+
     /// The F32 tensor `key`, copied out of the map.
     public func tensor(_ key: String) throws(WeightsError) -> Tensor {
         let entry = try entry(key)
