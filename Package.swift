@@ -37,7 +37,7 @@ let package = Package(
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["Shared"], path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Shared", "TestSupport"], path: "Tests/EngineTests"),
-        .testTarget(name: "MessageTests", dependencies: ["Shared"], path: "Tests/MessageTests"),
+        .testTarget(name: "MessageTests", dependencies: ["Shared", "TestSupport"], path: "Tests/MessageTests"),
         .testTarget(name: "ModelTests", dependencies: ["Shared", "TestSupport"], path: "Tests/ModelTests"),
     ]
 )

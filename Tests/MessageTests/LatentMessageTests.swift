@@ -1,5 +1,6 @@
 import Shared
 import Testing
+import TestSupport
 
 @Suite struct LatentMessageTests {
     static let sample = LatentMessage(
@@ -53,19 +54,5 @@ import Testing
         }
         #expect(outcomes.parsed + outcomes.rejected == 20_000)
         #expect(outcomes.rejected > 1_000, "most corruptions must be detected, got \(outcomes)")
-    }
-}
-
-/// A small deterministic generator for mutation tests.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,0 +1,43 @@
+import Foundation
+
+/// A file the command line named could not be read or written; one line naming the file and why.
+public struct FileError: Error, CustomStringConvertible {
+    public let path: String
+    public let action: String
+    public let reason: String
+
+    public var description: String { "cannot \(action) \(path): \(reason)" }
+}
+
+/// Whole-file reads and atomic writes for the command-line stages.
+public enum FileIO {
+    /// Refuses files larger than `limit` bytes so a wrong path (a video, a device) fails fast.
+    public static func read(_ path: String, what: String = "file", limit: Int = 1 << 30) throws(FileError) -> [UInt8] {
+        let url = URL(fileURLWithPath: path)
+        do {
+            let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
+            guard size <= limit else { throw FileError(path: path, action: "read \(what)", reason: "\(size) bytes is over the \(limit)-byte limit") }
+            return [UInt8](try Data(contentsOf: url))
+        } catch let error as FileError {
+            throw error
+        } catch {
+            throw FileError(path: path, action: "read \(what)", reason: reason(error))
+        }
+    }
+
+    public static func write(_ bytes: some DataProtocol, to path: String, what: String = "file") throws(FileError) {
+        do {
+            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw FileError(path: path, action: "write \(what)", reason: reason(error))
+        }
+    }
+
+    private static func reason(_ error: Error) -> String {
+        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+        if let code = underlying?.code, underlying?.domain == NSPOSIXErrorDomain, let text = strerror(Int32(code)) {
+            return String(cString: text)
+        }
+        return (error as NSError).localizedDescription
+    }
+}
