@@ -8,7 +8,15 @@ public func softmax(_ logits: [Float]) -> [Float] {
     return exps.map { $0 / total }
 }
 
-/// Indices of the k largest values, largest first; ties keep the lower index first, as `torch.topk` does on CPU.
+/// Indices of the k largest values, largest first, with the same values as `torch.topk`.
+///
+/// Equal values keep the lower index first: `torch.argmax` does so, and `torch.sort(stable=True)`;
+/// `torch.topk` leaves their order unspecified. NaN ranks above every number, as in all three.
 public func topK(_ values: [Float], k: Int) -> [Int] {
-    Array(values.indices.sorted { values[$0] > values[$1] || (values[$0] == values[$1] && $0 < $1) }.prefix(k))
+    func ranksAbove(_ a: Int, _ b: Int) -> Bool {
+        let (x, y) = (values[a], values[b])
+        if x.isNaN || y.isNaN { return x.isNaN && (!y.isNaN || a < b) }
+        return x > y || (x == y && a < b)
+    }
+    return Array(values.indices.sorted(by: ranksAbove).prefix(k))
 }

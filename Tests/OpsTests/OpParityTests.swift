@@ -1,0 +1,133 @@
+import Foundation
+import Shared
+import Testing
+import TestSupport
+
+/// Every op in Sources/Shared/Ops against PyTorch, torchvision and compressai on the fixtures that
+/// tools/make_op_fixtures.py writes: one file per case, its parameters in the "case" metadata.
+@Suite struct OpParityTests {
+    static let cases = Fixtures.cases(in: "ops")
+
+    @Test func theFixturesCoverEveryOp() throws {
+        var ops: Set<String> = []
+        for name in Self.cases {
+            let (_, parameters) = try Fixtures.open("ops", name)
+            ops.insert(parameters["op"] as? String ?? "?")
+        }
+        #expect(ops == OpCase.Kind.allNames, "fixture ops \(ops.sorted())")
+    }
+
+    @Test(arguments: cases)
+    func opMatchesPyTorch(_ name: String) throws {
+        let fixture = try OpCase(name)
+        switch fixture.kind {
+        case .conv2d, .conv2dBatchNorm:
+            let conv = try fixture.convolution()
+            let output = conv(try fixture.tensor("input"), adding: try fixture.optionalTensor("residual"))
+            expectClose(output, try fixture.tensor("expected"), atol: 2e-5, rtol: 1e-4, name)
+        case .gdn:
+            let gdn = GDN(beta: try fixture.tensor("beta"), gamma: try fixture.tensor("gamma"),
+                          inverse: try fixture.bool("inverse"))
+            expectClose(gdn(try fixture.tensor("input")), try fixture.tensor("expected"), atol: 1e-5, rtol: 1e-4, name)
+        case .relu:
+            expectClose(try fixture.tensor("input").relu(), try fixture.tensor("expected"), atol: 0, rtol: 0, name)
+        case .maxPool:
+            let output = Pooling.maxPool(try fixture.tensor("input"), kernel: try fixture.int("kernel"),
+                                         stride: try fixture.int("stride"), padding: try fixture.int("padding"))
+            expectClose(output, try fixture.tensor("expected"), atol: 0, rtol: 0, name)
+        case .avgPool:
+            let output = Pooling.avgPool(try fixture.tensor("input"), kernel: try fixture.int("kernel"),
+                                         stride: try fixture.int("stride"), padding: try fixture.int("padding"))
+            expectClose(output, try fixture.tensor("expected"), atol: 1e-6, rtol: 1e-5, name)
+        case .adaptiveAvgPool:
+            let size = try fixture.ints("output")
+            let output = Pooling.adaptiveAvgPool(try fixture.tensor("input"), outputHeight: size[0], outputWidth: size[1])
+            expectClose(output, try fixture.tensor("expected"), atol: 1e-6, rtol: 1e-5, name)
+        case .softmax:
+            let logits = try fixture.tensor("input")
+            let columns = logits.dim(1)
+            let rows = (0 ..< logits.dim(0)).flatMap { row in softmax(Array(logits.scalars[row * columns ..< (row + 1) * columns])) }
+            expectClose(Tensor(shape: logits.shape, scalars: rows), try fixture.tensor("expected"), atol: 1e-7, rtol: 1e-5, name)
+        case .linear:
+            let linear = Linear(weight: try fixture.tensor("weight"), bias: try fixture.optionalTensor("bias"))
+            expectClose(linear(try fixture.tensor("input")), try fixture.tensor("expected"), atol: 1e-5, rtol: 1e-4, name)
+        case .concatenate:
+            let parts = try (0 ..< fixture.int("parts")).map { try fixture.tensor("part\($0)") }
+            expectClose(Tensor.concatenateChannels(parts), try fixture.tensor("expected"), atol: 0, rtol: 0, name)
+        case .broadcast:
+            let size = try fixture.ints("output")
+            let output = try fixture.tensor("input").broadcastSpatially(height: size[0], width: size[1])
+            // PyTorch blends the one source pixel with itself ((1 − λ)·x + λ·x), which can be 1 ulp off x.
+            expectClose(output, try fixture.tensor("expected"), atol: 0, rtol: 2e-7, name)
+        case .topk:
+            let values = try fixture.tensor("input").scalars
+            let indices = topK(values, k: try fixture.int("k"))
+            #expect(indices == (try fixture.file.int32s("expected_indices")).map(Int.init), "\(name): top-k indices")
+            let picked = Tensor(shape: [indices.count], scalars: indices.map { values[$0] })
+            expectClose(picked, try fixture.tensor("expected"), atol: 0, rtol: 0, "\(name): top-k values")
+            #expect(topK(values, k: 1) == (try fixture.file.int32s("expected_argmax")).map(Int.init), "\(name): argmax")
+        }
+    }
+}
+
+/// One fixture file and its parsed "case" parameters.
+struct OpCase {
+    enum Kind: String, CaseIterable {
+        case conv2d, conv2dBatchNorm = "conv2d_batchnorm", gdn, relu, maxPool = "max_pool", avgPool = "avg_pool"
+        case adaptiveAvgPool = "adaptive_avg_pool", softmax, linear, concatenate, broadcast, topk
+
+        static var allNames: Set<String> { Set(allCases.map(\.rawValue)) }
+    }
+
+    struct BadCase: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    let name: String
+    let file: SafeTensorsFile
+    let parameters: [String: Any]
+    let kind: Kind
+
+    init(_ name: String) throws {
+        (file, parameters) = try Fixtures.open("ops", name)
+        self.name = name
+        guard let op = parameters["op"] as? String, let kind = Kind(rawValue: op) else {
+            throw BadCase(description: "\(name): unknown op \(parameters["op"] ?? "none")")
+        }
+        self.kind = kind
+    }
+
+    func tensor(_ key: String) throws -> Tensor { try file.tensor(key) }
+
+    func optionalTensor(_ key: String) throws -> Tensor? { file.entries[key] == nil ? nil : try file.tensor(key) }
+
+    func int(_ key: String) throws -> Int {
+        guard let value = parameters[key] as? Int else { throw BadCase(description: "\(name): no integer '\(key)'") }
+        return value
+    }
+
+    func ints(_ key: String) throws -> [Int] {
+        guard let value = parameters[key] as? [Int] else { throw BadCase(description: "\(name): no integers '\(key)'") }
+        return value
+    }
+
+    func bool(_ key: String) throws -> Bool {
+        guard let value = parameters[key] as? Bool else { throw BadCase(description: "\(name): no flag '\(key)'") }
+        return value
+    }
+
+    /// The case's `nn.Conv2d`, with its eval-mode batch norm folded in for `conv2d_batchnorm`.
+    func convolution() throws -> Conv2d {
+        let (stride, padding, dilation) = (try ints("stride"), try ints("padding"), try ints("dilation"))
+        let geometry = ConvGeometry(stride: (stride[0], stride[1]), padding: (padding[0], padding[1]),
+                                    dilation: (dilation[0], dilation[1]), groups: try int("groups"))
+        let activation: Activation = parameters["activation"] as? String == "relu" ? .relu : .none
+        let conv = Conv2d(weight: try tensor("weight"), bias: try optionalTensor("bias"), geometry: geometry,
+                          activation: activation)
+        guard kind == .conv2dBatchNorm else { return conv }
+        guard let eps = parameters["eps"] as? Double else { throw BadCase(description: "\(name): no eps") }
+        return conv.foldingBatchNorm(BatchNormParameters(
+            weight: try tensor("bn_weight"), bias: try tensor("bn_bias"), runningMean: try tensor("running_mean"),
+            runningVar: try tensor("running_var"), eps: Float(eps)))
+    }
+}
