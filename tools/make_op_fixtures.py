@@ -146,6 +146,11 @@ def conv_3x3_residual_no_bias():
 
 
 @case
+def conv_3x3_wide_stride2():  # enough channels and planes for the unfold to split across threads
+    return conv_case(19, {"stride": 2, "padding": 1}, (1, 16, 9, 11), 8, 3)
+
+
+@case
 def conv_rectangular():  # per-axis stride, padding and dilation, a 3x2 kernel
     return conv_case(18, {"stride": (1, 2), "padding": (0, 1), "dilation": (2, 1)}, (1, 3, 9, 11), 4, (3, 2))
 
@@ -267,6 +272,11 @@ def max_pool_fpn_last_level():  # torchvision LastLevelMaxPool: F.max_pool2d(x, 
 
 
 @case
+def max_pool_many_planes():  # enough planes for the pooling loop to split across threads
+    return pool_case(57, "max_pool", (2, 20, 5, 7), 3, 2, 1)
+
+
+@case
 def max_pool_nan_propagates():
     tensors, params = pool_case(54, "max_pool", (1, 1, 5, 6), 2, 2, 0)
     tensors["input"][0, 0, 2, 3] = float("nan")
@@ -299,6 +309,11 @@ def adaptive_avg_pool_1x1():  # classification head and ASPP image pooling
 @case
 def adaptive_avg_pool_3x5_from_7x11():  # overlapping, unequal windows
     return adaptive_case(62, (2, 3, 7, 11), (3, 5))
+
+
+@case
+def adaptive_avg_pool_many_planes():
+    return adaptive_case(64, (1, 130, 3, 5), (2, 2))
 
 
 @case

@@ -5,7 +5,8 @@ import TestSupport
 
 /// Every op in Sources/Shared/Ops against PyTorch, torchvision and compressai on the fixtures that
 /// tools/make_op_fixtures.py writes: one file per case, its parameters in the "case" metadata.
-@Suite struct OpParityTests {
+/// Serialized: each case sets the engine's thread count, which is global.
+@Suite(.serialized) struct OpParityTests {
     static let cases = Fixtures.cases(in: "ops")
 
     @Test func theFixturesCoverEveryOp() throws {
@@ -17,55 +18,70 @@ import TestSupport
         #expect(ops == OpCase.Kind.allNames, "fixture ops \(ops.sorted())")
     }
 
+    /// Our loops split planes and channels across threads; the split must not change any result. Two
+    /// threads go first: tensors reuse pooled buffers, so an earlier run of the same case could leave the
+    /// right answer in memory that a faulty split never writes.
     @Test(arguments: cases)
-    func opMatchesPyTorch(_ name: String) throws {
+    func opMatchesPyTorchOnTwoThreadsAndOne(_ name: String) throws {
+        let previous = Compute.threads
+        defer { Compute.setThreads(previous) }
+        for threads in [2, 1] {
+            Compute.setThreads(threads)
+            try Self.check(name, label: "\(name) (\(threads) thread\(threads == 1 ? "" : "s"))")
+        }
+    }
+
+    static func check(_ name: String, label: String) throws {
         let fixture = try OpCase(name)
         switch fixture.kind {
         case .conv2d, .conv2dBatchNorm:
             let conv = try fixture.convolution()
             let output = conv(try fixture.tensor("input"), adding: try fixture.optionalTensor("residual"))
-            expectClose(output, try fixture.tensor("expected"), atol: 2e-5, rtol: 1e-4, name)
+            expectClose(output, try fixture.tensor("expected"), atol: 2e-5, rtol: 1e-4, label)
         case .gdn:
             let gdn = GDN(beta: try fixture.tensor("beta"), gamma: try fixture.tensor("gamma"),
                           inverse: try fixture.bool("inverse"))
-            expectClose(gdn(try fixture.tensor("input")), try fixture.tensor("expected"), atol: 1e-5, rtol: 1e-4, name)
+            expectClose(gdn(try fixture.tensor("input")), try fixture.tensor("expected"), atol: 1e-5, rtol: 1e-4, label)
         case .relu:
-            expectClose(try fixture.tensor("input").relu(), try fixture.tensor("expected"), atol: 0, rtol: 0, name)
+            expectClose(try fixture.tensor("input").relu(), try fixture.tensor("expected"), atol: 0, rtol: 0, label)
         case .maxPool:
             let output = Pooling.maxPool(try fixture.tensor("input"), kernel: try fixture.int("kernel"),
                                          stride: try fixture.int("stride"), padding: try fixture.int("padding"))
-            expectClose(output, try fixture.tensor("expected"), atol: 0, rtol: 0, name)
+            expectClose(output, try fixture.tensor("expected"), atol: 0, rtol: 0, label)
         case .avgPool:
             let output = Pooling.avgPool(try fixture.tensor("input"), kernel: try fixture.int("kernel"),
                                          stride: try fixture.int("stride"), padding: try fixture.int("padding"))
-            expectClose(output, try fixture.tensor("expected"), atol: 1e-6, rtol: 1e-5, name)
+            expectClose(output, try fixture.tensor("expected"), atol: 1e-6, rtol: 1e-5, label)
         case .adaptiveAvgPool:
             let size = try fixture.ints("output")
             let output = Pooling.adaptiveAvgPool(try fixture.tensor("input"), outputHeight: size[0], outputWidth: size[1])
-            expectClose(output, try fixture.tensor("expected"), atol: 1e-6, rtol: 1e-5, name)
+            expectClose(output, try fixture.tensor("expected"), atol: 1e-6, rtol: 1e-5, label)
         case .softmax:
             let logits = try fixture.tensor("input")
             let columns = logits.dim(1)
-            let rows = (0 ..< logits.dim(0)).flatMap { row in softmax(Array(logits.scalars[row * columns ..< (row + 1) * columns])) }
-            expectClose(Tensor(shape: logits.shape, scalars: rows), try fixture.tensor("expected"), atol: 1e-7, rtol: 1e-5, name)
+            let rows = (0 ..< logits.dim(0)).flatMap { row in
+                softmax(Array(logits.scalars[row * columns ..< (row + 1) * columns]))
+            }
+            expectClose(Tensor(shape: logits.shape, scalars: rows), try fixture.tensor("expected"),
+                        atol: 1e-7, rtol: 1e-5, label)
         case .linear:
             let linear = Linear(weight: try fixture.tensor("weight"), bias: try fixture.optionalTensor("bias"))
-            expectClose(linear(try fixture.tensor("input")), try fixture.tensor("expected"), atol: 1e-5, rtol: 1e-4, name)
+            expectClose(linear(try fixture.tensor("input")), try fixture.tensor("expected"), atol: 1e-5, rtol: 1e-4, label)
         case .concatenate:
             let parts = try (0 ..< fixture.int("parts")).map { try fixture.tensor("part\($0)") }
-            expectClose(Tensor.concatenateChannels(parts), try fixture.tensor("expected"), atol: 0, rtol: 0, name)
+            expectClose(Tensor.concatenateChannels(parts), try fixture.tensor("expected"), atol: 0, rtol: 0, label)
         case .broadcast:
             let size = try fixture.ints("output")
             let output = try fixture.tensor("input").broadcastSpatially(height: size[0], width: size[1])
             // PyTorch blends the one source pixel with itself ((1 − λ)·x + λ·x), which can be 1 ulp off x.
-            expectClose(output, try fixture.tensor("expected"), atol: 0, rtol: 2e-7, name)
+            expectClose(output, try fixture.tensor("expected"), atol: 0, rtol: 2e-7, label)
         case .topk:
             let values = try fixture.tensor("input").scalars
             let indices = topK(values, k: try fixture.int("k"))
-            #expect(indices == (try fixture.file.int32s("expected_indices")).map(Int.init), "\(name): top-k indices")
+            #expect(indices == (try fixture.file.int32s("expected_indices")).map(Int.init), "\(label): top-k indices")
             let picked = Tensor(shape: [indices.count], scalars: indices.map { values[$0] })
-            expectClose(picked, try fixture.tensor("expected"), atol: 0, rtol: 0, "\(name): top-k values")
-            #expect(topK(values, k: 1) == (try fixture.file.int32s("expected_argmax")).map(Int.init), "\(name): argmax")
+            expectClose(picked, try fixture.tensor("expected"), atol: 0, rtol: 0, "\(label): top-k values")
+            #expect(topK(values, k: 1) == (try fixture.file.int32s("expected_argmax")).map(Int.init), "\(label): argmax")
         }
     }
 }
