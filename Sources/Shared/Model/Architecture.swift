@@ -37,10 +37,69 @@ public struct LadonArchitecture: Codable, Sendable, Equatable {
         public var classNames: [String]
     }
 
+    /// torchvision Faster R-CNN with FPN; the defaults of `FasterRCNN` at inference are the official values.
     public struct Detection: Codable, Sendable, Equatable {
         public var numClasses: Int
         public var fpnChannels: Int
+        /// Width of the box head's two fully connected layers (1024).
+        public var representationSize: Int
+        /// RoIAlign bins per side (7) and samples per bin side (2).
+        public var roiOutputSize: Int
+        public var samplingRatio: Int
+        /// Per pyramid level ('0'..'3', 'pool'): anchor sizes in pixels and aspect ratios (h/w).
+        public var anchorSizes: [[Int]]
+        public var aspectRatios: [[Float]]
+        public var rpnPreNmsTopN: Int
+        public var rpnPostNmsTopN: Int
+        public var rpnNmsThreshold: Double
+        public var boxScoreThreshold: Float
+        public var boxNmsThreshold: Double
+        public var boxDetectionsPerImg: Int
         public var classNames: [String]
+
+        public init(numClasses: Int, fpnChannels: Int, representationSize: Int = 1024, roiOutputSize: Int = 7,
+                    samplingRatio: Int = 2, anchorSizes: [[Int]] = [[32], [64], [128], [256], [512]],
+                    aspectRatios: [[Float]] = Array(repeating: [0.5, 1.0, 2.0], count: 5), rpnPreNmsTopN: Int = 1000,
+                    rpnPostNmsTopN: Int = 1000, rpnNmsThreshold: Double = 0.7, boxScoreThreshold: Float = 0.05,
+                    boxNmsThreshold: Double = 0.5, boxDetectionsPerImg: Int = 100, classNames: [String]) {
+            self.numClasses = numClasses
+            self.fpnChannels = fpnChannels
+            self.representationSize = representationSize
+            self.roiOutputSize = roiOutputSize
+            self.samplingRatio = samplingRatio
+            self.anchorSizes = anchorSizes
+            self.aspectRatios = aspectRatios
+            self.rpnPreNmsTopN = rpnPreNmsTopN
+            self.rpnPostNmsTopN = rpnPostNmsTopN
+            self.rpnNmsThreshold = rpnNmsThreshold
+            self.boxScoreThreshold = boxScoreThreshold
+            self.boxNmsThreshold = boxNmsThreshold
+            self.boxDetectionsPerImg = boxDetectionsPerImg
+            self.classNames = classNames
+        }
+
+        func validate() throws(WeightsError) {
+            func fail(_ reason: String) -> WeightsError { .badArchitecture(reason: "detection \(reason)") }
+            guard classNames.count == numClasses else { throw fail("has \(numClasses) classes but \(classNames.count) names") }
+            guard numClasses >= 2 else { throw fail("needs a background and at least one class, has \(numClasses)") }
+            guard fpnChannels > 0, representationSize > 0, roiOutputSize > 0 else {
+                throw fail("fpn_channels, representation_size and roi_output_size must be positive")
+            }
+            // One anchor set per FPN output: the four trunk features and the 'pool' level.
+            guard anchorSizes.count == 5, aspectRatios.count == 5 else {
+                throw fail("needs anchor_sizes and aspect_ratios for 5 levels, has \(anchorSizes.count) and \(aspectRatios.count)")
+            }
+            let perLocation = zip(anchorSizes, aspectRatios).map { $0.count * $1.count }
+            guard perLocation.allSatisfy({ $0 == perLocation[0] && $0 > 0 }) else {
+                throw fail("levels have different anchor counts \(perLocation); the shared RPN head needs one count")
+            }
+            guard anchorSizes.joined().allSatisfy({ $0 > 0 }), aspectRatios.joined().allSatisfy({ $0 > 0 }) else {
+                throw fail("anchor sizes and aspect ratios must be positive")
+            }
+            guard rpnPreNmsTopN > 0, rpnPostNmsTopN > 0, boxDetectionsPerImg > 0 else {
+                throw fail("rpn_pre_nms_top_n, rpn_post_nms_top_n and box_detections_per_img must be positive")
+            }
+        }
     }
 
     public struct Heads: Codable, Sendable, Equatable {
@@ -94,6 +153,7 @@ public struct LadonArchitecture: Codable, Sendable, Equatable {
         if let head = heads.segmentation, head.classNames.count != head.numClasses {
             throw .badArchitecture(reason: "segmentation has \(head.numClasses) classes but \(head.classNames.count) names")
         }
+        try heads.detection?.validate()
     }
 
     private static func describe(_ error: Error) -> String {

@@ -39,6 +39,7 @@ public struct EdgeModel: Sendable {
     public let trunk: SharedTrunk
     public let classification: ClassificationHead?
     public let segmentation: SegmentationHead?
+    public let detection: DetectionHead?
 
     public init(_ model: LadonModelFile) throws(WeightsError) {
         let reader = WeightReader(file: model.file)
@@ -56,7 +57,10 @@ public struct EdgeModel: Sendable {
             try SegmentationHead(WeightScope(reader, "segmentation_head.classifier"), inChannels: finalChannels,
                                  head: head, eps: architecture.trunk.batchNormEps)
         }
-        // The detection head is read by its own loader once it exists; until then its tensors are left unread.
-        try reader.finishReading(allowingUnreadUnder: ["encoder.encoder.", "detection_head."])
+        let trunkChannels = [architecture.trunk.inplanes] + (0 ..< 3).map(architecture.trunkOutputChannels)
+        detection = try architecture.heads.detection.map { head throws(WeightsError) in
+            try DetectionHead(WeightScope(reader, "detection_head"), inChannels: trunkChannels, head: head)
+        }
+        try reader.finishReading(allowingUnreadUnder: ["encoder.encoder."])
     }
 }

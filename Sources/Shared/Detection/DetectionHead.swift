@@ -1,0 +1,126 @@
+import Dispatch
+
+/// The object-detection head: torchvision Faster R-CNN with FPN (Ren et al., 2015; Lin et al., 2017) as
+/// the reference runtime runs it (reference `scripts/modules/ladon.py`, `LadonRCNNDetectionHead`): FPN on
+/// the trunk's features '0'..'3', RPN, multi-scale RoIAlign over '0'..'3', the two-layer box head and
+/// predictor, then torchvision's postprocessing and rescaling to the original image.
+///
+/// Sizes: `paddedSize` is the network input (the resized image padded to a multiple of 32), on which
+/// anchors are laid; `resizedSize` is the image before padding, to which boxes are clipped and from
+/// which RoIAlign's level scales are inferred; `originalSize` is the camera frame.
+public struct DetectionHead: Sendable {
+    public let configuration: LadonArchitecture.Detection
+    let fpn: FeaturePyramid
+    let rpn: RegionProposalNetwork
+    let boxHead: BoxHead
+    let postprocess: DetectionPostprocess
+
+    /// Wall-clock milliseconds per part of one call.
+    public struct Timings: Sendable {
+        public var fpn = 0.0, rpn = 0.0, roiAlign = 0.0, boxHead = 0.0, postprocess = 0.0
+        public init() {}
+        public var total: Double { fpn + rpn + roiAlign + boxHead + postprocess }
+    }
+
+    init(_ scope: WeightScope, inChannels: [Int], head: LadonArchitecture.Detection) throws(WeightsError) {
+        configuration = head
+        let channels = head.fpnChannels
+        fpn = try FeaturePyramid(scope.child("fpn"), inChannels: inChannels, channels: channels)
+        rpn = try RegionProposalNetwork(
+            scope.child("rpn"), channels: channels,
+            anchors: AnchorGenerator(sizes: head.anchorSizes, aspectRatios: head.aspectRatios),
+            preNMSTopN: head.rpnPreNmsTopN, postNMSTopN: head.rpnPostNmsTopN, nmsThreshold: head.rpnNmsThreshold)
+        boxHead = try BoxHead(scope.child("roi_heads"), channels: channels, bins: head.roiOutputSize,
+                              representation: head.representationSize, classes: head.numClasses)
+        postprocess = DetectionPostprocess(scoreThreshold: head.boxScoreThreshold, nmsThreshold: head.boxNmsThreshold,
+                                           detectionsPerImage: head.boxDetectionsPerImg)
+    }
+
+    /// Reads the head's weights under `prefix` (`detection_head` in a model file).
+    public init(reader: WeightReader, prefix: String, inChannels: [Int], head: LadonArchitecture.Detection) throws(WeightsError) {
+        try self.init(WeightScope(reader, prefix), inChannels: inChannels, head: head)
+    }
+
+    public func callAsFunction(features: TrunkFeatures, paddedSize: ImageSize, resizedSize: ImageSize,
+                               originalSize: ImageSize) throws(DetectionError) -> [Detection] {
+        var timings = Timings()
+        return try detect([features.decoded, features.layer2, features.layer3, features.layer4], paddedSize: paddedSize,
+                          resizedSize: resizedSize, originalSize: originalSize, timings: &timings)
+    }
+
+    /// Every stage of the head, for the tests: FPN outputs, proposals and detections.
+    public struct Trace: Sendable {
+        public var pyramid: [Tensor] = []
+        public var proposals: [Box] = []
+        public var detections: [Detection] = []
+    }
+
+    /// The head on features '0'..'3' (finest first), timing each part.
+    public func detect(_ features: [Tensor], paddedSize: ImageSize, resizedSize: ImageSize, originalSize: ImageSize,
+                       timings: inout Timings) throws(DetectionError) -> [Detection] {
+        var trace = Trace()
+        try run(features, paddedSize: paddedSize, resizedSize: resizedSize, originalSize: originalSize,
+                timings: &timings, trace: &trace, keepsPyramid: false)
+        return trace.detections
+    }
+
+    public func trace(_ features: [Tensor], paddedSize: ImageSize, resizedSize: ImageSize,
+                      originalSize: ImageSize) throws(DetectionError) -> Trace {
+        var timings = Timings(), trace = Trace()
+        try run(features, paddedSize: paddedSize, resizedSize: resizedSize, originalSize: originalSize,
+                timings: &timings, trace: &trace, keepsPyramid: true)
+        return trace
+    }
+
+    private func run(_ features: [Tensor], paddedSize: ImageSize, resizedSize: ImageSize, originalSize: ImageSize,
+                     timings: inout Timings, trace: inout Trace, keepsPyramid: Bool) throws(DetectionError) {
+        try validate(features, sizes: [("padded", paddedSize), ("resized", resizedSize), ("original", originalSize)])
+        var clock = DispatchTime.now().uptimeNanoseconds
+        func lap() -> Double {
+            let now = DispatchTime.now().uptimeNanoseconds
+            defer { clock = now }
+            return Double(now - clock) / 1e6
+        }
+        let pyramid = fpn(features)
+        if keepsPyramid { trace.pyramid = pyramid }
+        timings.fpn += lap()
+
+        let proposals = rpn(pyramid, padded: paddedSize, resized: resizedSize)
+        trace.proposals = proposals
+        timings.rpn += lap()
+        guard !proposals.isEmpty else { return }
+
+        let pooledLevels = Array(pyramid.prefix(features.count))
+        let (scales, mapper) = LevelMapper.scales(featureHeights: pooledLevels.map { $0.dim(2) },
+                                                  imageHeight: resizedSize.height)
+        let pooled = RoIAlign.pooledChannelsLast(
+            levels: pooledLevels.map(RoIAlign.channelsLast), levelOf: proposals.map { min(mapper.level(of: $0), pooledLevels.count - 1) },
+            boxes: proposals, scales: scales, bins: configuration.roiOutputSize, samplingRatio: configuration.samplingRatio)
+        timings.roiAlign += lap()
+
+        let predictions = boxHead.predictions(boxHead.features(pooled))
+        timings.boxHead += lap()
+
+        trace.detections = postprocess(predictions, proposals: proposals, classes: boxHead.classes,
+                                       resized: resizedSize, original: originalSize)
+        timings.postprocess += lap()
+    }
+
+    private func validate(_ features: [Tensor], sizes: [(String, ImageSize)]) throws(DetectionError) {
+        for (what, size) in sizes where size.height <= 0 || size.width <= 0 {
+            throw .badImageSize(what: what, size: size)
+        }
+        let expected = fpn.inChannels
+        guard features.count == expected.count else {
+            throw .featureShape(name: "\(features.count) levels", shape: features.first?.shape ?? [])
+        }
+        for (index, feature) in features.enumerated() {
+            guard feature.rank == 4, feature.dim(0) == 1, feature.dim(2) > 0, feature.dim(3) > 0 else {
+                throw .featureShape(name: "\(index)", shape: feature.shape)
+            }
+            guard feature.dim(1) == expected[index] else {
+                throw .featureChannels(name: "\(index)", expected: expected[index], actual: feature.dim(1))
+            }
+        }
+    }
+}
