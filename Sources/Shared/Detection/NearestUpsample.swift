@@ -3,7 +3,7 @@
 ///
 /// Layout: [N, C, h, w] → [N, C, H, W].
 enum NearestUpsample {
-    static func callAsFunction(_ x: Tensor, height: Int, width: Int) -> Tensor {
+    static func resize(_ x: Tensor, height: Int, width: Int) -> Tensor {
         precondition(x.rank == 4, "nearest upsampling expects [N, C, H, W], got \(x.shape)")
         let (n, channels, inH, inW) = (x.dim(0), x.dim(1), x.dim(2), x.dim(3))
         let rows = (0 ..< height).map { sourceIndex($0, input: inH, output: height) }

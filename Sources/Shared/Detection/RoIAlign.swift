@@ -121,7 +121,7 @@ public enum RoIAlign {
 
     /// `torchvision.ops.roi_align` on one level, in torchvision's layout: feature [1, C, H, W] →
     /// [R, C, bins, bins] (the head itself keeps channels last; this form is for checking against it).
-    public static func callAsFunction(_ feature: Tensor, boxes: [Box], spatialScale: Float, bins: Int,
+    public static func align(_ feature: Tensor, boxes: [Box], spatialScale: Float, bins: Int,
                                       samplingRatio: Int) -> Tensor {
         let channels = feature.dim(1)
         let pooled = pooledChannelsLast(levels: [channelsLast(feature)], levelOf: [Int](repeating: 0, count: boxes.count),
