@@ -49,10 +49,12 @@ struct ReferenceTimings {
 
 enum BenchmarkError: Error, CustomStringConvertible {
     case badReference(String)
+    case missingModel
 
     var description: String {
         switch self {
         case let .badReference(path): return "reference timings \(path) lack a 'stages' map of stage name to ms"
+        case .missingModel: return "--model is required unless --detection-head is given"
         }
     }
 }

@@ -26,6 +26,14 @@ struct StageBenchmark {
         if let head = edge.classification {
             results.append(measure("classification", runs: runs) { _ = head(features.layer4) })
         }
+        if let head = edge.detection {
+            // A 640x480 frame: resized to 416x312, padded to 416x320.
+            let (padded, resized, original) = (ImageSize(height: 320, width: 416), ImageSize(height: 312, width: 416),
+                                               ImageSize(height: 480, width: 640))
+            results.append(measure("detection", runs: runs) {
+                _ = try? head(features: features, paddedSize: padded, resizedSize: resized, originalSize: original)
+            })
+        }
         if let head = edge.segmentation {
             results.append(measure("segmentation", runs: runs) { _ = head(features.layer4) })
         }

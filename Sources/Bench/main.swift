@@ -8,7 +8,9 @@ let spec = CommandSpec(
     command: "ladon-bench",
     summary: "Time the Swift runtime's stages beside the PyTorch reference.",
     options: [
-        .value("model", "path", help: "Ladon model file (tools/convert.py --random-init --preset official).", required: true),
+        .value("model", "path", help: "Ladon model file (tools/convert.py --random-init --preset official)."),
+        .value("detection-head", "path",
+               help: "Time only the detection head from tools/time_detection_head.py's file, per part."),
         .value("image", "path", help: "JPEG to run (default: a 640x480 test pattern)."),
         .value("threads", "n", help: "Threads for BLAS and our kernels (default 2)."),
         .value("runs", "n", help: "Timed runs per stage after one warm-up (default 5)."),
@@ -20,6 +22,11 @@ runCommandLineProgram("ladon-bench") {
     let threads = try arguments.integer("threads", default: 2)
     let runs = try arguments.integer("runs", default: 5)
     Compute.setThreads(threads)
+    if let path = arguments.value("detection-head") {
+        print(try DetectionHeadTiming.report(path: path, runs: runs, threads: threads))
+        return
+    }
+    guard arguments.value("model") != nil else { throw BenchmarkError.missingModel }
     let reference = try arguments.value("reference").map(ReferenceTimings.load)
     let benchmark = try StageBenchmark(modelPath: arguments.required("model"), imagePath: arguments.value("image"))
     let results = benchmark.run(runs: runs)

@@ -64,6 +64,28 @@ public struct DetectionHead: Sendable {
         return trace.detections
     }
 
+    /// Median milliseconds of each part over `runs` calls after one warm-up call, and the last call's detections.
+    public func medianTimings(_ features: [Tensor], paddedSize: ImageSize, resizedSize: ImageSize, originalSize: ImageSize,
+                              runs: Int) throws(DetectionError) -> (Timings, [Detection]) {
+        var samples: [Timings] = []
+        var detections: [Detection] = []
+        for _ in 0 ... max(1, runs) {
+            var timings = Timings()
+            detections = try detect(features, paddedSize: paddedSize, resizedSize: resizedSize, originalSize: originalSize,
+                                    timings: &timings)
+            samples.append(timings)
+        }
+        samples.removeFirst()
+        func median(_ part: KeyPath<Timings, Double>) -> Double {
+            let sorted = samples.map { $0[keyPath: part] }.sorted()
+            return sorted[sorted.count / 2]
+        }
+        var result = Timings()
+        (result.fpn, result.rpn, result.roiAlign) = (median(\.fpn), median(\.rpn), median(\.roiAlign))
+        (result.boxHead, result.postprocess) = (median(\.boxHead), median(\.postprocess))
+        return (result, detections)
+    }
+
     public func trace(_ features: [Tensor], paddedSize: ImageSize, resizedSize: ImageSize,
                       originalSize: ImageSize) throws(DetectionError) -> Trace {
         var timings = Timings(), trace = Trace()
