@@ -201,9 +201,17 @@ def level_mapping():
 
 @case
 def head_small():
+    return head_case((96, 128), (90, 121), (150, 201), min_detections=20)
+
+
+@case
+def head_image_smaller_than_anchors():  # a 25x30 image: every anchor is larger than the image
+    return head_case((32, 32), (25, 30), (50, 60), min_detections=0)
+
+
+def head_case(padded, resized, original, min_detections):
     torch.manual_seed(61)
     in_channels, channels, classes, representation = [8, 12, 16, 20], 16, 6, 32
-    padded, resized, original = (96, 128), (90, 121), (150, 201)
     fpn = FeaturePyramidNetwork(in_channels, channels, extra_blocks=LastLevelMaxPool())
     for name, p in fpn.named_parameters():
         torch.nn.init.normal_(p, std=0.3 if "weight" in name else 0.1)
@@ -237,7 +245,7 @@ def head_small():
         detections, _ = roi_heads(pyramid, proposals, images.image_sizes)
     det = detections[0]
     boxes = resize_boxes(det["boxes"], resized, original)
-    print(f"head_small: {len(proposals[0])} proposals, {len(boxes)} detections, labels {det['labels'].tolist()[:12]}")
+    print(f"head {padded}: {len(proposals[0])} proposals, {len(boxes)} detections, labels {det['labels'].tolist()[:12]}")
     tensors = {f"feature{i}": v for i, v in enumerate(features.values())}
     tensors.update({f"pyramid{i}": v for i, v in enumerate(pyramid.values())})
     tensors.update({"proposals": proposals[0], "boxes": boxes, "labels": det["labels"].to(torch.int32),
@@ -249,7 +257,7 @@ def head_small():
     tensors.update(weights)
     params = {"op": "head", "padded": list(padded), "resized": list(resized), "original": list(original),
               "in_channels": in_channels, "fpn_channels": channels, "num_classes": classes,
-              "representation_size": representation, "weights": sorted(weights)}
+              "representation_size": representation, "weights": sorted(weights), "min_detections": min_detections}
     return tensors, params
 
 

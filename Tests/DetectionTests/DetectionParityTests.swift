@@ -120,7 +120,7 @@ import TestSupport
         let expected = try fixture.boxes("boxes").enumerated().map { i, box in
             Detection(box: box, label: labels[i], score: scores[i])
         }
-        #expect(expected.count >= 20)
+        #expect(expected.count >= (try fixture.parameter("min_detections", as: Int.self)))
         let ours = matchedFraction(trace.detections, expected), theirs = matchedFraction(expected, trace.detections)
         #expect(ours >= 0.99 && theirs >= 0.99,
                 "\(label): \(trace.detections.count) detections vs \(expected.count); matched \(ours) / \(theirs)")
