@@ -20,7 +20,7 @@ enum DetectionHeadTiming {
                 ours.label == theirs.label && abs(ours.score - theirs.score) <= 1e-3 && iou(ours.box, theirs.box) >= 0.99
             }
         }.count
-        let parts = [("fpn", timings.fpn), ("rpn", timings.rpn), ("roi_align", timings.roiAlign),
+        let parts = [("fpn", timings.fpn), ("rpn", timings.rpn), ("(of which proposal filtering)", timings.proposalFiltering), ("roi_align", timings.roiAlign),
                      ("box_head", timings.boxHead), ("postprocess", timings.postprocess), ("total", timings.total)]
         return "detection head, threads \(threads), median of \(runs) runs (ms): "
             + parts.map { "\($0.0) \(String(format: "%.1f", $0.1))" }.joined(separator: ", ")

@@ -18,6 +18,8 @@ public struct DetectionHead: Sendable {
     /// Wall-clock milliseconds per part of one call.
     public struct Timings: Sendable {
         public var fpn = 0.0, rpn = 0.0, roiAlign = 0.0, boxHead = 0.0, postprocess = 0.0
+        /// The part of `rpn` after its convolutions: anchors, top-k, decoding, NMS.
+        public var proposalFiltering = 0.0
         public init() {}
         public var total: Double { fpn + rpn + roiAlign + boxHead + postprocess }
     }
@@ -83,6 +85,7 @@ public struct DetectionHead: Sendable {
         var result = Timings()
         (result.fpn, result.rpn, result.roiAlign) = (median(\.fpn), median(\.rpn), median(\.roiAlign))
         (result.boxHead, result.postprocess) = (median(\.boxHead), median(\.postprocess))
+        result.proposalFiltering = median(\.proposalFiltering)
         return (result, detections)
     }
 
@@ -107,9 +110,13 @@ public struct DetectionHead: Sendable {
         if keepsPyramid { trace.pyramid = pyramid }
         timings.fpn += lap()
 
-        let proposals = rpn(pyramid, padded: paddedSize, resized: resizedSize)
+        let rpnOutputs = rpn.headOutputs(pyramid)
+        let rpnConvolutions = lap()
+        let proposals = rpn.proposals(headOutputs: rpnOutputs, padded: paddedSize, resized: resizedSize)
         trace.proposals = proposals
-        timings.rpn += lap()
+        let filtering = lap()
+        timings.proposalFiltering += filtering
+        timings.rpn += rpnConvolutions + filtering
         guard !proposals.isEmpty else { return }
 
         let pooledLevels = Array(pyramid.prefix(features.count))
