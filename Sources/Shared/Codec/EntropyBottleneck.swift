@@ -66,7 +66,7 @@ public struct EntropyBottleneck: Sendable {
         }
         let plane = symbols.count / channels
         var encoder = Rans64Encoder(expectedWords: symbols.count / 8 + 16)
-        let (cdf, rowStride) = (tables.cdf, tables.stride)
+        let (cdf, rowStride, divisors) = (tables.cdf, tables.stride, tables.divisors)
         for channel in stride(from: channels - 1, through: 0, by: -1) {
             let escape = tables.escape[channel]
             let offset = tables.offset[channel]
@@ -88,7 +88,7 @@ public struct EntropyBottleneck: Sendable {
                     index = escape
                 }
                 let start = cdf[row + index]
-                encoder.put(start: start, frequency: cdf[row + index + 1] - start)
+                encoder.put(start: start, frequency: cdf[row + index + 1] - start, divisor: divisors[row + index])
             }
         }
         return encoder.bytes()

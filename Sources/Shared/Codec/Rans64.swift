@@ -7,6 +7,32 @@ enum Rans64 {
     static let nibbleBits: UInt64 = 4
 }
 
+/// Exact x / frequency for x < 2^63 and 1 ≤ frequency ≤ 2^16 by one 64x64→128-bit multiplication
+/// (Granlund and Montgomery, "Division by invariant integers using multiplication", 1994): with
+/// l = ceil(log2 frequency) and m = ceil(2^(63+l) / frequency) < 2^64, x / frequency = (x·m) >> (63 + l).
+/// The encoder's state update divides on its critical path; a hardware divide there costs more than
+/// the rest of the step.
+struct Rans64Divisor: Sendable {
+    let multiplier: UInt64
+    let shift: UInt64
+
+    init(_ frequency: UInt32) {
+        precondition(frequency >= 1 && frequency <= 1 << 16, "frequency \(frequency)")
+        let l = UInt64(32 - (frequency - 1).leadingZeroBitCount)  // ceil(log2 frequency)
+        // ceil(2^(63+l) / f) = floor((2^(63+l) − 1) / f) + 1, with the dividend as high:low words.
+        let f = UInt64(frequency)
+        let (quotient, _) = f.dividingFullWidth((high: l == 0 ? 0 : (UInt64(1) << (l - 1)) &- 1,
+                                                 low: l == 0 ? (UInt64(1) << 63) &- 1 : UInt64.max))
+        multiplier = quotient &+ 1
+        shift = l
+    }
+
+    @inline(__always) func quotient(of x: UInt64) -> UInt64 {
+        let (high, low) = x.multipliedFullWidth(by: multiplier)
+        return ((high << 1) | (low >> 63)) >> shift
+    }
+}
+
 /// Encodes symbols in reverse order (rANS is last in, first out).
 struct Rans64Encoder {
     private var state = Rans64.lowerBound
@@ -16,7 +42,7 @@ struct Rans64Encoder {
     init(expectedWords: Int) { emitted.reserveCapacity(expectedWords) }
 
     /// Pushes the symbol whose cumulative range is start ..< start + frequency out of 2^16.
-    @inline(__always) mutating func put(start: UInt32, frequency: UInt32) {
+    @inline(__always) mutating func put(start: UInt32, frequency: UInt32, divisor: Rans64Divisor) {
         var x = state
         // Renormalise so the result stays below 2^63: the bound is ((lowerBound >> 16) << 32) · frequency.
         if x >= UInt64(frequency) << 47 {
@@ -24,7 +50,7 @@ struct Rans64Encoder {
             x >>= 32
         }
         let f = UInt64(frequency)
-        let quotient = x / f
+        let quotient = divisor.quotient(of: x)
         state = (quotient << 16) &+ (x &- quotient &* f) &+ UInt64(start)
     }
 

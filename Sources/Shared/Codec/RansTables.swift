@@ -19,6 +19,8 @@ struct RansTables: Sendable {
     let offset: [Int]
     /// [channels, 2^lookupBits]: the symbol whose range holds the bucket's first cumulative frequency.
     let lookup: [UInt16]
+    /// [channels, stride]: the encoder's division by each symbol's frequency as a multiplication.
+    let divisors: [Rans64Divisor]
 
     init(quantizedCDF: [Int32], cdfLength: [Int32], offset: [Int32], channels: Int) throws(CodecError) {
         guard channels > 0, quantizedCDF.count % channels == 0, quantizedCDF.count / channels >= 2 else {
@@ -58,5 +60,9 @@ struct RansTables: Sendable {
         self.escape = cdfLength.map { Int($0) - 2 }
         self.offset = offset.map(Int.init)
         self.lookup = lookup
+        divisors = (0 ..< cdf.count).map { i in
+            let frequency = i % stride + 1 < stride ? cdf[i + 1] &- cdf[i] : 0
+            return Rans64Divisor(frequency == 0 || frequency > Self.total ? 1 : frequency)
+        }
     }
 }
