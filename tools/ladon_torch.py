@@ -290,11 +290,12 @@ def run_all(model, image):
     features = trunk(model, latent_hat)
     keep = {}
     det = detect(model, images, features, original, keep)
-    seg = segment(model, features, tuple(x.shape[-2:]))
+    seg_low = model.segmentation_head.classifier(features["3"])
+    seg = functional.interpolate(seg_low, size=tuple(x.shape[-2:]), mode="bilinear", align_corners=False)
     return {
         "input": x, "latent": latent, "latent_quantized": latent_hat, "latent_symbols": symbols(model, latent),
         "latent_strings": compress(model, latent), "features": features, "class_logits": classify(model, features),
-        "seg_logits": seg, "seg_labels": segmentation_labels(seg, images.image_sizes[0], original),
+        "seg_logits_low": seg_low, "seg_logits": seg, "seg_labels": segmentation_labels(seg, images.image_sizes[0], original),
         "fpn": keep["fpn"], "proposals": keep["proposals"], "detections": det,
         "original_size": list(original), "resized_size": list(images.image_sizes[0]),
         "padded_size": list(x.shape[-2:]),

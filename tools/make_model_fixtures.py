@@ -6,7 +6,8 @@
   norms and a fitted entropy model (tools/convert.py), detection scores sharpened until the reference finds
   at least MIN_DETECTIONS boxes on the fixture image.
 - tiny-input.jpg: a 131x97 crop of scikit-image's 'chelsea' photo, 4:4:4 chroma so every JPEG decoder agrees.
-- tiny-reference.safetensors: everything the reference computes on that JPEG (names below), with a
+- tiny-reference.safetensors: everything the reference computes on that JPEG (names in `tensors_of`;
+  `seg_logits_low` is the DeepLab head's output before the upsampling to the padded input), with a
   "reference" metadata entry holding the original, resized and padded sizes.
 """
 import argparse
@@ -56,7 +57,8 @@ def tensors_of(result, rgb):
         "latent_quantized": f32(result["latent_quantized"]),
         "latent_symbols": result["latent_symbols"].to(torch.int32).numpy(),
         "latent_bytes": np.frombuffer(result["latent_strings"][0], dtype=np.uint8).copy(),
-        "class_logits": f32(result["class_logits"]), "seg_logits": f32(result["seg_logits"]),
+        "class_logits": f32(result["class_logits"]),
+        "seg_logits_low": f32(result["seg_logits_low"]), "seg_logits": f32(result["seg_logits"]),
         "seg_labels": result["seg_labels"].to(torch.uint8).numpy(),
         "rpn_proposals": f32(result["proposals"]),
         "detection_boxes": f32(det["boxes"]), "detection_labels": det["labels"].to(torch.int32).numpy(),
