@@ -304,7 +304,12 @@ def main():
         model = ladon_torch.build(ladon_torch.preset(args.preset, args.beta))
         state = load_checkpoint(args.state_dict)
         state = {k: v for k, v in state.items() if k.rsplit(".", 1)[1] not in ENTROPY_TABLES}
-        model.load_state_dict(state, strict=False)
+        missing, unexpected = model.load_state_dict(state, strict=False)
+        missing = [k for k in missing if not k.startswith("shared_body.entropy_bottleneck.")
+                   and k.rsplit(".", 1)[1] not in ENTROPY_TABLES and not k.endswith("num_batches_tracked")]
+        if missing or unexpected:
+            raise SystemExit(f"{args.state_dict} does not fit preset {args.preset}: missing {missing[:8]}, "
+                             f"unexpected {unexpected[:8]}")
         model.encoder.entropy_bottleneck.update(force=True)
         source_text = f"state dict {os.path.basename(args.state_dict)}"
     else:
