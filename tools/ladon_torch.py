@@ -1,0 +1,415 @@
+"""The three-headed Ladon model in PyTorch, assembled from the real sc2bench / compressai / torchvision parts.
+
+Module tree and state-dict keys follow the reference runtime's `ThreeHeadedLadonResNet` (reference repository
+`scripts/modules/ladon.py`): `encoder.{encoder,entropy_bottleneck}`, `shared_body.{entropy_bottleneck,decoder,
+layer2..4}`, `classification_head.fc`, `detection_head.{transform,fpn,rpn,roi_heads}`,
+`segmentation_head.classifier`. Widths are configurable so that a narrow `tiny` preset keeps the official
+topology for small test fixtures.
+
+Per-stage forward functions mirror what the reference runtime runs for one image (batch of one).
+`python tools/ladon_torch.py --self-check` compares this module with the reference's own classes.
+"""
+import argparse
+import json
+import os
+import sys
+from collections import OrderedDict
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import torch  # noqa: E402
+from compressai.entropy_models import EntropyBottleneck  # noqa: E402
+from sc2bench.models.layer import FPBasedResNetBottleneck  # noqa: E402
+from torch import nn  # noqa: E402
+from torch.nn import functional  # noqa: E402
+from torchvision.models.detection.faster_rcnn import FasterRCNN, FastRCNNPredictor, TwoMLPHead  # noqa: E402
+from torchvision.models.resnet import Bottleneck, ResNet  # noqa: E402
+from torchvision.models.segmentation.deeplabv3 import ASPP, DeepLabHead  # noqa: E402
+from torchvision.ops.feature_pyramid_network import FeaturePyramidNetwork, LastLevelMaxPool  # noqa: E402
+
+IMAGENET_MEAN = [0.485, 0.456, 0.406]
+IMAGENET_STD = [0.229, 0.224, 0.225]
+
+VOC_CLASSES = ["background", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",
+               "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train",
+               "tvmonitor"]
+
+
+def coco_category_names():
+    """torchvision's 91 COCO category names (background first, 'N/A' for unused ids)."""
+    from torchvision.models.detection import FasterRCNN_ResNet50_FPN_Weights
+    return list(FasterRCNN_ResNet50_FPN_Weights.COCO_V1.meta["categories"])
+
+
+def imagenet_class_names():
+    from torchvision.models import ResNet50_Weights
+    return list(ResNet50_Weights.IMAGENET1K_V1.meta["categories"])
+
+
+DETECTION_DEFAULTS = {
+    "roi_output_size": 7, "sampling_ratio": 2,
+    "anchor_sizes": [[32], [64], [128], [256], [512]],
+    "aspect_ratios": [[0.5, 1.0, 2.0]] * 5,
+    "rpn_pre_nms_top_n": 1000, "rpn_post_nms_top_n": 1000, "rpn_nms_threshold": 0.7,
+    "box_score_threshold": 0.05, "box_nms_threshold": 0.5, "box_detections_per_img": 100,
+}
+
+
+def preset(name, beta=1.28):
+    """The architecture document (docs/model-format.md) of a named preset."""
+    if name == "official":
+        preprocess = {"min_size": 416, "max_size": 416}
+        bottleneck = {"encoder_channels": [3, 96, 48, 24], "decoder_channels": [24, 512, 256, 256]}
+        trunk = {"planes": [128, 256, 512], "blocks": [4, 6, 3]}
+        classification = {"num_classes": 1000, "class_names": imagenet_class_names()}
+        segmentation = {"num_classes": 21, "aspp_channels": 256, "atrous_rates": [12, 24, 36],
+                        "class_names": VOC_CLASSES}
+        coco = coco_category_names()
+        detection = {"num_classes": len(coco), "fpn_channels": 256, "representation_size": 1024, "class_names": coco}
+    elif name == "tiny":
+        # Same topology, narrow. The ASPP rates are small so that dilation and its zero padding matter on the
+        # few-pixel layer4 map of a 112-pixel input (rates 12..36 would reduce every 3x3 to its centre tap).
+        preprocess = {"min_size": 112, "max_size": 112}
+        bottleneck = {"encoder_channels": [3, 8, 8, 4], "decoder_channels": [4, 16, 16, 16]}
+        trunk = {"planes": [8, 16, 32], "blocks": [1, 1, 1]}
+        classification = {"num_classes": 7, "class_names": [f"class{i}" for i in range(7)]}
+        segmentation = {"num_classes": 5, "aspp_channels": 8, "atrous_rates": [1, 2, 3],
+                        "class_names": ["background", "sky", "ground", "animal", "thing"]}
+        detection = {"num_classes": 6, "fpn_channels": 16, "representation_size": 32,
+                     "class_names": ["__background__", "person", "cat", "dog", "car", "cup"]}
+    else:
+        raise ValueError(f"unknown preset '{name}' (official or tiny)")
+    return {
+        "format_version": 1, "family": "ladon", "backbone": "resnet50", "beta": beta,
+        "preprocess": {**preprocess, "size_divisible": 32, "mean": IMAGENET_MEAN, "std": IMAGENET_STD},
+        "bottleneck": bottleneck,
+        "trunk": {"inplanes": bottleneck["decoder_channels"][3], **trunk, "expansion": 4, "batch_norm_eps": 1e-5},
+        "heads": {"classification": classification, "segmentation": segmentation,
+                  "detection": {**detection, **DETECTION_DEFAULTS}},
+    }
+
+
+# MARK: modules with the reference's attribute names
+
+class LadonEncoder(nn.Module):
+    """Reference `RuntimeEntropicEncoder`: the bottleneck's encoder and its entropy bottleneck."""
+
+    def __init__(self, bottleneck):
+        super().__init__()
+        self.encoder = bottleneck.encoder
+        self.entropy_bottleneck = bottleneck.entropy_bottleneck
+
+
+class LadonSharedBody(nn.Module):
+    """Reference `RuntimeEntropicSharedBody`: entropy bottleneck (shared), decoder, ResNet layer2..4."""
+
+    def __init__(self, bottleneck, layer2, layer3, layer4):
+        super().__init__()
+        self.entropy_bottleneck = bottleneck.entropy_bottleneck
+        self.decoder = bottleneck.decoder
+        self.layer2, self.layer3, self.layer4 = layer2, layer3, layer4
+
+
+class LadonClassificationHead(nn.Module):
+    def __init__(self, in_features, num_classes):
+        super().__init__()
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = nn.Linear(in_features, num_classes)
+
+
+class LadonDetectionHead(nn.Module):
+    """Reference `LadonRCNNDetectionHead`: torchvision Faster R-CNN's transform, FPN, RPN and RoI heads."""
+
+    def __init__(self, transform, fpn, rpn, roi_heads):
+        super().__init__()
+        self.transform, self.fpn, self.rpn, self.roi_heads = transform, fpn, rpn, roi_heads
+
+
+class LadonSegmentationHead(nn.Module):
+    def __init__(self, classifier):
+        super().__init__()
+        self.classifier = classifier
+
+
+class ThreeHeadedLadon(nn.Module):
+    def __init__(self, encoder, shared_body, classification_head, detection_head, segmentation_head):
+        super().__init__()
+        self.encoder = encoder
+        self.shared_body = shared_body
+        self.classification_head = classification_head
+        self.detection_head = detection_head
+        self.segmentation_head = segmentation_head
+
+
+def resnet_layers(inplanes, planes, blocks):
+    """layer2..layer4 made by torchvision's own `ResNet._make_layer` (Bottleneck, stride 2 on each first block)."""
+    resnet = ResNet(Bottleneck, [1, 1, 1, 1])
+    resnet.inplanes = inplanes
+    return [resnet._make_layer(Bottleneck, p, b, stride=2) for p, b in zip(planes, blocks)]
+
+
+def deeplab_head(in_channels, num_classes, width, rates):
+    """torchvision `DeepLabHead` (ASPP, 3x3 conv, BN, ReLU, 1x1 classifier) with a configurable width."""
+    if width == 256:
+        return DeepLabHead(in_channels, num_classes, atrous_rates=rates)
+    head = DeepLabHead.__new__(DeepLabHead)
+    nn.Sequential.__init__(head, ASPP(in_channels, rates, width), nn.Conv2d(width, width, 3, padding=1, bias=False),
+                           nn.BatchNorm2d(width), nn.ReLU(), nn.Conv2d(width, num_classes, 1))
+    return head
+
+
+class _FeatureWidth(nn.Module):
+    """Stands in for a backbone when asking torchvision's FasterRCNN for its transform, RPN and RoI heads."""
+
+    def __init__(self, out_channels):
+        super().__init__()
+        self.out_channels = out_channels
+
+
+def detection_parts(arch, in_channels_list):
+    head = arch["heads"]["detection"]
+    pre = arch["preprocess"]
+    fpn_width, rep = head["fpn_channels"], head["representation_size"]
+    from torchvision.models.detection.anchor_utils import AnchorGenerator
+    from torchvision.ops import MultiScaleRoIAlign
+    anchors = AnchorGenerator(tuple(tuple(s) for s in head["anchor_sizes"]),
+                              tuple(tuple(r) for r in head["aspect_ratios"]))
+    pooler = MultiScaleRoIAlign(["0", "1", "2", "3"], head["roi_output_size"], head["sampling_ratio"])
+    size = head["roi_output_size"]
+    model = FasterRCNN(
+        _FeatureWidth(fpn_width), num_classes=None, min_size=pre["min_size"], max_size=pre["max_size"],
+        image_mean=pre["mean"], image_std=pre["std"], size_divisible=pre["size_divisible"],
+        rpn_anchor_generator=anchors, box_roi_pool=pooler,
+        box_head=TwoMLPHead(fpn_width * size * size, rep), box_predictor=FastRCNNPredictor(rep, head["num_classes"]),
+        rpn_pre_nms_top_n_test=head["rpn_pre_nms_top_n"], rpn_post_nms_top_n_test=head["rpn_post_nms_top_n"],
+        rpn_nms_thresh=head["rpn_nms_threshold"], box_score_thresh=head["box_score_threshold"],
+        box_nms_thresh=head["box_nms_threshold"], box_detections_per_img=head["box_detections_per_img"])
+    fpn = FeaturePyramidNetwork(in_channels_list, fpn_width, extra_blocks=LastLevelMaxPool())
+    return LadonDetectionHead(model.transform, fpn, model.rpn, model.roi_heads)
+
+
+def build(arch):
+    """A fresh (default-initialised) three-headed Ladon for an architecture document, in eval mode."""
+    b, t, heads = arch["bottleneck"], arch["trunk"], arch["heads"]
+    bottleneck = FPBasedResNetBottleneck(num_bottleneck_channels=b["encoder_channels"][3],
+                                         num_target_channels=b["decoder_channels"][3],
+                                         encoder_channel_sizes=b["encoder_channels"],
+                                         decoder_channel_sizes=b["decoder_channels"])
+    layers = resnet_layers(t["inplanes"], t["planes"], t["blocks"])
+    widths = [t["inplanes"]] + [p * t["expansion"] for p in t["planes"]]
+    seg = heads["segmentation"]
+    model = ThreeHeadedLadon(
+        LadonEncoder(bottleneck), LadonSharedBody(bottleneck, *layers),
+        LadonClassificationHead(widths[3], heads["classification"]["num_classes"]),
+        detection_parts(arch, widths),
+        LadonSegmentationHead(deeplab_head(widths[3], seg["num_classes"], seg["aspp_channels"], seg["atrous_rates"])))
+    model.architecture = arch
+    return model.eval()
+
+
+# MARK: per-stage forward passes (batch of one, inference)
+
+def preprocess(model, image):
+    """[3,H,W] floats in [0,1] → (ImageList with the padded [1,3,h,w] batch and the resized size, (H, W))."""
+    images, _ = model.detection_head.transform([image], None)
+    return images, tuple(image.shape[-2:])
+
+
+def encode(model, x):
+    return model.encoder.encoder(x)
+
+
+def quantize(model, latent):
+    """What the edge decodes: round(y − median) + median (compressai `dequantize(quantize(y, 'symbols'))`)."""
+    eb = model.encoder.entropy_bottleneck
+    medians = eb._get_medians()
+    return eb.dequantize(eb.quantize(latent, "symbols", medians), medians)
+
+
+def symbols(model, latent):
+    eb = model.encoder.entropy_bottleneck
+    return eb.quantize(latent, "symbols", eb._get_medians())
+
+
+def compress(model, latent):
+    return model.encoder.entropy_bottleneck.compress(latent)
+
+
+def decompress(model, strings, size):
+    return model.shared_body.entropy_bottleneck.decompress(strings, size)
+
+
+def trunk(model, latent_hat):
+    body = model.shared_body
+    features = OrderedDict()
+    z = features["0"] = body.decoder(latent_hat)
+    z = features["1"] = body.layer2(z)
+    z = features["2"] = body.layer3(z)
+    features["3"] = body.layer4(z)
+    return features
+
+
+def classify(model, features):
+    head = model.classification_head
+    return head.fc(torch.flatten(head.avgpool(features["3"]), 1))
+
+
+def segment(model, features, padded_size):
+    """DeepLab logits upsampled (bilinear, align_corners=False) to the padded input, as the reference does."""
+    logits = model.segmentation_head.classifier(features["3"])
+    return functional.interpolate(logits, size=padded_size, mode="bilinear", align_corners=False)
+
+
+def segmentation_labels(seg_logits, resized_size, original_size):
+    """Label map at the original size: crop to the resized area, resize bilinearly, argmax."""
+    h, w = resized_size
+    cropped = seg_logits[:, :, :h, :w]
+    return functional.interpolate(cropped, size=original_size, mode="bilinear", align_corners=False).argmax(1)[0]
+
+
+def detect(model, images, features, original_size, keep=None):
+    """FPN → RPN → RoI heads → boxes in original-image pixels; `keep` collects intermediate results."""
+    head = model.detection_head
+    pyramid = head.fpn(features)
+    proposals, _ = head.rpn(images, pyramid)
+    detections, _ = head.roi_heads(pyramid, proposals, images.image_sizes)
+    detections = head.transform.postprocess(detections, images.image_sizes, [original_size])
+    if keep is not None:
+        keep["fpn"], keep["proposals"] = pyramid, proposals[0]
+    return detections[0]
+
+
+@torch.no_grad()
+def run_all(model, image):
+    """Every stage of the reference on one [3,H,W] image in [0,1]; returns a dict of results."""
+    images, original = preprocess(model, image)
+    x = images.tensors
+    latent = encode(model, x)
+    latent_hat = quantize(model, latent)
+    features = trunk(model, latent_hat)
+    keep = {}
+    det = detect(model, images, features, original, keep)
+    seg_low = model.segmentation_head.classifier(features["3"])
+    seg = functional.interpolate(seg_low, size=tuple(x.shape[-2:]), mode="bilinear", align_corners=False)
+    return {
+        "input": x, "latent": latent, "latent_quantized": latent_hat, "latent_symbols": symbols(model, latent),
+        "latent_strings": compress(model, latent), "features": features, "class_logits": classify(model, features),
+        "seg_logits_low": seg_low, "seg_logits": seg, "seg_labels": segmentation_labels(seg, images.image_sizes[0], original),
+        "fpn": keep["fpn"], "proposals": keep["proposals"], "detections": det,
+        "original_size": list(original), "resized_size": list(images.image_sizes[0]),
+        "padded_size": list(x.shape[-2:]),
+    }
+
+
+# MARK: self-check against the reference's own modules
+
+def reference_ladon_module():
+    """The reference repository's scripts/modules/ladon.py, if it is importable (LADON_REFERENCE=path/to/repo)."""
+    root = os.environ.get("LADON_REFERENCE")
+    if root:
+        sys.path.insert(0, os.path.join(root, "scripts"))
+    try:
+        from modules import ladon  # type: ignore
+        return ladon
+    except Exception as error:  # noqa: BLE001 - any import failure means "not available"
+        print(f"reference ladon.py not importable ({error}); checking against sc2bench/torchvision parts only")
+        return None
+
+
+@torch.no_grad()
+def self_check(preset_name):
+    torch.manual_seed(0)
+    arch = preset(preset_name)
+    model = build(arch)
+    eb = model.encoder.entropy_bottleneck
+    eb.update(force=True)
+    g = torch.Generator().manual_seed(1)
+    image = torch.rand(3, 97, 131, generator=g)
+    ours = run_all(model, image)
+    failures = []
+
+    def check(name, a, b, tol=1e-5):
+        err = (a - b).abs().max().item() if a.numel() else 0.0
+        status = "ok" if err <= tol else "FAIL"
+        if err > tol:
+            failures.append(name)
+        print(f"{status:4} {name}: max abs diff {err:.3g}")
+
+    # The bottleneck's own forward path and its compress/decompress round trip.
+    bottleneck = FPBasedResNetBottleneck.__new__(FPBasedResNetBottleneck)
+    nn.Module.__init__(bottleneck)
+    bottleneck.encoder, bottleneck.decoder = model.encoder.encoder, model.shared_body.decoder
+    bottleneck.entropy_bottleneck = eb
+    decoded = decompress(model, ours["latent_strings"], ours["latent"].shape[-2:])
+    check("entropy decompress(compress(latent)) == quantized latent", decoded, ours["latent_quantized"])
+    check("decoder", bottleneck.decoder(decoded), ours["features"]["0"])
+
+    ladon = reference_ladon_module()
+    if ladon is not None:
+        enc = ladon.RuntimeEntropicEncoder(bottleneck)
+        z = enc(ours["input"])
+        body = ladon.RuntimeEntropicSharedBody.__new__(ladon.RuntimeEntropicSharedBody)
+        nn.Module.__init__(body)
+        for name in ("entropy_bottleneck", "decoder", "layer2", "layer3", "layer4"):
+            setattr(body, name, getattr(model.shared_body, name))
+        feats = ladon.RuntimeEntropicSharedBody.forward(body, z)
+        for key in feats:
+            check(f"reference shared body feature {key}", feats[key], ours["features"][key])
+        cls = ladon.LadonResNetClassificationHead(model.classification_head)
+        check("reference classification head", cls(feats["3"]), ours["class_logits"])
+        seg = ladon.LadonDeepLabSegmentationHead(model.segmentation_head)
+        check("reference segmentation head", seg(feats["3"], tuple(ours["padded_size"])), ours["seg_logits"])
+        images, original = preprocess(model, image)
+        det_model = nn.Module()  # shaped like the FasterRCNN the reference head reads its parts from
+        for name in ("transform", "rpn", "roi_heads"):
+            setattr(det_model, name, getattr(model.detection_head, name))
+        det_model.backbone = nn.Module()
+        det_model.backbone.fpn = model.detection_head.fpn
+        det = ladon.LadonRCNNDetectionHead(det_model)(images, feats, [original])[0]
+        check("reference detection boxes", det["boxes"], ours["detections"]["boxes"], 1e-4)
+        whole = ladon.ThreeHeadedLadonResNet(enc, body, cls, ladon.LadonRCNNDetectionHead(det_model), seg).eval()
+        out = whole([image])
+        check("reference whole-model classification", out["classification"], ours["class_logits"])
+        check("reference whole-model segmentation", out["segmentation"], ours["seg_logits"])
+    # Our model file written and read back gives the same outputs (GDN reparametrisation inverted on load).
+    import tempfile
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import convert
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.safetensors")
+        convert.write_model_file(model, path, "self-check")
+        again = run_all(convert.read_model_file(path), image)
+    check("model file round trip: latent", again["latent"], ours["latent"], 1e-5)
+    check("model file round trip: class logits", again["class_logits"], ours["class_logits"], 1e-4)
+    check("model file round trip: segmentation", again["seg_logits"], ours["seg_logits"], 1e-4)
+    if len(again["detections"]["boxes"]) == len(ours["detections"]["boxes"]):
+        check("model file round trip: boxes", again["detections"]["boxes"], ours["detections"]["boxes"], 1e-3)
+    else:
+        failures.append("round-trip detection count")
+    keys = model.state_dict().keys()
+    for expected in ("encoder.encoder.0.weight", "encoder.entropy_bottleneck._quantized_cdf",
+                     "shared_body.decoder.0.weight", "shared_body.layer2.0.conv1.weight",
+                     "classification_head.fc.weight", "detection_head.fpn.inner_blocks.0.0.weight",
+                     "detection_head.rpn.head.conv.0.0.weight", "detection_head.roi_heads.box_head.fc6.weight",
+                     "segmentation_head.classifier.0.convs.0.0.weight"):
+        if expected not in keys:
+            failures.append(f"missing key {expected}")
+            print(f"FAIL missing state-dict key {expected}")
+    print(json.dumps({"preset": preset_name, "detections": int(ours["detections"]["boxes"].shape[0]),
+                      "failures": failures}))
+    return not failures
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--self-check", action="store_true", help="compare with the reference's modules")
+    parser.add_argument("--preset", default="tiny", choices=["tiny", "official"])
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    if args.self_check:
+        sys.exit(0 if self_check(args.preset) else 1)
+    parser.print_help()
+
+
+if __name__ == "__main__":
+    main()
