@@ -256,15 +256,28 @@ def sharpen_dense_heads(model, scale):
 
 def tune_background(model, images, least, most, steps=40):
     """Moves the background logit's bias until every image gives between `least` and `most` detections
-    (bisection on the bias); returns the smallest count."""
+    (bisection on the bias; only the RoI heads rerun); returns the smallest count."""
     bias = model.detection_head.roi_heads.box_predictor.cls_score.bias
     low, high = -20.0, 20.0
     base = bias[0].item()
+    head = model.detection_head
+    cached = []
+    with torch.no_grad():
+        for image in images:
+            batch, original = ladon_torch.preprocess(model, image)
+            features = ladon_torch.trunk(model, ladon_torch.quantize(model, ladon_torch.encode(model, batch.tensors)))
+            pyramid = head.fpn(features)
+            proposals, _ = head.rpn(batch, pyramid)
+            cached.append((batch, pyramid, proposals))
 
     def counts(shift):
+        found = []
         with torch.no_grad():
             bias[0] = base + shift
-        return [len(ladon_torch.run_all(model, image)["detections"]["boxes"]) for image in images]
+            for batch, pyramid, proposals in cached:
+                detections, _ = head.roi_heads(pyramid, proposals, batch.image_sizes)
+                found.append(len(detections[0]["boxes"]))
+        return found
 
     for _ in range(steps):
         middle = (low + high) / 2

@@ -1,0 +1,255 @@
+"""Compares the Swift CLIs with the PyTorch reference on whole frames, stage by stage.
+
+  swift build -c release
+  python tools/parity.py [--model M] [--work DIR] [--bin .build/release] [--json report.json]
+
+Without --model it writes a seeded random-init official model (batch norms calibrated, scores sharpened until
+every frame gives at least 50 detections) into DIR. Frames: scikit-image sample photos resized to 640x480,
+plus an odd-sized crop and a portrait one. For each frame it runs
+  ladon-encoder encode --model M --image in.jpg --out frame.latent --dump-input x --dump-latent y
+  ladon-edge infer --model M --latent frame.latent --json out.json --mask out.png
+and the reference, and reports: input (max abs), latent (max abs / max |reference|), latent symbol agreement
+and whether the coded bytes are identical, then the edge outputs against the reference run on the latent the
+Swift encoder produced (decoded with compressai), so one flipped symbol does not hide the edge's own error.
+Targets: input <= 1e-5, latent <= 1e-4, class logits <= 1e-3 with the same top-5, segmentation labels >= 99.5%
+equal, detections >= 99% matched both ways (same label, IoU >= 0.99, |score difference| <= 1e-3).
+"""
+import argparse
+import io
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from PIL import Image  # noqa: E402
+from safetensors.numpy import load_file  # noqa: E402
+from torchvision.ops import box_iou  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import convert  # noqa: E402
+import ladon_torch  # noqa: E402
+
+TARGETS = {"input_abs": 1e-5, "latent_rel": 1e-4, "class_rel": 1e-3, "seg_equal": 0.995, "det_matched": 0.99}
+
+
+def frames():
+    """(name, JPEG bytes): 640x480 resizes of the sample photos, an odd crop and a portrait frame."""
+    from skimage import data
+    out = []
+    for name in ("astronaut", "chelsea", "coffee", "rocket"):
+        photo = Image.fromarray(getattr(data, name)()).convert("RGB").resize((640, 480), Image.BILINEAR)
+        out.append((f"{name}-640x480", photo))
+    out.append(("astronaut-crop-333x251", Image.fromarray(data.astronaut()[40:291, 90:423])))
+    out.append(("coffee-portrait-300x400", Image.fromarray(data.coffee()).resize((300, 400), Image.BILINEAR)))
+    encoded = []
+    for name, picture in out:
+        buffer = io.BytesIO()
+        picture.save(buffer, format="JPEG", quality=90)
+        encoded.append((name, buffer.getvalue()))
+    return encoded
+
+
+def decode(jpeg):
+    rgb = np.asarray(Image.open(io.BytesIO(jpeg)).convert("RGB"))
+    return torch.from_numpy(rgb.copy()).permute(2, 0, 1).float() / 255
+
+
+def make_model(path, images, least=50):
+    model = convert.random_init("official", seed=0)
+    convert.sharpen_dense_heads(model, 4.0)
+    convert.sharpen_detection(model, rpn_scale=20.0, class_scale=40.0)
+    found = convert.tune_background(model, images, least, 95, steps=16)
+    if found < least:
+        print(f"warning: the sharpened model gives only {found} detections on some frame")
+    convert.write_model_file(model, path, "tools/parity.py: official preset, seed 0, sharpened; not a trained model")
+
+
+# MARK: the latent message (proto/ladon.proto `Latent`), read with a minimal protobuf wire parser
+
+def _varint(data, i):
+    shift = value = 0
+    while True:
+        byte = data[i]
+        i += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return value, i
+
+
+def _fields(data):
+    i, out = 0, {}
+    while i < len(data):
+        key, i = _varint(data, i)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            value, i = _varint(data, i)
+        elif wire == 1:
+            value, i = data[i:i + 8], i + 8
+        elif wire == 2:
+            length, i = _varint(data, i)
+            value, i = data[i:i + length], i + length
+        elif wire == 5:
+            value, i = data[i:i + 4], i + 4
+        else:
+            raise ValueError(f"unsupported wire type {wire}")
+        out.setdefault(number, []).append(value)
+    return out
+
+
+def read_latent_message(path):
+    fields = _fields(pathlib.Path(path).read_bytes())
+
+    def size(number):
+        f = _fields(fields[number][0])
+        return [f.get(1, [0])[0], f.get(2, [0])[0]]
+
+    shape = []
+    for value in fields.get(8, []):
+        if isinstance(value, bytes):  # packed
+            i = 0
+            while i < len(value):
+                v, i = _varint(value, i)
+                shape.append(v)
+        else:
+            shape.append(value)
+    return {"original_size": size(5), "input_size": size(6), "resized_size": size(7), "shape": shape,
+            "coded": bytes(fields.get(9, [b""])[0])}
+
+
+# MARK: comparisons
+
+def relative(a, b):
+    a, b = torch.as_tensor(a, dtype=torch.float64), torch.as_tensor(b, dtype=torch.float64)
+    if a.shape != b.shape:
+        return float("inf")
+    return float((a - b).abs().max() / b.abs().max().clamp_min(1e-12))
+
+
+def matched(a, b):
+    """Fraction of detections in `a` with a partner in `b`: same label, IoU >= 0.99, |score diff| <= 1e-3."""
+    if len(a["boxes"]) == 0:
+        return 1.0 if len(b["boxes"]) == 0 else 0.0
+    if len(b["boxes"]) == 0:
+        return 0.0
+    iou = box_iou(a["boxes"], b["boxes"])
+    same = (a["labels"][:, None] == b["labels"][None, :]) & \
+           ((a["scores"][:, None] - b["scores"][None, :]).abs() <= 1e-3) & (iou >= 0.99)
+    return float(same.any(1).float().mean())
+
+
+def swift_detections(report, scale=None):
+    items = report.get("detection", [])
+    return {"boxes": torch.tensor([d["box"] for d in items], dtype=torch.float32).reshape(-1, 4),
+            "labels": torch.tensor([d["label"] for d in items], dtype=torch.int64),
+            "scores": torch.tensor([d["score"] for d in items], dtype=torch.float32)}
+
+
+@torch.no_grad()
+def reference_edge(model, latent_hat, image):
+    """The reference's edge outputs on a given dequantised latent."""
+    images, original = ladon_torch.preprocess(model, image)
+    features = ladon_torch.trunk(model, latent_hat)
+    logits = ladon_torch.classify(model, features)
+    seg = ladon_torch.segment(model, features, tuple(images.tensors.shape[-2:]))
+    labels = ladon_torch.segmentation_labels(seg, images.image_sizes[0], original)
+    return logits[0], labels, ladon_torch.detect(model, images, features, original)
+
+
+@torch.no_grad()
+def compare_frame(model, model_path, name, jpeg, binaries, work):
+    folder = work / name
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "in.jpg").write_bytes(jpeg)
+    image = decode(jpeg)
+    ref = ladon_torch.run_all(model, image)
+    run = lambda *args: subprocess.run([str(a) for a in args], check=True, capture_output=True, text=True)  # noqa: E731
+    run(binaries / "ladon-encoder", "encode", "--model", model_path, "--image", folder / "in.jpg",
+        "--out", folder / "frame.latent", "--dump-input", folder / "input.safetensors",
+        "--dump-latent", folder / "latent.safetensors")
+    run(binaries / "ladon-edge", "infer", "--model", model_path, "--latent", folder / "frame.latent",
+        "--json", folder / "out.json", "--mask", folder / "mask.png")
+    swift_input = torch.from_numpy(load_file(str(folder / "input.safetensors"))["tensor"])
+    swift_latent = torch.from_numpy(load_file(str(folder / "latent.safetensors"))["tensor"])
+    message = read_latent_message(folder / "frame.latent")
+    report = json.loads((folder / "out.json").read_text())
+    eb = model.encoder.entropy_bottleneck
+
+    row = {"frame": name, "original_size": ref["original_size"], "padded_size": ref["padded_size"]}
+    row["input_abs"] = float((swift_input.reshape(ref["input"].shape) - ref["input"]).abs().max()) \
+        if swift_input.numel() == ref["input"].numel() else float("inf")
+    row["latent_rel"] = relative(swift_latent.reshape(ref["latent"].shape), ref["latent"]) \
+        if swift_latent.numel() == ref["latent"].numel() else float("inf")
+    size = ref["latent"].shape[-2:]
+    swift_hat = eb.decompress([message["coded"]], size)
+    swift_symbols = eb.quantize(swift_hat, "symbols", eb._get_medians())
+    row["symbols_equal"] = float((swift_symbols == ref["latent_symbols"]).float().mean())
+    row["bytes_identical"] = message["coded"] == ref["latent_strings"][0]
+    row["coded_bytes"] = [len(message["coded"]), len(ref["latent_strings"][0])]
+
+    logits, labels, detections = reference_edge(model, swift_hat, image)
+    swift_logits = torch.tensor(report["classification"]["logits"])
+    row["class_rel"] = relative(swift_logits, logits)
+    top5 = [entry["class"] for entry in report["classification"]["top5"]]
+    names = model.architecture["heads"]["classification"]["class_names"]
+    reference_top5 = [names[i] for i in logits.topk(5).indices.tolist()]
+    row["top5_identical"] = top5 == reference_top5 or top5 == logits.topk(5).indices.tolist()
+    mask = np.asarray(Image.open(folder / "mask.png"))
+    row["seg_equal"] = float((torch.from_numpy(mask.astype(np.int64)) == labels).float().mean()) \
+        if mask.shape == tuple(labels.shape) else 0.0
+    ours = swift_detections(report)
+    row["detections"] = [len(ours["boxes"]), len(detections["boxes"])]
+    row["det_matched"] = min(matched(ours, detections), matched(detections, ours))
+    # The same edge outputs against the reference's end-to-end run (differs only if a symbol flipped).
+    row["end_to_end"] = {"class_rel": relative(swift_logits, ref["class_logits"][0]),
+                         "seg_equal": float((torch.from_numpy(mask.astype(np.int64)) == ref["seg_labels"]).float().mean())
+                         if mask.shape == tuple(ref["seg_labels"].shape) else 0.0,
+                         "det_matched": min(matched(ours, ref["detections"]), matched(ref["detections"], ours))}
+    failed = [key for key, limit in TARGETS.items()
+              if (row[key] > limit if key.endswith(("_abs", "_rel")) else row[key] < limit)]
+    if not row["top5_identical"]:
+        failed.append("top5")
+    row["failed"] = failed
+    return row
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="model file (default: write a random-init official model into --work)")
+    parser.add_argument("--work", default=None, help="folder for frames, outputs and the model")
+    parser.add_argument("--bin", default=".build/release", help="folder with ladon-encoder and ladon-edge")
+    parser.add_argument("--json", help="write the report here too")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    work = pathlib.Path(args.work or tempfile.mkdtemp(prefix="ladon-parity-"))
+    work.mkdir(parents=True, exist_ok=True)
+    encoded = frames()
+    model_path = args.model or str(work / "official-random.safetensors")
+    if not args.model:
+        make_model(model_path, [decode(jpeg) for _, jpeg in encoded])
+    model = convert.read_model_file(model_path)
+    rows = []
+    for name, jpeg in encoded:
+        try:
+            row = compare_frame(model, model_path, name, jpeg, pathlib.Path(args.bin), work)
+        except (subprocess.CalledProcessError, OSError, KeyError, ValueError) as error:
+            detail = getattr(error, "stderr", "") or ""
+            row = {"frame": name, "error": f"{error} {detail.strip()}"[:500], "failed": ["error"]}
+        rows.append(row)
+        print(json.dumps(row))
+    summary = {"model": model_path, "targets": TARGETS, "frames": rows,
+               "passed": all(not r["failed"] for r in rows)}
+    if args.json:
+        pathlib.Path(args.json).write_text(json.dumps(summary, indent=2))
+    print("all frames within targets" if summary["passed"] else "some frames miss targets")
+    sys.exit(0 if summary["passed"] else 1)
+
+
+if __name__ == "__main__":
+    main()
