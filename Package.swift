@@ -41,6 +41,8 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Shared", "TestSupport"], path: "Tests/EngineTests"),
         .testTarget(name: "MessageTests", dependencies: ["Shared", "TestSupport"], path: "Tests/MessageTests"),
         .testTarget(name: "ModelTests", dependencies: ["Shared", "TestSupport"], path: "Tests/ModelTests"),
+        .testTarget(name: "PipelineTests", dependencies: ["Shared", "TestSupport", "ladon-encoder", "ladon-edge"],
+                    path: "Tests/PipelineTests"),
         .testTarget(name: "OpsTests", dependencies: ["Shared", "TestSupport"], path: "Tests/OpsTests"),
     ]
 )

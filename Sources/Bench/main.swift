@@ -11,6 +11,8 @@ let spec = CommandSpec(
         .value("model", "path", help: "Ladon model file (tools/convert.py --random-init --preset official)."),
         .value("detection-head", "path",
                help: "Time only the detection head from tools/time_detection_head.py's file, per part."),
+        .value("codec-frame", "path",
+               help: "Time only the entropy coder on tools/bench_codec_reference.py's frame latent."),
         .value("image", "path", help: "JPEG to run (default: a 640x480 test pattern)."),
         .value("threads", "n", help: "Threads for BLAS and our kernels (default 2)."),
         .value("runs", "n", help: "Timed runs per stage after one warm-up (default 5)."),
@@ -24,6 +26,10 @@ runCommandLineProgram("ladon-bench") {
     Compute.setThreads(threads)
     if let path = arguments.value("detection-head") {
         print(try DetectionHeadTiming.report(path: path, runs: runs, threads: threads))
+        return
+    }
+    if let path = arguments.value("codec-frame") {
+        print(try codecTiming(framePath: path, runs: max(runs, 21)))
         return
     }
     guard arguments.value("model") != nil else { throw BenchmarkError.missingModel }

@@ -1,0 +1,69 @@
+import Foundation
+import Shared
+import Testing
+import TestSupport
+
+/// `ladon-encoder encode` and `ladon-edge infer` as users run them: real processes, real files.
+@Suite struct CommandLineTests {
+    let model = Fixtures.path("model/tiny.safetensors")
+    let image = Fixtures.path("model/tiny-input.jpg")
+
+    @Test func encodeThenInferWritesJSONAndMaskAtTheOriginalSize() throws {
+        let folder = try Executables.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let latent = folder.appendingPathComponent("frame.latent").path
+        let json = folder.appendingPathComponent("out.json").path
+        let mask = folder.appendingPathComponent("mask.png").path
+
+        let encode = try Executables.run("ladon-encoder", ["encode", "--model", model, "--image", image, "--out", latent])
+        #expect(encode.status == 0, "\(encode.standardError)")
+        let infer = try Executables.run("ladon-edge", ["infer", "--model", model, "--latent", latent,
+                                                       "--json", json, "--mask", mask])
+        #expect(infer.status == 0, "\(infer.standardError)")
+
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        let frame = try #require(document["frame"] as? [String: Any])
+        let jpeg = try JPEG.decode(try FileIO.read(image))
+        #expect(frame["width"] as? Int == jpeg.size.width && frame["height"] as? Int == jpeg.size.height)
+        let classification = try #require(document["classification"] as? [String: Any])
+        #expect((classification["top5"] as? [Any])?.count == 5)
+        #expect(document["detection"] is [Any])
+        let labels = try PNG.decode(try FileIO.read(mask))
+        #expect(labels.size == jpeg.size && labels.channels == 1)
+    }
+
+    @Test func corruptJPEGFailsWithOneLineNamingTheImage() throws {
+        let folder = try Executables.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let broken = folder.appendingPathComponent("broken.jpg")
+        try Data([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10] + Array(repeating: 0x41, count: 64)).write(to: broken)
+        let outcome = try Executables.run("ladon-encoder", ["encode", "--model", model, "--image", broken.path,
+                                                            "--out", folder.appendingPathComponent("x").path])
+        #expect(outcome.status == 1)
+        #expect(outcome.standardError.split(separator: "\n").count == 1 && outcome.standardError.contains("image"),
+                "\(outcome.standardError)")
+    }
+
+    @Test func garbledLatentFileFailsWithOneLine() throws {
+        let folder = try Executables.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let garbage = folder.appendingPathComponent("garbage.latent")
+        try Data((0 ..< 300).map { UInt8(truncatingIfNeeded: $0 &* 37) }).write(to: garbage)
+        let outcome = try Executables.run("ladon-edge", ["infer", "--model", model, "--latent", garbage.path, "--json", "-"])
+        #expect(outcome.status == 1)
+        #expect(outcome.standardError.split(separator: "\n").count == 1, "\(outcome.standardError)")
+    }
+
+    @Test func missingModelFileIsNamed() throws {
+        let outcome = try Executables.run("ladon-edge", ["infer", "--model", "no-such-model.safetensors",
+                                                         "--latent", "x", "--json", "-"])
+        #expect(outcome.status == 1)
+        #expect(outcome.standardError.contains("no-such-model.safetensors"))
+    }
+
+    @Test func misspelledOptionIsAUsageErrorSuggestingTheRightOne() throws {
+        let outcome = try Executables.run("ladon-encoder", ["encode", "--modle", model])
+        #expect(outcome.status == 64)
+        #expect(outcome.standardError.contains("--model"))
+    }
+}

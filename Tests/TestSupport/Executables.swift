@@ -1,0 +1,42 @@
+import Foundation
+
+/// Runs the package's built executables as separate processes, as users and the pipeline do.
+public enum Executables {
+    public struct Outcome: Sendable {
+        public let status: Int32
+        public let standardOutput: String
+        public let standardError: String
+    }
+
+    /// The folder holding the built products: next to the test bundle, else the package's build folder.
+    public static let productsFolder: URL = {
+        let candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
+                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
+        return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("ladon-encoder").path) }
+            ?? candidates[0]
+    }()
+
+    /// Runs `name` with `arguments` to completion and captures both streams.
+    public static func run(_ name: String, _ arguments: [String]) throws -> Outcome {
+        let process = Process()
+        process.executableURL = productsFolder.appendingPathComponent(name)
+        process.arguments = arguments
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        // Read before waiting so a chatty child never blocks on a full pipe.
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
+                       standardError: String(decoding: errorData, as: UTF8.self))
+    }
+
+    /// A fresh temporary folder, removed by the caller.
+    public static func temporaryFolder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ladon-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
