@@ -1,7 +1,9 @@
 """Writes the bundled sample frames (samples/frames/*.jpg) from scikit-image's public-domain photos.
 
-Each photo is fitted into 640x480 (aspect ratio kept) and saved as a baseline JPEG, quality 85.
-Usage: python tools/make_sample_frames.py [--out samples/frames]
+Each photo is fitted into 640x480 (aspect ratio kept) and saved as a baseline JPEG, quality 85. The
+benchmark frame samples/bench/astronaut-640x480.jpg is the astronaut stretched to exactly 640x480, the
+frame size the performance figures are quoted for.
+Usage: python tools/make_sample_frames.py [--out samples/frames] [--bench samples/bench]
 """
 import argparse
 import pathlib
@@ -25,7 +27,11 @@ def fitted(photo: np.ndarray, width: int = 640, height: int = 480) -> Image.Imag
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="samples/frames")
+    parser.add_argument("--bench", default="samples/bench")
     args = parser.parse_args()
+    bench = pathlib.Path(args.bench)
+    bench.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(data.astronaut()).resize((640, 480), Image.BILINEAR).save(bench / "astronaut-640x480.jpg", quality=85)
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for index, name in enumerate(PHOTOS):

@@ -1,42 +1,71 @@
+import Foundation
 import Shared
 
-/// The stages of one frame at the model's architecture, each timed on its own input.
+/// The stages of one frame at the model's architecture, each timed on its own input, named as
+/// tools/bench_reference.py names the reference's stages so the report can pair them.
 struct StageBenchmark {
-    let mobile: MobileModel
-    let edge: EdgeModel
-    let input: Tensor
+    let file: LadonModelFile
+    let mobile: MobileEncoder
+    let edge: EdgeInference
+    let jpeg: [UInt8]
 
-    init(modelPath: String, imagePath: String?) throws {
-        let file = try LadonModelFile(path: modelPath)
-        mobile = try MobileModel(file)
-        edge = try EdgeModel(file)
-        // A 640x480 frame becomes a 1x3x320x416 network input; a deterministic pattern stands in for pixels.
-        input = Tensor(shape: [1, 3, 320, 416], scalars: (0 ..< 3 * 320 * 416).map { Float(($0 * 7919) % 255) / 64 - 2 })
-        _ = imagePath
+    init(modelPath: String, imagePath: String) throws {
+        file = try LadonModelFile(path: modelPath)
+        mobile = try MobileEncoder(file)
+        edge = try EdgeInference(file)
+        jpeg = try FileIO.read(imagePath, what: "image")
     }
 
-    func run(runs: Int) -> [StageTiming] {
+    func run(runs: Int) throws -> [StageTiming] {
         var results: [StageTiming] = []
-        let latent = mobile.entropy.quantizeDequantize(mobile.encoder(input))
-        results.append(measure("encoder", runs: runs) { _ = mobile.encoder(input) })
-        let decoded = edge.trunk.decode(latent)
-        results.append(measure("decoder", runs: runs) { _ = edge.trunk.decode(latent) })
-        let features = edge.trunk.resNetLayers(decoded)
-        results.append(measure("layers", runs: runs) { _ = edge.trunk.resNetLayers(decoded) })
-        if let head = edge.classification {
+        let coder = try EntropyBottleneck(mobile.model.entropy)
+        let preprocessor = Preprocessor(mobile.model.architecture.preprocess)
+        let image = try JPEG.decode(jpeg)
+        results.append(measure("jpeg_decode", runs: runs) { _ = try? JPEG.decode(jpeg) })
+        let prepared = try preprocessor(image)
+        results.append(measure("preprocess", runs: runs) { _ = try? preprocessor(image) })
+        let latent = mobile.model.encoder(prepared.input)
+        results.append(measure("encoder", runs: runs) { _ = mobile.model.encoder(prepared.input) })
+        let coded = try coder.compress(latent)
+        results.append(measure("entropy_compress", runs: runs) { _ = try? coder.compress(latent) })
+        let (height, width) = (latent.dim(2), latent.dim(3))
+        let decodedLatent = try coder.decompress(coded, height: height, width: width)
+        results.append(measure("entropy_decompress", runs: runs) { _ = try? coder.decompress(coded, height: height, width: width) })
+
+        let model = edge.model
+        let decoded = model.trunk.decode(decodedLatent)
+        results.append(measure("decoder", runs: runs) { _ = model.trunk.decode(decodedLatent) })
+        let features = model.trunk.resNetLayers(decoded)
+        results.append(measure("layers", runs: runs) { _ = model.trunk.resNetLayers(decoded) })
+        if let head = model.classification {
             results.append(measure("classification", runs: runs) { _ = head(features.layer4) })
         }
-        if let head = edge.detection {
-            // A 640x480 frame: resized to 416x312, padded to 416x320.
-            let (padded, resized, original) = (ImageSize(height: 320, width: 416), ImageSize(height: 312, width: 416),
-                                               ImageSize(height: 480, width: 640))
-            results.append(measure("detection", runs: runs) {
-                _ = try? head(features: features, paddedSize: padded, resizedSize: resized, originalSize: original)
+        if let head = model.segmentation {
+            let padded = prepared.inputSize
+            results.append(measure("segmentation", runs: runs) {
+                _ = Resize.bilinear(head(features.layer4), height: padded.height, width: padded.width)
+            })
+            let logits = Resize.bilinear(head(features.layer4), height: padded.height, width: padded.width)
+            results.append(measure("label_map", runs: runs) {
+                _ = LabelMap.labels(logits, resized: prepared.resizedSize, original: prepared.originalSize)
             })
         }
-        if let head = edge.segmentation {
-            results.append(measure("segmentation", runs: runs) { _ = head(features.layer4) })
+        if let head = model.detection {
+            let sizes = (padded: prepared.inputSize, resized: prepared.resizedSize, original: prepared.originalSize)
+            let pyramidInputs = [features.decoded, features.layer2, features.layer3, features.layer4]
+            let (parts, _) = try head.medianTimings(pyramidInputs, paddedSize: sizes.padded, resizedSize: sizes.resized,
+                                                    originalSize: sizes.original, runs: runs)
+            for (name, milliseconds) in [("fpn", parts.fpn), ("rpn", parts.rpn), ("roi_align", parts.roiAlign),
+                                         ("box_head", parts.boxHead), ("box_postprocess", parts.postprocess)] {
+                results.append(StageTiming(stage: name, medianMilliseconds: milliseconds, multiplyAccumulates: 0))
+            }
+            results.append(measure("detection", runs: runs) {
+                _ = try? head(features: features, paddedSize: sizes.padded, resizedSize: sizes.resized,
+                              originalSize: sizes.original)
+            })
         }
+        let message = try mobile.encode(jpeg: jpeg).message
+        results.append(measure("edge_frame", runs: runs) { _ = try? edge.infer(message) })
         return results
     }
 }

@@ -13,7 +13,7 @@ let spec = CommandSpec(
                help: "Time only the detection head from tools/time_detection_head.py's file, per part."),
         .value("codec-frame", "path",
                help: "Time only the entropy coder on tools/bench_codec_reference.py's frame latent."),
-        .value("image", "path", help: "JPEG to run (default: a 640x480 test pattern)."),
+        .value("image", "path", help: "JPEG to run (default: samples/bench/astronaut-640x480.jpg)."),
         .value("threads", "n", help: "Threads for BLAS and our kernels (default 2)."),
         .value("runs", "n", help: "Timed runs per stage after one warm-up (default 5)."),
         .value("reference", "path", help: "JSON timings from tools/bench_reference.py to compare against."),
@@ -34,7 +34,8 @@ runCommandLineProgram("ladon-bench") {
     }
     guard arguments.value("model") != nil else { throw BenchmarkError.missingModel }
     let reference = try arguments.value("reference").map(ReferenceTimings.load)
-    let benchmark = try StageBenchmark(modelPath: arguments.required("model"), imagePath: arguments.value("image"))
-    let results = benchmark.run(runs: runs)
+    let benchmark = try StageBenchmark(modelPath: arguments.required("model"),
+                                       imagePath: arguments.value("image") ?? "samples/bench/astronaut-640x480.jpg")
+    let results = try benchmark.run(runs: runs)
     print(BenchmarkReport(results: results, reference: reference, threads: threads).table)
 }
