@@ -8,6 +8,14 @@ public struct LadonArchitecture: Codable, Sendable, Equatable {
         public var sizeDivisible: Int
         public var mean: [Float]
         public var std: [Float]
+
+        public init(minSize: Int, maxSize: Int, sizeDivisible: Int, mean: [Float], std: [Float]) {
+            self.minSize = minSize
+            self.maxSize = maxSize
+            self.sizeDivisible = sizeDivisible
+            self.mean = mean
+            self.std = std
+        }
     }
 
     public struct Bottleneck: Codable, Sendable, Equatable {

@@ -113,4 +113,11 @@ public final class SafeTensorsFile: Sendable {
             Int32(littleEndian: source.loadUnaligned(fromByteOffset: $0 * 4, as: Int32.self))
         }
     }
+
+    /// The U8 tensor `key` as a flat array (coded bytes in fixtures).
+    public func uint8s(_ key: String) throws(WeightsError) -> [UInt8] {
+        let entry = try entry(key)
+        guard entry.dtype == "U8" else { throw .dtypeMismatch(key: key, expected: "U8", actual: entry.dtype) }
+        return Array(file.bytes[(dataStart + entry.begin) ..< (dataStart + entry.end)])
+    }
 }

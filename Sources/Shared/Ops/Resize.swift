@@ -1,0 +1,112 @@
+/// `F.interpolate` for NCHW float tensors, with PyTorch's CPU index arithmetic.
+///
+/// Bilinear, align_corners=False: output index o reads the source coordinate
+/// s = max(0, scale·(o + ½) − ½) with scale = in/out in float32 (PyTorch recomputes it from the sizes
+/// whenever it is given a size, or a scale factor with recompute_scale_factor=True); i0 = min(⌊s⌋, in − 1),
+/// i1 = i0 + 1 unless i0 is the last pixel, λ1 = clamp(s − i0, 0, 1), λ0 = 1 − λ1. A pixel is
+/// interpolated along the width first, then the height: h0·(w0·x00 + w1·x01) + h1·(w0·x10 + w1·x11).
+public enum Resize {
+    /// `F.interpolate(x, size=(height, width), mode="bilinear", align_corners=False)`, reading only the
+    /// top-left `window` of each plane when one is given (a crop without a copy).
+    ///
+    /// Layout: [N, C, h, w] → [N, C, height, width].
+    public static func bilinear(_ x: Tensor, height: Int, width: Int, window: ImageSize? = nil) -> Tensor {
+        precondition(x.rank == 4, "bilinear resize expects [N, C, H, W], got \(x.shape)")
+        precondition(height > 0 && width > 0, "bilinear resize to \(height)x\(width)")
+        let (n, channels, planeH, planeW) = (x.dim(0), x.dim(1), x.dim(2), x.dim(3))
+        let source = window ?? ImageSize(height: planeH, width: planeW)
+        precondition(source.height >= 1 && source.width >= 1 && source.height <= planeH && source.width <= planeW,
+                     "window \(source) does not fit planes \(planeH)x\(planeW)")
+        let rows = taps(input: source.height, output: height)
+        let cols = taps(input: source.width, output: width)
+        var output = Tensor(uninitializedShape: [n, channels, height, width])
+        x.withUnsafeBufferPointer { input in
+            output.withUnsafeMutableBufferPointer { out in
+                Compute.parallelFor(n * channels) { planes in
+                    for plane in planes {
+                        let base = plane * planeH * planeW, target = plane * height * width
+                        for oy in 0 ..< height {
+                            let row = rows[oy]
+                            let top = base + row.first * planeW, bottom = base + row.second * planeW
+                            let line = target + oy * width
+                            for ox in 0 ..< width {
+                                let col = cols[ox]
+                                let upper = input[top + col.first] * col.firstWeight + input[top + col.second] * col.secondWeight
+                                let lower = input[bottom + col.first] * col.firstWeight + input[bottom + col.second] * col.secondWeight
+                                out[line + ox] = upper * row.firstWeight + lower * row.secondWeight
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    /// `F.interpolate(x, scale_factor=scale, mode="bilinear", align_corners=False,
+    /// recompute_scale_factor=True)`: the output size is `scaledSize`, then the size path runs.
+    public static func bilinear(_ x: Tensor, scale: Double) -> Tensor {
+        let size = scaledSize(ImageSize(height: x.dim(2), width: x.dim(3)), scale: scale)
+        return bilinear(x, height: size.height, width: size.width)
+    }
+
+    /// The size `F.interpolate` makes of a scale factor with recompute_scale_factor=True: in · scale in
+    /// double precision, truncated.
+    public static func scaledSize(_ size: ImageSize, scale: Double) -> ImageSize {
+        ImageSize(height: Int(Double(size.height) * scale), width: Int(Double(size.width) * scale))
+    }
+
+    /// `F.interpolate(x, size=(height, width), mode="nearest")`: output index o reads
+    /// min(⌊o · (in/out)⌋, in − 1) with the ratio in float32; o/2 exactly when the size doubles.
+    ///
+    /// Layout: [N, C, h, w] → [N, C, height, width].
+    public static func nearest(_ x: Tensor, height: Int, width: Int) -> Tensor {
+        precondition(x.rank == 4, "nearest resize expects [N, C, H, W], got \(x.shape)")
+        let (n, channels, inH, inW) = (x.dim(0), x.dim(1), x.dim(2), x.dim(3))
+        let rows = (0 ..< height).map { nearestIndex($0, input: inH, output: height) }
+        let cols = (0 ..< width).map { nearestIndex($0, input: inW, output: width) }
+        var output = Tensor(uninitializedShape: [n, channels, height, width])
+        x.withUnsafeBufferPointer { input in
+            output.withUnsafeMutableBufferPointer { out in
+                Compute.parallelFor(n * channels, minimumPerThread: 16) { planes in
+                    for plane in planes {
+                        let source = plane * inH * inW, target = plane * height * width
+                        for oy in 0 ..< height {
+                            let row = source + rows[oy] * inW, line = target + oy * width
+                            for ox in 0 ..< width { out[line + ox] = input[row + cols[ox]] }
+                        }
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    // MARK: index arithmetic
+
+    /// The two source pixels of one output index and their weights.
+    struct Tap {
+        var first: Int
+        var second: Int
+        var firstWeight: Float
+        var secondWeight: Float
+    }
+
+    static func taps(input: Int, output: Int) -> [Tap] {
+        let scale = Float(input) / Float(output)
+        return (0 ..< output).map { index in
+            let real = max(scale * (Float(index) + 0.5) - 0.5, 0)
+            let first = min(Int(real.rounded(.down)), input - 1)
+            let lambda = min(max(real - Float(first), 0), 1)
+            return Tap(first: first, second: first < input - 1 ? first + 1 : first,
+                       firstWeight: 1 - lambda, secondWeight: lambda)
+        }
+    }
+
+    static func nearestIndex(_ index: Int, input: Int, output: Int) -> Int {
+        if output == input { return index }
+        if output == 2 * input { return index >> 1 }
+        let scale = Float(input) / Float(output)
+        return min(Int((Float(index) * scale).rounded(.down)), input - 1)
+    }
+}
