@@ -254,7 +254,24 @@ def sharpen_dense_heads(model, scale):
         model.segmentation_head.classifier[4].weight.mul_(scale)
 
 
-def tune_background(model, images, least, most, steps=40):
+def class_logit_spread(model, images):
+    """Standard deviation of the box predictor's class logits (less each box's mean) over the RPN's
+    proposals on `images`: what `sharpen_detection`'s class scale multiplies."""
+    head = model.detection_head
+    spreads = []
+    with torch.no_grad():
+        for image in images:
+            batch, _ = ladon_torch.preprocess(model, image)
+            features = ladon_torch.trunk(model, ladon_torch.quantize(model, ladon_torch.encode(model, batch.tensors)))
+            pyramid = head.fpn(features)
+            proposals, _ = head.rpn(batch, pyramid)
+            pooled = head.roi_heads.box_roi_pool(pyramid, proposals, batch.image_sizes)
+            logits, _ = head.roi_heads.box_predictor(head.roi_heads.box_head(pooled))
+            spreads.append((logits - logits.mean(1, keepdim=True)).std().item())
+    return sum(spreads) / len(spreads)
+
+
+def tune_background(model, images, least, most, steps=40, margin=0.5):
     """Moves the background logit's bias until every image gives between `least` and `most` detections
     (bisection on the bias; only the RoI heads rerun); returns the smallest count."""
     bias = model.detection_head.roi_heads.box_predictor.cls_score.bias
@@ -288,7 +305,9 @@ def tune_background(model, images, least, most, steps=40):
             low = middle
         else:
             return min(found)
-    return min(counts((low + high) / 2))
+    # No bias suits every image: favour `least`, and step back from the boundary, where a score sits on the
+    # threshold and rounding would decide whether it is kept.
+    return min(counts((low + high) / 2 - margin))
 
 
 def random_init(preset, seed, beta=1.28):

@@ -386,6 +386,8 @@ def self_check(preset_name):
         check("model file round trip: boxes", again["detections"]["boxes"], ours["detections"]["boxes"], 1e-3)
     else:
         failures.append("round-trip detection count")
+    if preset_name == "official":
+        sc2bench_check(check, image)
     keys = model.state_dict().keys()
     for expected in ("encoder.encoder.0.weight", "encoder.entropy_bottleneck._quantized_cdf",
                      "shared_body.decoder.0.weight", "shared_body.layer2.0.conv1.weight",
@@ -398,6 +400,55 @@ def self_check(preset_name):
     print(json.dumps({"preset": preset_name, "detections": int(ours["detections"]["boxes"].shape[0]),
                       "failures": failures}))
     return not failures
+
+
+def sc2bench_models():
+    """The official-size models as sc2bench builds them from the reference's runtime configs (no weights)."""
+    from sc2bench.models.backbone import FeatureExtractionBackbone, splittable_resnet
+    from sc2bench.models.detection.rcnn import BaseRCNN, create_faster_rcnn_fpn
+    from sc2bench.models.segmentation.deeplabv3 import create_deeplabv3
+    bottleneck = {"key": "FPBasedResNetBottleneck", "kwargs": {"num_bottleneck_channels": 24, "num_target_channels": 256}}
+    classification = splittable_resnet(bottleneck, resnet_name="resnet50", pre_transform=None, num_classes=1000,
+                                       weights=None, skips_avgpool=False, skips_fc=False)
+    detection = BaseRCNN(create_faster_rcnn_fpn(
+        classification, return_layer_dict={"bottleneck_layer": "1", "layer2": "2", "layer3": "3", "layer4": "4"},
+        in_channels_list=[256, 512, 1024, 2048], out_channels=256, analyzable_layer_key="bottleneck_layer",
+        in_channels_stage2=256, num_classes=91, min_size=416, max_size=416))
+    segmentation = create_deeplabv3(FeatureExtractionBackbone(
+        classification, {"layer3": "aux", "layer4": "out"}, [], False, analyzable_layer_key="bottleneck_layer"),
+        uses_aux=True)
+    return classification, detection, segmentation
+
+
+@torch.no_grad()
+def sc2bench_check(check, image):
+    """sc2bench's own classification and segmentation models, with seeded weights, saved as the official
+    checkpoints are, converted by tools/convert.py and compared end to end (entropy coding included)."""
+    import tempfile
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import convert
+    torch.manual_seed(5)
+    classification, detection, segmentation = sc2bench_models()
+    for module in classification.modules():  # non-trivial batch-norm statistics
+        if isinstance(module, nn.BatchNorm2d):
+            module.running_mean.uniform_(-0.1, 0.1)
+            module.running_var.uniform_(0.5, 1.5)
+    classification.update()
+    with tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for name, module in (("cls", classification), ("det", detection), ("seg", segmentation)):
+            paths.append(os.path.join(folder, f"{name}.pt"))
+            torch.save({"model": module.state_dict()}, paths[-1])
+        ours = convert.from_official(*paths, beta=1.28)
+    for module in (classification, detection, segmentation):
+        module.eval()
+    images, _ = preprocess(ours, image)
+    x = images.tensors
+    features = trunk(ours, quantize(ours, encode(ours, x)))
+    check("sc2bench SplittableResNet (compress, decompress, layers, fc) vs converted model",
+          classification(x), classify(ours, features), 1e-4)
+    check("sc2bench DeepLabv3 segmentation vs converted model",
+          segmentation(x)["out"], segment(ours, features, tuple(x.shape[-2:])), 1e-4)
 
 
 def main():
