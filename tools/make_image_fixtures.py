@@ -4,6 +4,7 @@ One file per case, its parameters in a "case" metadata entry ({"kind": ..., ...}
 - jpeg_*: JPEG bytes made by PIL (`jpeg`, U8) and the RGB pixels PIL decodes from them (`pixels`, U8
   [H, W, 3], `Image.open(...).convert("RGB")`, the reference's loader); torchvision.io.decode_jpeg's
   agreement is recorded in the metadata.
+- cmyk_jpeg_8x8: a CMYK JPEG, which the runtime rejects as unsupported.
 - png_*: PNG bytes written by PIL and their pixels.
 - bilinear_* / nearest_*: `F.interpolate` on a small random [1, C, h, w] (`input`, `expected`).
 - preprocess_*: torchvision `GeneralizedRCNNTransform` on a generated RGB image (the Swift test makes the
@@ -85,6 +86,11 @@ def jpeg_cases(out):
         write(out, name, {"jpeg": raw.clone(), "pixels": torch.from_numpy(pixels.copy())},
               {"kind": "jpeg", "height": height, "width": width, "mode": mode, "options": options,
                "torchvision_max_difference": tv_diff})
+    # A CMYK JPEG (Adobe-style): valid, but not a colour space the runtime decodes.
+    buffer = io.BytesIO()
+    Image.fromarray(photo_like(8, 8, 42)).convert("CMYK").save(buffer, format="JPEG", quality=90)
+    write(out, "cmyk_jpeg_8x8", {"jpeg": torch.frombuffer(bytearray(buffer.getvalue()), dtype=torch.uint8).clone()},
+          {"kind": "unsupported_jpeg", "height": 8, "width": 8})
     return report
 
 

@@ -55,6 +55,14 @@ import TestSupport
         }
     }
 
+    @Test func aCMYKJPEGIsUnsupportedNotCorrupt() throws {
+        let bytes = try ImageFixture("cmyk_jpeg_8x8").bytes("jpeg")
+        #expect { try JPEG.decode(bytes) } throws: { error in
+            if case .unsupported = error as? ImageError { return true }
+            return false
+        }
+    }
+
     @Test func aFrameOverThePixelLimitYieldsTooLarge() throws {
         let bytes = try ImageFixture("jpeg_420_131x97").bytes("jpeg")
         #expect(throws: ImageError.tooLarge(width: 131, height: 97, limit: 1000)) {
