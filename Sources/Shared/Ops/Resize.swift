@@ -3,8 +3,14 @@
 /// Bilinear, align_corners=False: output index o reads the source coordinate
 /// s = max(0, scale·(o + ½) − ½) with scale = in/out in float32 (PyTorch recomputes it from the sizes
 /// whenever it is given a size, or a scale factor with recompute_scale_factor=True); i0 = min(⌊s⌋, in − 1),
-/// i1 = i0 + 1 unless i0 is the last pixel, λ1 = clamp(s − i0, 0, 1), λ0 = 1 − λ1. A pixel is
-/// interpolated along the width first, then the height: h0·(w0·x00 + w1·x01) + h1·(w0·x10 + w1·x11).
+/// i1 = i0 + 1 unless i0 is the last pixel, λ1 = clamp(s − i0, 0, 1), λ0 = 1 − λ1; an axis whose size
+/// does not change is copied. A pixel is h0·(w0·x00 + w1·x01) + h1·(w0·x10 + w1·x11).
+///
+/// PyTorch's CPU kernel has two paths whose s differ by one rounding, which at s ≈ 600 moves λ by ~6e−5:
+/// its generic kernel rounds scale·(o + ½) before subtracting ½; its separable kernel, taken when
+/// out height + out width ≤ 128 (and also for 3 channels when torch runs on one thread), fuses the
+/// multiply-add. We follow the size rule and the multi-threaded default; the pixel sums then agree to
+/// about one float ulp.
 public enum Resize {
     /// `F.interpolate(x, size=(height, width), mode="bilinear", align_corners=False)`, reading only the
     /// top-left `window` of each plane when one is given (a crop without a copy).
@@ -17,8 +23,9 @@ public enum Resize {
         let source = window ?? ImageSize(height: planeH, width: planeW)
         precondition(source.height >= 1 && source.width >= 1 && source.height <= planeH && source.width <= planeW,
                      "window \(source) does not fit planes \(planeH)x\(planeW)")
-        let rows = taps(input: source.height, output: height)
-        let cols = taps(input: source.width, output: width)
+        let fused = height + width <= 128
+        let rows = taps(input: source.height, output: height, fusedIndex: fused)
+        let cols = taps(input: source.width, output: width, fusedIndex: fused)
         var output = Tensor(uninitializedShape: [n, channels, height, width])
         x.withUnsafeBufferPointer { input in
             output.withUnsafeMutableBufferPointer { out in
@@ -92,10 +99,14 @@ public enum Resize {
         var secondWeight: Float
     }
 
-    static func taps(input: Int, output: Int) -> [Tap] {
+    static func taps(input: Int, output: Int, fusedIndex: Bool) -> [Tap] {
+        if input == output {
+            return (0 ..< output).map { Tap(first: $0, second: $0, firstWeight: 1, secondWeight: 0) }
+        }
         let scale = Float(input) / Float(output)
         return (0 ..< output).map { index in
-            let real = max(scale * (Float(index) + 0.5) - 0.5, 0)
+            let centre = Float(index) + 0.5
+            let real = max(fusedIndex ? Float(-0.5).addingProduct(scale, centre) : scale * centre - 0.5, 0)
             let first = min(Int(real.rounded(.down)), input - 1)
             let lambda = min(max(real - Float(first), 0), 1)
             return Tap(first: first, second: first < input - 1 ? first + 1 : first,
