@@ -28,7 +28,7 @@ public struct FeaturePyramid: Sendable {
         var results = [layer[last](lastInner)]
         for index in stride(from: last - 1, through: 0, by: -1) {
             let lateral = features[index]
-            let topDown = NearestUpsample.resize(lastInner, height: lateral.dim(2), width: lateral.dim(3))
+            let topDown = Resize.nearest(lastInner, height: lateral.dim(2), width: lateral.dim(3))
             lastInner = inner[index](lateral, adding: topDown)
             results.insert(layer[index](lastInner), at: 0)
         }
