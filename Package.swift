@@ -19,11 +19,12 @@ let package = Package(
         .target(name: "CImageCodecs", path: "Sources/CImageCodecs",
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]),
 
+        .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .target(name: "CLadonProto", path: "Sources/CLadonProto",
                 linkerSettings: [.linkedLibrary("protobuf-c")]),
 
         // MARK: Shared library: tensors, ops, model, weights, codec, images
-        .target(name: "Shared", dependencies: ["COpenBLAS", "CImageCodecs", "CLadonProto"], path: "Sources/Shared",
+        .target(name: "Shared", dependencies: ["COpenBLAS", "CImageCodecs", "CLadonProto", "CZeroMQ"], path: "Sources/Shared",
                 swiftSettings: optimize),
 
         // MARK: Stages
@@ -45,5 +46,6 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Shared", "TestSupport", "ladon-encoder", "ladon-edge"],
                     path: "Tests/PipelineTests"),
         .testTarget(name: "OpsTests", dependencies: ["Shared", "TestSupport"], path: "Tests/OpsTests"),
+        .testTarget(name: "TransportTests", dependencies: ["Shared", "TestSupport"], path: "Tests/TransportTests"),
     ]
 )

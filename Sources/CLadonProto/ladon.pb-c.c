@@ -142,6 +142,636 @@ void   ladon__latent__free_unpacked
   assert(message->base.descriptor == &ladon__latent__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   ladon__frame__init
+                     (Ladon__Frame         *message)
+{
+  static const Ladon__Frame init_value = LADON__FRAME__INIT;
+  *message = init_value;
+}
+size_t ladon__frame__get_packed_size
+                     (const Ladon__Frame *message)
+{
+  assert(message->base.descriptor == &ladon__frame__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ladon__frame__pack
+                     (const Ladon__Frame *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ladon__frame__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ladon__frame__pack_to_buffer
+                     (const Ladon__Frame *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ladon__frame__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ladon__Frame *
+       ladon__frame__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ladon__Frame *)
+     protobuf_c_message_unpack (&ladon__frame__descriptor,
+                                allocator, len, data);
+}
+void   ladon__frame__free_unpacked
+                     (Ladon__Frame *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ladon__frame__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   ladon__class_score__init
+                     (Ladon__ClassScore         *message)
+{
+  static const Ladon__ClassScore init_value = LADON__CLASS_SCORE__INIT;
+  *message = init_value;
+}
+size_t ladon__class_score__get_packed_size
+                     (const Ladon__ClassScore *message)
+{
+  assert(message->base.descriptor == &ladon__class_score__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ladon__class_score__pack
+                     (const Ladon__ClassScore *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ladon__class_score__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ladon__class_score__pack_to_buffer
+                     (const Ladon__ClassScore *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ladon__class_score__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ladon__ClassScore *
+       ladon__class_score__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ladon__ClassScore *)
+     protobuf_c_message_unpack (&ladon__class_score__descriptor,
+                                allocator, len, data);
+}
+void   ladon__class_score__free_unpacked
+                     (Ladon__ClassScore *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ladon__class_score__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   ladon__classification__init
+                     (Ladon__Classification         *message)
+{
+  static const Ladon__Classification init_value = LADON__CLASSIFICATION__INIT;
+  *message = init_value;
+}
+size_t ladon__classification__get_packed_size
+                     (const Ladon__Classification *message)
+{
+  assert(message->base.descriptor == &ladon__classification__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ladon__classification__pack
+                     (const Ladon__Classification *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ladon__classification__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ladon__classification__pack_to_buffer
+                     (const Ladon__Classification *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ladon__classification__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ladon__Classification *
+       ladon__classification__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ladon__Classification *)
+     protobuf_c_message_unpack (&ladon__classification__descriptor,
+                                allocator, len, data);
+}
+void   ladon__classification__free_unpacked
+                     (Ladon__Classification *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ladon__classification__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   ladon__detected_object__init
+                     (Ladon__DetectedObject         *message)
+{
+  static const Ladon__DetectedObject init_value = LADON__DETECTED_OBJECT__INIT;
+  *message = init_value;
+}
+size_t ladon__detected_object__get_packed_size
+                     (const Ladon__DetectedObject *message)
+{
+  assert(message->base.descriptor == &ladon__detected_object__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ladon__detected_object__pack
+                     (const Ladon__DetectedObject *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ladon__detected_object__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ladon__detected_object__pack_to_buffer
+                     (const Ladon__DetectedObject *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ladon__detected_object__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ladon__DetectedObject *
+       ladon__detected_object__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ladon__DetectedObject *)
+     protobuf_c_message_unpack (&ladon__detected_object__descriptor,
+                                allocator, len, data);
+}
+void   ladon__detected_object__free_unpacked
+                     (Ladon__DetectedObject *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ladon__detected_object__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   ladon__detections__init
+                     (Ladon__Detections         *message)
+{
+  static const Ladon__Detections init_value = LADON__DETECTIONS__INIT;
+  *message = init_value;
+}
+size_t ladon__detections__get_packed_size
+                     (const Ladon__Detections *message)
+{
+  assert(message->base.descriptor == &ladon__detections__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ladon__detections__pack
+                     (const Ladon__Detections *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ladon__detections__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ladon__detections__pack_to_buffer
+                     (const Ladon__Detections *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ladon__detections__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ladon__Detections *
+       ladon__detections__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ladon__Detections *)
+     protobuf_c_message_unpack (&ladon__detections__descriptor,
+                                allocator, len, data);
+}
+void   ladon__detections__free_unpacked
+                     (Ladon__Detections *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ladon__detections__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   ladon__segmentation__init
+                     (Ladon__Segmentation         *message)
+{
+  static const Ladon__Segmentation init_value = LADON__SEGMENTATION__INIT;
+  *message = init_value;
+}
+size_t ladon__segmentation__get_packed_size
+                     (const Ladon__Segmentation *message)
+{
+  assert(message->base.descriptor == &ladon__segmentation__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ladon__segmentation__pack
+                     (const Ladon__Segmentation *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ladon__segmentation__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ladon__segmentation__pack_to_buffer
+                     (const Ladon__Segmentation *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ladon__segmentation__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ladon__Segmentation *
+       ladon__segmentation__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ladon__Segmentation *)
+     protobuf_c_message_unpack (&ladon__segmentation__descriptor,
+                                allocator, len, data);
+}
+void   ladon__segmentation__free_unpacked
+                     (Ladon__Segmentation *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ladon__segmentation__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   ladon__stage_timing__init
+                     (Ladon__StageTiming         *message)
+{
+  static const Ladon__StageTiming init_value = LADON__STAGE_TIMING__INIT;
+  *message = init_value;
+}
+size_t ladon__stage_timing__get_packed_size
+                     (const Ladon__StageTiming *message)
+{
+  assert(message->base.descriptor == &ladon__stage_timing__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ladon__stage_timing__pack
+                     (const Ladon__StageTiming *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ladon__stage_timing__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ladon__stage_timing__pack_to_buffer
+                     (const Ladon__StageTiming *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ladon__stage_timing__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ladon__StageTiming *
+       ladon__stage_timing__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ladon__StageTiming *)
+     protobuf_c_message_unpack (&ladon__stage_timing__descriptor,
+                                allocator, len, data);
+}
+void   ladon__stage_timing__free_unpacked
+                     (Ladon__StageTiming *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ladon__stage_timing__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   ladon__result__init
+                     (Ladon__Result         *message)
+{
+  static const Ladon__Result init_value = LADON__RESULT__INIT;
+  *message = init_value;
+}
+size_t ladon__result__get_packed_size
+                     (const Ladon__Result *message)
+{
+  assert(message->base.descriptor == &ladon__result__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ladon__result__pack
+                     (const Ladon__Result *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ladon__result__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ladon__result__pack_to_buffer
+                     (const Ladon__Result *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ladon__result__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ladon__Result *
+       ladon__result__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ladon__Result *)
+     protobuf_c_message_unpack (&ladon__result__descriptor,
+                                allocator, len, data);
+}
+void   ladon__result__free_unpacked
+                     (Ladon__Result *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ladon__result__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   ladon__hello__init
+                     (Ladon__Hello         *message)
+{
+  static const Ladon__Hello init_value = LADON__HELLO__INIT;
+  *message = init_value;
+}
+size_t ladon__hello__get_packed_size
+                     (const Ladon__Hello *message)
+{
+  assert(message->base.descriptor == &ladon__hello__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ladon__hello__pack
+                     (const Ladon__Hello *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ladon__hello__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ladon__hello__pack_to_buffer
+                     (const Ladon__Hello *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ladon__hello__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ladon__Hello *
+       ladon__hello__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ladon__Hello *)
+     protobuf_c_message_unpack (&ladon__hello__descriptor,
+                                allocator, len, data);
+}
+void   ladon__hello__free_unpacked
+                     (Ladon__Hello *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ladon__hello__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   ladon__bye__init
+                     (Ladon__Bye         *message)
+{
+  static const Ladon__Bye init_value = LADON__BYE__INIT;
+  *message = init_value;
+}
+size_t ladon__bye__get_packed_size
+                     (const Ladon__Bye *message)
+{
+  assert(message->base.descriptor == &ladon__bye__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ladon__bye__pack
+                     (const Ladon__Bye *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ladon__bye__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ladon__bye__pack_to_buffer
+                     (const Ladon__Bye *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ladon__bye__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ladon__Bye *
+       ladon__bye__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ladon__Bye *)
+     protobuf_c_message_unpack (&ladon__bye__descriptor,
+                                allocator, len, data);
+}
+void   ladon__bye__free_unpacked
+                     (Ladon__Bye *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ladon__bye__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   ladon__credit__init
+                     (Ladon__Credit         *message)
+{
+  static const Ladon__Credit init_value = LADON__CREDIT__INIT;
+  *message = init_value;
+}
+size_t ladon__credit__get_packed_size
+                     (const Ladon__Credit *message)
+{
+  assert(message->base.descriptor == &ladon__credit__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ladon__credit__pack
+                     (const Ladon__Credit *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ladon__credit__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ladon__credit__pack_to_buffer
+                     (const Ladon__Credit *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ladon__credit__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ladon__Credit *
+       ladon__credit__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ladon__Credit *)
+     protobuf_c_message_unpack (&ladon__credit__descriptor,
+                                allocator, len, data);
+}
+void   ladon__credit__free_unpacked
+                     (Ladon__Credit *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ladon__credit__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   ladon__ready__init
+                     (Ladon__Ready         *message)
+{
+  static const Ladon__Ready init_value = LADON__READY__INIT;
+  *message = init_value;
+}
+size_t ladon__ready__get_packed_size
+                     (const Ladon__Ready *message)
+{
+  assert(message->base.descriptor == &ladon__ready__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ladon__ready__pack
+                     (const Ladon__Ready *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ladon__ready__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ladon__ready__pack_to_buffer
+                     (const Ladon__Ready *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ladon__ready__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ladon__Ready *
+       ladon__ready__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ladon__Ready *)
+     protobuf_c_message_unpack (&ladon__ready__descriptor,
+                                allocator, len, data);
+}
+void   ladon__ready__free_unpacked
+                     (Ladon__Ready *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ladon__ready__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   ladon__heartbeat__init
+                     (Ladon__Heartbeat         *message)
+{
+  static const Ladon__Heartbeat init_value = LADON__HEARTBEAT__INIT;
+  *message = init_value;
+}
+size_t ladon__heartbeat__get_packed_size
+                     (const Ladon__Heartbeat *message)
+{
+  assert(message->base.descriptor == &ladon__heartbeat__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ladon__heartbeat__pack
+                     (const Ladon__Heartbeat *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ladon__heartbeat__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ladon__heartbeat__pack_to_buffer
+                     (const Ladon__Heartbeat *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ladon__heartbeat__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ladon__Heartbeat *
+       ladon__heartbeat__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ladon__Heartbeat *)
+     protobuf_c_message_unpack (&ladon__heartbeat__descriptor,
+                                allocator, len, data);
+}
+void   ladon__heartbeat__free_unpacked
+                     (Ladon__Heartbeat *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ladon__heartbeat__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   ladon__control__init
+                     (Ladon__Control         *message)
+{
+  static const Ladon__Control init_value = LADON__CONTROL__INIT;
+  *message = init_value;
+}
+size_t ladon__control__get_packed_size
+                     (const Ladon__Control *message)
+{
+  assert(message->base.descriptor == &ladon__control__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ladon__control__pack
+                     (const Ladon__Control *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ladon__control__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ladon__control__pack_to_buffer
+                     (const Ladon__Control *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ladon__control__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ladon__Control *
+       ladon__control__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ladon__Control *)
+     protobuf_c_message_unpack (&ladon__control__descriptor,
+                                allocator, len, data);
+}
+void   ladon__control__free_unpacked
+                     (Ladon__Control *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ladon__control__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor ladon__model_identity__field_descriptors[3] =
 {
   {
@@ -397,5 +1027,1130 @@ const ProtobufCMessageDescriptor ladon__latent__descriptor =
   ladon__latent__field_indices_by_name,
   1,  ladon__latent__number_ranges,
   (ProtobufCMessageInit) ladon__latent__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ladon__frame__field_descriptors[5] =
+{
+  {
+    "node_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Frame, node_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sequence",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Frame, sequence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "capture_time_us",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Frame, capture_time_us),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "jpeg",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Frame, jpeg),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "dropped_before",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Frame, dropped_before),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ladon__frame__field_indices_by_name[] = {
+  2,   /* field[2] = capture_time_us */
+  4,   /* field[4] = dropped_before */
+  3,   /* field[3] = jpeg */
+  0,   /* field[0] = node_id */
+  1,   /* field[1] = sequence */
+};
+static const ProtobufCIntRange ladon__frame__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor ladon__frame__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ladon.Frame",
+  "Frame",
+  "Ladon__Frame",
+  "ladon",
+  sizeof(Ladon__Frame),
+  5,
+  ladon__frame__field_descriptors,
+  ladon__frame__field_indices_by_name,
+  1,  ladon__frame__number_ranges,
+  (ProtobufCMessageInit) ladon__frame__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ladon__class_score__field_descriptors[3] =
+{
+  {
+    "class_index",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__ClassScore, class_index),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "name",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__ClassScore, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "probability",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__ClassScore, probability),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ladon__class_score__field_indices_by_name[] = {
+  0,   /* field[0] = class_index */
+  1,   /* field[1] = name */
+  2,   /* field[2] = probability */
+};
+static const ProtobufCIntRange ladon__class_score__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor ladon__class_score__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ladon.ClassScore",
+  "ClassScore",
+  "Ladon__ClassScore",
+  "ladon",
+  sizeof(Ladon__ClassScore),
+  3,
+  ladon__class_score__field_descriptors,
+  ladon__class_score__field_indices_by_name,
+  1,  ladon__class_score__number_ranges,
+  (ProtobufCMessageInit) ladon__class_score__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ladon__classification__field_descriptors[1] =
+{
+  {
+    "top",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Ladon__Classification, n_top),
+    offsetof(Ladon__Classification, top),
+    &ladon__class_score__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ladon__classification__field_indices_by_name[] = {
+  0,   /* field[0] = top */
+};
+static const ProtobufCIntRange ladon__classification__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor ladon__classification__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ladon.Classification",
+  "Classification",
+  "Ladon__Classification",
+  "ladon",
+  sizeof(Ladon__Classification),
+  1,
+  ladon__classification__field_descriptors,
+  ladon__classification__field_indices_by_name,
+  1,  ladon__classification__number_ranges,
+  (ProtobufCMessageInit) ladon__classification__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ladon__detected_object__field_descriptors[7] =
+{
+  {
+    "x1",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__DetectedObject, x1),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "y1",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__DetectedObject, y1),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "x2",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__DetectedObject, x2),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "y2",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__DetectedObject, y2),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "label",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__DetectedObject, label),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "name",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__DetectedObject, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "score",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__DetectedObject, score),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ladon__detected_object__field_indices_by_name[] = {
+  4,   /* field[4] = label */
+  5,   /* field[5] = name */
+  6,   /* field[6] = score */
+  0,   /* field[0] = x1 */
+  2,   /* field[2] = x2 */
+  1,   /* field[1] = y1 */
+  3,   /* field[3] = y2 */
+};
+static const ProtobufCIntRange ladon__detected_object__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor ladon__detected_object__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ladon.DetectedObject",
+  "DetectedObject",
+  "Ladon__DetectedObject",
+  "ladon",
+  sizeof(Ladon__DetectedObject),
+  7,
+  ladon__detected_object__field_descriptors,
+  ladon__detected_object__field_indices_by_name,
+  1,  ladon__detected_object__number_ranges,
+  (ProtobufCMessageInit) ladon__detected_object__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ladon__detections__field_descriptors[1] =
+{
+  {
+    "objects",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Ladon__Detections, n_objects),
+    offsetof(Ladon__Detections, objects),
+    &ladon__detected_object__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ladon__detections__field_indices_by_name[] = {
+  0,   /* field[0] = objects */
+};
+static const ProtobufCIntRange ladon__detections__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor ladon__detections__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ladon.Detections",
+  "Detections",
+  "Ladon__Detections",
+  "ladon",
+  sizeof(Ladon__Detections),
+  1,
+  ladon__detections__field_descriptors,
+  ladon__detections__field_indices_by_name,
+  1,  ladon__detections__number_ranges,
+  (ProtobufCMessageInit) ladon__detections__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCEnumValue ladon__segmentation__encoding__enum_values_by_number[2] =
+{
+  { "ENCODING_UNSPECIFIED", "LADON__SEGMENTATION__ENCODING__ENCODING_UNSPECIFIED", 0 },
+  { "ENCODING_RLE", "LADON__SEGMENTATION__ENCODING__ENCODING_RLE", 1 },
+};
+static const ProtobufCIntRange ladon__segmentation__encoding__value_ranges[] = {
+{0, 0},{0, 2}
+};
+static const ProtobufCEnumValueIndex ladon__segmentation__encoding__enum_values_by_name[2] =
+{
+  { "ENCODING_RLE", 1 },
+  { "ENCODING_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor ladon__segmentation__encoding__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "ladon.Segmentation.Encoding",
+  "Encoding",
+  "Ladon__Segmentation__Encoding",
+  "ladon",
+  2,
+  ladon__segmentation__encoding__enum_values_by_number,
+  2,
+  ladon__segmentation__encoding__enum_values_by_name,
+  1,
+  ladon__segmentation__encoding__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCFieldDescriptor ladon__segmentation__field_descriptors[5] =
+{
+  {
+    "height",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Segmentation, height),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "width",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Segmentation, width),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "encoding",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Segmentation, encoding),
+    &ladon__segmentation__encoding__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "data",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Segmentation, data),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "class_names",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Ladon__Segmentation, n_class_names),
+    offsetof(Ladon__Segmentation, class_names),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ladon__segmentation__field_indices_by_name[] = {
+  4,   /* field[4] = class_names */
+  3,   /* field[3] = data */
+  2,   /* field[2] = encoding */
+  0,   /* field[0] = height */
+  1,   /* field[1] = width */
+};
+static const ProtobufCIntRange ladon__segmentation__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor ladon__segmentation__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ladon.Segmentation",
+  "Segmentation",
+  "Ladon__Segmentation",
+  "ladon",
+  sizeof(Ladon__Segmentation),
+  5,
+  ladon__segmentation__field_descriptors,
+  ladon__segmentation__field_indices_by_name,
+  1,  ladon__segmentation__number_ranges,
+  (ProtobufCMessageInit) ladon__segmentation__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ladon__stage_timing__field_descriptors[2] =
+{
+  {
+    "stage",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__StageTiming, stage),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "milliseconds",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__StageTiming, milliseconds),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ladon__stage_timing__field_indices_by_name[] = {
+  1,   /* field[1] = milliseconds */
+  0,   /* field[0] = stage */
+};
+static const ProtobufCIntRange ladon__stage_timing__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor ladon__stage_timing__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ladon.StageTiming",
+  "StageTiming",
+  "Ladon__StageTiming",
+  "ladon",
+  sizeof(Ladon__StageTiming),
+  2,
+  ladon__stage_timing__field_descriptors,
+  ladon__stage_timing__field_indices_by_name,
+  1,  ladon__stage_timing__number_ranges,
+  (ProtobufCMessageInit) ladon__stage_timing__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ladon__result__field_descriptors[12] =
+{
+  {
+    "node_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Result, node_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sequence",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Result, sequence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "capture_time_us",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Result, capture_time_us),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "model",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Result, model),
+    &ladon__model_identity__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "original_size",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Result, original_size),
+    &ladon__image_size__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "classification",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Result, classification),
+    &ladon__classification__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "detections",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Result, detections),
+    &ladon__detections__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "segmentation",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Result, segmentation),
+    &ladon__segmentation__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "timings",
+    9,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Ladon__Result, n_timings),
+    offsetof(Ladon__Result, timings),
+    &ladon__stage_timing__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "latent_bytes",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Result, latent_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "dropped_before",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Result, dropped_before),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "error",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Result, error),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ladon__result__field_indices_by_name[] = {
+  2,   /* field[2] = capture_time_us */
+  5,   /* field[5] = classification */
+  6,   /* field[6] = detections */
+  10,   /* field[10] = dropped_before */
+  11,   /* field[11] = error */
+  9,   /* field[9] = latent_bytes */
+  3,   /* field[3] = model */
+  0,   /* field[0] = node_id */
+  4,   /* field[4] = original_size */
+  7,   /* field[7] = segmentation */
+  1,   /* field[1] = sequence */
+  8,   /* field[8] = timings */
+};
+static const ProtobufCIntRange ladon__result__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 12 }
+};
+const ProtobufCMessageDescriptor ladon__result__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ladon.Result",
+  "Result",
+  "Ladon__Result",
+  "ladon",
+  sizeof(Ladon__Result),
+  12,
+  ladon__result__field_descriptors,
+  ladon__result__field_indices_by_name,
+  1,  ladon__result__number_ranges,
+  (ProtobufCMessageInit) ladon__result__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCEnumValue ladon__hello__role__enum_values_by_number[4] =
+{
+  { "ROLE_UNSPECIFIED", "LADON__HELLO__ROLE__ROLE_UNSPECIFIED", 0 },
+  { "ROLE_NODE", "LADON__HELLO__ROLE__ROLE_NODE", 1 },
+  { "ROLE_WORKER", "LADON__HELLO__ROLE__ROLE_WORKER", 2 },
+  { "ROLE_SINK", "LADON__HELLO__ROLE__ROLE_SINK", 3 },
+};
+static const ProtobufCIntRange ladon__hello__role__value_ranges[] = {
+{0, 0},{0, 4}
+};
+static const ProtobufCEnumValueIndex ladon__hello__role__enum_values_by_name[4] =
+{
+  { "ROLE_NODE", 1 },
+  { "ROLE_SINK", 3 },
+  { "ROLE_UNSPECIFIED", 0 },
+  { "ROLE_WORKER", 2 },
+};
+const ProtobufCEnumDescriptor ladon__hello__role__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "ladon.Hello.Role",
+  "Role",
+  "Ladon__Hello__Role",
+  "ladon",
+  4,
+  ladon__hello__role__enum_values_by_number,
+  4,
+  ladon__hello__role__enum_values_by_name,
+  1,
+  ladon__hello__role__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCFieldDescriptor ladon__hello__field_descriptors[5] =
+{
+  {
+    "peer_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Hello, peer_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "role",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Hello, role),
+    &ladon__hello__role__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "model",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Hello, model),
+    &ladon__model_identity__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "window",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Hello, window),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "incarnation",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FIXED64,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Hello, incarnation),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ladon__hello__field_indices_by_name[] = {
+  4,   /* field[4] = incarnation */
+  2,   /* field[2] = model */
+  0,   /* field[0] = peer_id */
+  1,   /* field[1] = role */
+  3,   /* field[3] = window */
+};
+static const ProtobufCIntRange ladon__hello__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor ladon__hello__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ladon.Hello",
+  "Hello",
+  "Ladon__Hello",
+  "ladon",
+  sizeof(Ladon__Hello),
+  5,
+  ladon__hello__field_descriptors,
+  ladon__hello__field_indices_by_name,
+  1,  ladon__hello__number_ranges,
+  (ProtobufCMessageInit) ladon__hello__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ladon__bye__field_descriptors[2] =
+{
+  {
+    "peer_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Bye, peer_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Bye, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ladon__bye__field_indices_by_name[] = {
+  0,   /* field[0] = peer_id */
+  1,   /* field[1] = reason */
+};
+static const ProtobufCIntRange ladon__bye__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor ladon__bye__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ladon.Bye",
+  "Bye",
+  "Ladon__Bye",
+  "ladon",
+  sizeof(Ladon__Bye),
+  2,
+  ladon__bye__field_descriptors,
+  ladon__bye__field_indices_by_name,
+  1,  ladon__bye__number_ranges,
+  (ProtobufCMessageInit) ladon__bye__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ladon__credit__field_descriptors[2] =
+{
+  {
+    "node_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Credit, node_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "grants",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Credit, grants),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ladon__credit__field_indices_by_name[] = {
+  1,   /* field[1] = grants */
+  0,   /* field[0] = node_id */
+};
+static const ProtobufCIntRange ladon__credit__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor ladon__credit__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ladon.Credit",
+  "Credit",
+  "Ladon__Credit",
+  "ladon",
+  sizeof(Ladon__Credit),
+  2,
+  ladon__credit__field_descriptors,
+  ladon__credit__field_indices_by_name,
+  1,  ladon__credit__number_ranges,
+  (ProtobufCMessageInit) ladon__credit__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ladon__ready__field_descriptors[2] =
+{
+  {
+    "worker_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Ready, worker_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "capacity",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Ready, capacity),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ladon__ready__field_indices_by_name[] = {
+  1,   /* field[1] = capacity */
+  0,   /* field[0] = worker_id */
+};
+static const ProtobufCIntRange ladon__ready__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor ladon__ready__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ladon.Ready",
+  "Ready",
+  "Ladon__Ready",
+  "ladon",
+  sizeof(Ladon__Ready),
+  2,
+  ladon__ready__field_descriptors,
+  ladon__ready__field_indices_by_name,
+  1,  ladon__ready__number_ranges,
+  (ProtobufCMessageInit) ladon__ready__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ladon__heartbeat__field_descriptors[3] =
+{
+  {
+    "peer_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Heartbeat, peer_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sequence",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Heartbeat, sequence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "time_us",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Heartbeat, time_us),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ladon__heartbeat__field_indices_by_name[] = {
+  0,   /* field[0] = peer_id */
+  1,   /* field[1] = sequence */
+  2,   /* field[2] = time_us */
+};
+static const ProtobufCIntRange ladon__heartbeat__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor ladon__heartbeat__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ladon.Heartbeat",
+  "Heartbeat",
+  "Ladon__Heartbeat",
+  "ladon",
+  sizeof(Ladon__Heartbeat),
+  3,
+  ladon__heartbeat__field_descriptors,
+  ladon__heartbeat__field_indices_by_name,
+  1,  ladon__heartbeat__number_ranges,
+  (ProtobufCMessageInit) ladon__heartbeat__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ladon__control__field_descriptors[5] =
+{
+  {
+    "hello",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Ladon__Control, body_case),
+    offsetof(Ladon__Control, hello),
+    &ladon__hello__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "bye",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Ladon__Control, body_case),
+    offsetof(Ladon__Control, bye),
+    &ladon__bye__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "credit",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Ladon__Control, body_case),
+    offsetof(Ladon__Control, credit),
+    &ladon__credit__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "ready",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Ladon__Control, body_case),
+    offsetof(Ladon__Control, ready),
+    &ladon__ready__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "heartbeat",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Ladon__Control, body_case),
+    offsetof(Ladon__Control, heartbeat),
+    &ladon__heartbeat__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ladon__control__field_indices_by_name[] = {
+  1,   /* field[1] = bye */
+  2,   /* field[2] = credit */
+  4,   /* field[4] = heartbeat */
+  0,   /* field[0] = hello */
+  3,   /* field[3] = ready */
+};
+static const ProtobufCIntRange ladon__control__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor ladon__control__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ladon.Control",
+  "Control",
+  "Ladon__Control",
+  "ladon",
+  sizeof(Ladon__Control),
+  5,
+  ladon__control__field_descriptors,
+  ladon__control__field_indices_by_name,
+  1,  ladon__control__number_ranges,
+  (ProtobufCMessageInit) ladon__control__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

@@ -18,10 +18,40 @@ PROTOBUF_C__BEGIN_DECLS
 typedef struct Ladon__ModelIdentity Ladon__ModelIdentity;
 typedef struct Ladon__ImageSize Ladon__ImageSize;
 typedef struct Ladon__Latent Ladon__Latent;
+typedef struct Ladon__Frame Ladon__Frame;
+typedef struct Ladon__ClassScore Ladon__ClassScore;
+typedef struct Ladon__Classification Ladon__Classification;
+typedef struct Ladon__DetectedObject Ladon__DetectedObject;
+typedef struct Ladon__Detections Ladon__Detections;
+typedef struct Ladon__Segmentation Ladon__Segmentation;
+typedef struct Ladon__StageTiming Ladon__StageTiming;
+typedef struct Ladon__Result Ladon__Result;
+typedef struct Ladon__Hello Ladon__Hello;
+typedef struct Ladon__Bye Ladon__Bye;
+typedef struct Ladon__Credit Ladon__Credit;
+typedef struct Ladon__Ready Ladon__Ready;
+typedef struct Ladon__Heartbeat Ladon__Heartbeat;
+typedef struct Ladon__Control Ladon__Control;
 
 
 /* --- enums --- */
 
+typedef enum _Ladon__Segmentation__Encoding {
+  LADON__SEGMENTATION__ENCODING__ENCODING_UNSPECIFIED = 0,
+  /*
+   * Row-major runs, each one label byte followed by the run length as a base-128 varint
+   * (protobuf's varint); runs are at least 1 long and cover exactly height * width pixels.
+   */
+  LADON__SEGMENTATION__ENCODING__ENCODING_RLE = 1
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(LADON__SEGMENTATION__ENCODING)
+} Ladon__Segmentation__Encoding;
+typedef enum _Ladon__Hello__Role {
+  LADON__HELLO__ROLE__ROLE_UNSPECIFIED = 0,
+  LADON__HELLO__ROLE__ROLE_NODE = 1,
+  LADON__HELLO__ROLE__ROLE_WORKER = 2,
+  LADON__HELLO__ROLE__ROLE_SINK = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(LADON__HELLO__ROLE)
+} Ladon__Hello__Role;
 
 /* --- messages --- */
 
@@ -90,6 +120,266 @@ struct  Ladon__Latent
     , (char *)protobuf_c_empty_string, 0, 0, NULL, NULL, NULL, NULL, 0,NULL, {0,NULL} }
 
 
+/*
+ * One captured frame as the ingest stage hands it to the encoder.
+ */
+struct  Ladon__Frame
+{
+  ProtobufCMessage base;
+  char *node_id;
+  uint64_t sequence;
+  /*
+   * Capture time, microseconds since the Unix epoch.
+   */
+  int64_t capture_time_us;
+  ProtobufCBinaryData jpeg;
+  /*
+   * Frames this ingest dropped (encoder busy) since the previous frame it sent.
+   */
+  uint64_t dropped_before;
+};
+#define LADON__FRAME__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ladon__frame__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, {0,NULL}, 0 }
+
+
+/*
+ * One entry of the classification top-k, most probable first.
+ */
+struct  Ladon__ClassScore
+{
+  ProtobufCMessage base;
+  uint32_t class_index;
+  char *name;
+  float probability;
+};
+#define LADON__CLASS_SCORE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ladon__class_score__descriptor) \
+    , 0, (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Ladon__Classification
+{
+  ProtobufCMessage base;
+  size_t n_top;
+  Ladon__ClassScore **top;
+};
+#define LADON__CLASSIFICATION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ladon__classification__descriptor) \
+    , 0,NULL }
+
+
+/*
+ * One detected object, box corners (x1, y1, x2, y2) in original-image pixels.
+ */
+struct  Ladon__DetectedObject
+{
+  ProtobufCMessage base;
+  float x1;
+  float y1;
+  float x2;
+  float y2;
+  uint32_t label;
+  char *name;
+  float score;
+};
+#define LADON__DETECTED_OBJECT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ladon__detected_object__descriptor) \
+    , 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * Present (possibly empty) when detection ran.
+ */
+struct  Ladon__Detections
+{
+  ProtobufCMessage base;
+  size_t n_objects;
+  Ladon__DetectedObject **objects;
+};
+#define LADON__DETECTIONS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ladon__detections__descriptor) \
+    , 0,NULL }
+
+
+/*
+ * Per-pixel class indices in original-image pixels, compressed losslessly.
+ */
+struct  Ladon__Segmentation
+{
+  ProtobufCMessage base;
+  uint32_t height;
+  uint32_t width;
+  Ladon__Segmentation__Encoding encoding;
+  ProtobufCBinaryData data;
+  /*
+   * Name of each label value.
+   */
+  size_t n_class_names;
+  char **class_names;
+};
+#define LADON__SEGMENTATION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ladon__segmentation__descriptor) \
+    , 0, 0, LADON__SEGMENTATION__ENCODING__ENCODING_UNSPECIFIED, {0,NULL}, 0,NULL }
+
+
+/*
+ * Wall-clock milliseconds one stage spent on the frame.
+ */
+struct  Ladon__StageTiming
+{
+  ProtobufCMessage base;
+  char *stage;
+  double milliseconds;
+};
+#define LADON__STAGE_TIMING__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ladon__stage_timing__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * What the edge answered for one frame. A task's field is present when that task ran; `error` is
+ * non-empty when the frame could not be processed (the task fields are then absent).
+ */
+struct  Ladon__Result
+{
+  ProtobufCMessage base;
+  char *node_id;
+  uint64_t sequence;
+  int64_t capture_time_us;
+  Ladon__ModelIdentity *model;
+  Ladon__ImageSize *original_size;
+  Ladon__Classification *classification;
+  Ladon__Detections *detections;
+  Ladon__Segmentation *segmentation;
+  /*
+   * In pipeline order: encode, transmit, decode, trunk, heads, ...
+   */
+  size_t n_timings;
+  Ladon__StageTiming **timings;
+  /*
+   * Size of the coded latent that crossed the link.
+   */
+  uint64_t latent_bytes;
+  /*
+   * Frames the node dropped before this one (no credit, busy encoder).
+   */
+  uint64_t dropped_before;
+  char *error;
+};
+#define LADON__RESULT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ladon__result__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, NULL, NULL, NULL, NULL, NULL, 0,NULL, 0, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * A peer announces itself: a mobile node to the edge (with the model it encodes for and how many
+ * latents it may keep in flight), a worker to the broker.
+ */
+struct  Ladon__Hello
+{
+  ProtobufCMessage base;
+  char *peer_id;
+  Ladon__Hello__Role role;
+  Ladon__ModelIdentity *model;
+  uint32_t window;
+  /*
+   * Random per process start, so a restarted peer with the same id is recognised.
+   */
+  uint64_t incarnation;
+};
+#define LADON__HELLO__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ladon__hello__descriptor) \
+    , (char *)protobuf_c_empty_string, LADON__HELLO__ROLE__ROLE_UNSPECIFIED, NULL, 0, 0 }
+
+
+/*
+ * A peer leaves cleanly.
+ */
+struct  Ladon__Bye
+{
+  ProtobufCMessage base;
+  char *peer_id;
+  char *reason;
+};
+#define LADON__BYE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ladon__bye__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * The edge allows a node `grants` more latents in flight.
+ */
+struct  Ladon__Credit
+{
+  ProtobufCMessage base;
+  char *node_id;
+  uint32_t grants;
+};
+#define LADON__CREDIT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ladon__credit__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * A worker can take `capacity` more frames.
+ */
+struct  Ladon__Ready
+{
+  ProtobufCMessage base;
+  char *worker_id;
+  uint32_t capacity;
+};
+#define LADON__READY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ladon__ready__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * Liveness, sent both ways when nothing else has been sent for a while.
+ */
+struct  Ladon__Heartbeat
+{
+  ProtobufCMessage base;
+  char *peer_id;
+  uint64_t sequence;
+  int64_t time_us;
+};
+#define LADON__HEARTBEAT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ladon__heartbeat__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0 }
+
+
+typedef enum {
+  LADON__CONTROL__BODY__NOT_SET = 0,
+  LADON__CONTROL__BODY_HELLO = 1,
+  LADON__CONTROL__BODY_BYE = 2,
+  LADON__CONTROL__BODY_CREDIT = 3,
+  LADON__CONTROL__BODY_READY = 4,
+  LADON__CONTROL__BODY_HEARTBEAT = 5
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(LADON__CONTROL__BODY__CASE)
+} Ladon__Control__BodyCase;
+
+/*
+ * The small messages that steer the pipeline, one per ZeroMQ message.
+ */
+struct  Ladon__Control
+{
+  ProtobufCMessage base;
+  Ladon__Control__BodyCase body_case;
+  union {
+    Ladon__Hello *hello;
+    Ladon__Bye *bye;
+    Ladon__Credit *credit;
+    Ladon__Ready *ready;
+    Ladon__Heartbeat *heartbeat;
+  };
+};
+#define LADON__CONTROL__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ladon__control__descriptor) \
+    , LADON__CONTROL__BODY__NOT_SET, {0} }
+
+
 /* Ladon__ModelIdentity methods */
 void   ladon__model_identity__init
                      (Ladon__ModelIdentity         *message);
@@ -147,6 +437,272 @@ Ladon__Latent *
 void   ladon__latent__free_unpacked
                      (Ladon__Latent *message,
                       ProtobufCAllocator *allocator);
+/* Ladon__Frame methods */
+void   ladon__frame__init
+                     (Ladon__Frame         *message);
+size_t ladon__frame__get_packed_size
+                     (const Ladon__Frame   *message);
+size_t ladon__frame__pack
+                     (const Ladon__Frame   *message,
+                      uint8_t             *out);
+size_t ladon__frame__pack_to_buffer
+                     (const Ladon__Frame   *message,
+                      ProtobufCBuffer     *buffer);
+Ladon__Frame *
+       ladon__frame__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ladon__frame__free_unpacked
+                     (Ladon__Frame *message,
+                      ProtobufCAllocator *allocator);
+/* Ladon__ClassScore methods */
+void   ladon__class_score__init
+                     (Ladon__ClassScore         *message);
+size_t ladon__class_score__get_packed_size
+                     (const Ladon__ClassScore   *message);
+size_t ladon__class_score__pack
+                     (const Ladon__ClassScore   *message,
+                      uint8_t             *out);
+size_t ladon__class_score__pack_to_buffer
+                     (const Ladon__ClassScore   *message,
+                      ProtobufCBuffer     *buffer);
+Ladon__ClassScore *
+       ladon__class_score__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ladon__class_score__free_unpacked
+                     (Ladon__ClassScore *message,
+                      ProtobufCAllocator *allocator);
+/* Ladon__Classification methods */
+void   ladon__classification__init
+                     (Ladon__Classification         *message);
+size_t ladon__classification__get_packed_size
+                     (const Ladon__Classification   *message);
+size_t ladon__classification__pack
+                     (const Ladon__Classification   *message,
+                      uint8_t             *out);
+size_t ladon__classification__pack_to_buffer
+                     (const Ladon__Classification   *message,
+                      ProtobufCBuffer     *buffer);
+Ladon__Classification *
+       ladon__classification__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ladon__classification__free_unpacked
+                     (Ladon__Classification *message,
+                      ProtobufCAllocator *allocator);
+/* Ladon__DetectedObject methods */
+void   ladon__detected_object__init
+                     (Ladon__DetectedObject         *message);
+size_t ladon__detected_object__get_packed_size
+                     (const Ladon__DetectedObject   *message);
+size_t ladon__detected_object__pack
+                     (const Ladon__DetectedObject   *message,
+                      uint8_t             *out);
+size_t ladon__detected_object__pack_to_buffer
+                     (const Ladon__DetectedObject   *message,
+                      ProtobufCBuffer     *buffer);
+Ladon__DetectedObject *
+       ladon__detected_object__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ladon__detected_object__free_unpacked
+                     (Ladon__DetectedObject *message,
+                      ProtobufCAllocator *allocator);
+/* Ladon__Detections methods */
+void   ladon__detections__init
+                     (Ladon__Detections         *message);
+size_t ladon__detections__get_packed_size
+                     (const Ladon__Detections   *message);
+size_t ladon__detections__pack
+                     (const Ladon__Detections   *message,
+                      uint8_t             *out);
+size_t ladon__detections__pack_to_buffer
+                     (const Ladon__Detections   *message,
+                      ProtobufCBuffer     *buffer);
+Ladon__Detections *
+       ladon__detections__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ladon__detections__free_unpacked
+                     (Ladon__Detections *message,
+                      ProtobufCAllocator *allocator);
+/* Ladon__Segmentation methods */
+void   ladon__segmentation__init
+                     (Ladon__Segmentation         *message);
+size_t ladon__segmentation__get_packed_size
+                     (const Ladon__Segmentation   *message);
+size_t ladon__segmentation__pack
+                     (const Ladon__Segmentation   *message,
+                      uint8_t             *out);
+size_t ladon__segmentation__pack_to_buffer
+                     (const Ladon__Segmentation   *message,
+                      ProtobufCBuffer     *buffer);
+Ladon__Segmentation *
+       ladon__segmentation__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ladon__segmentation__free_unpacked
+                     (Ladon__Segmentation *message,
+                      ProtobufCAllocator *allocator);
+/* Ladon__StageTiming methods */
+void   ladon__stage_timing__init
+                     (Ladon__StageTiming         *message);
+size_t ladon__stage_timing__get_packed_size
+                     (const Ladon__StageTiming   *message);
+size_t ladon__stage_timing__pack
+                     (const Ladon__StageTiming   *message,
+                      uint8_t             *out);
+size_t ladon__stage_timing__pack_to_buffer
+                     (const Ladon__StageTiming   *message,
+                      ProtobufCBuffer     *buffer);
+Ladon__StageTiming *
+       ladon__stage_timing__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ladon__stage_timing__free_unpacked
+                     (Ladon__StageTiming *message,
+                      ProtobufCAllocator *allocator);
+/* Ladon__Result methods */
+void   ladon__result__init
+                     (Ladon__Result         *message);
+size_t ladon__result__get_packed_size
+                     (const Ladon__Result   *message);
+size_t ladon__result__pack
+                     (const Ladon__Result   *message,
+                      uint8_t             *out);
+size_t ladon__result__pack_to_buffer
+                     (const Ladon__Result   *message,
+                      ProtobufCBuffer     *buffer);
+Ladon__Result *
+       ladon__result__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ladon__result__free_unpacked
+                     (Ladon__Result *message,
+                      ProtobufCAllocator *allocator);
+/* Ladon__Hello methods */
+void   ladon__hello__init
+                     (Ladon__Hello         *message);
+size_t ladon__hello__get_packed_size
+                     (const Ladon__Hello   *message);
+size_t ladon__hello__pack
+                     (const Ladon__Hello   *message,
+                      uint8_t             *out);
+size_t ladon__hello__pack_to_buffer
+                     (const Ladon__Hello   *message,
+                      ProtobufCBuffer     *buffer);
+Ladon__Hello *
+       ladon__hello__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ladon__hello__free_unpacked
+                     (Ladon__Hello *message,
+                      ProtobufCAllocator *allocator);
+/* Ladon__Bye methods */
+void   ladon__bye__init
+                     (Ladon__Bye         *message);
+size_t ladon__bye__get_packed_size
+                     (const Ladon__Bye   *message);
+size_t ladon__bye__pack
+                     (const Ladon__Bye   *message,
+                      uint8_t             *out);
+size_t ladon__bye__pack_to_buffer
+                     (const Ladon__Bye   *message,
+                      ProtobufCBuffer     *buffer);
+Ladon__Bye *
+       ladon__bye__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ladon__bye__free_unpacked
+                     (Ladon__Bye *message,
+                      ProtobufCAllocator *allocator);
+/* Ladon__Credit methods */
+void   ladon__credit__init
+                     (Ladon__Credit         *message);
+size_t ladon__credit__get_packed_size
+                     (const Ladon__Credit   *message);
+size_t ladon__credit__pack
+                     (const Ladon__Credit   *message,
+                      uint8_t             *out);
+size_t ladon__credit__pack_to_buffer
+                     (const Ladon__Credit   *message,
+                      ProtobufCBuffer     *buffer);
+Ladon__Credit *
+       ladon__credit__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ladon__credit__free_unpacked
+                     (Ladon__Credit *message,
+                      ProtobufCAllocator *allocator);
+/* Ladon__Ready methods */
+void   ladon__ready__init
+                     (Ladon__Ready         *message);
+size_t ladon__ready__get_packed_size
+                     (const Ladon__Ready   *message);
+size_t ladon__ready__pack
+                     (const Ladon__Ready   *message,
+                      uint8_t             *out);
+size_t ladon__ready__pack_to_buffer
+                     (const Ladon__Ready   *message,
+                      ProtobufCBuffer     *buffer);
+Ladon__Ready *
+       ladon__ready__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ladon__ready__free_unpacked
+                     (Ladon__Ready *message,
+                      ProtobufCAllocator *allocator);
+/* Ladon__Heartbeat methods */
+void   ladon__heartbeat__init
+                     (Ladon__Heartbeat         *message);
+size_t ladon__heartbeat__get_packed_size
+                     (const Ladon__Heartbeat   *message);
+size_t ladon__heartbeat__pack
+                     (const Ladon__Heartbeat   *message,
+                      uint8_t             *out);
+size_t ladon__heartbeat__pack_to_buffer
+                     (const Ladon__Heartbeat   *message,
+                      ProtobufCBuffer     *buffer);
+Ladon__Heartbeat *
+       ladon__heartbeat__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ladon__heartbeat__free_unpacked
+                     (Ladon__Heartbeat *message,
+                      ProtobufCAllocator *allocator);
+/* Ladon__Control methods */
+void   ladon__control__init
+                     (Ladon__Control         *message);
+size_t ladon__control__get_packed_size
+                     (const Ladon__Control   *message);
+size_t ladon__control__pack
+                     (const Ladon__Control   *message,
+                      uint8_t             *out);
+size_t ladon__control__pack_to_buffer
+                     (const Ladon__Control   *message,
+                      ProtobufCBuffer     *buffer);
+Ladon__Control *
+       ladon__control__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ladon__control__free_unpacked
+                     (Ladon__Control *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Ladon__ModelIdentity_Closure)
@@ -158,6 +714,48 @@ typedef void (*Ladon__ImageSize_Closure)
 typedef void (*Ladon__Latent_Closure)
                  (const Ladon__Latent *message,
                   void *closure_data);
+typedef void (*Ladon__Frame_Closure)
+                 (const Ladon__Frame *message,
+                  void *closure_data);
+typedef void (*Ladon__ClassScore_Closure)
+                 (const Ladon__ClassScore *message,
+                  void *closure_data);
+typedef void (*Ladon__Classification_Closure)
+                 (const Ladon__Classification *message,
+                  void *closure_data);
+typedef void (*Ladon__DetectedObject_Closure)
+                 (const Ladon__DetectedObject *message,
+                  void *closure_data);
+typedef void (*Ladon__Detections_Closure)
+                 (const Ladon__Detections *message,
+                  void *closure_data);
+typedef void (*Ladon__Segmentation_Closure)
+                 (const Ladon__Segmentation *message,
+                  void *closure_data);
+typedef void (*Ladon__StageTiming_Closure)
+                 (const Ladon__StageTiming *message,
+                  void *closure_data);
+typedef void (*Ladon__Result_Closure)
+                 (const Ladon__Result *message,
+                  void *closure_data);
+typedef void (*Ladon__Hello_Closure)
+                 (const Ladon__Hello *message,
+                  void *closure_data);
+typedef void (*Ladon__Bye_Closure)
+                 (const Ladon__Bye *message,
+                  void *closure_data);
+typedef void (*Ladon__Credit_Closure)
+                 (const Ladon__Credit *message,
+                  void *closure_data);
+typedef void (*Ladon__Ready_Closure)
+                 (const Ladon__Ready *message,
+                  void *closure_data);
+typedef void (*Ladon__Heartbeat_Closure)
+                 (const Ladon__Heartbeat *message,
+                  void *closure_data);
+typedef void (*Ladon__Control_Closure)
+                 (const Ladon__Control *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -167,6 +765,22 @@ typedef void (*Ladon__Latent_Closure)
 extern const ProtobufCMessageDescriptor ladon__model_identity__descriptor;
 extern const ProtobufCMessageDescriptor ladon__image_size__descriptor;
 extern const ProtobufCMessageDescriptor ladon__latent__descriptor;
+extern const ProtobufCMessageDescriptor ladon__frame__descriptor;
+extern const ProtobufCMessageDescriptor ladon__class_score__descriptor;
+extern const ProtobufCMessageDescriptor ladon__classification__descriptor;
+extern const ProtobufCMessageDescriptor ladon__detected_object__descriptor;
+extern const ProtobufCMessageDescriptor ladon__detections__descriptor;
+extern const ProtobufCMessageDescriptor ladon__segmentation__descriptor;
+extern const ProtobufCEnumDescriptor    ladon__segmentation__encoding__descriptor;
+extern const ProtobufCMessageDescriptor ladon__stage_timing__descriptor;
+extern const ProtobufCMessageDescriptor ladon__result__descriptor;
+extern const ProtobufCMessageDescriptor ladon__hello__descriptor;
+extern const ProtobufCEnumDescriptor    ladon__hello__role__descriptor;
+extern const ProtobufCMessageDescriptor ladon__bye__descriptor;
+extern const ProtobufCMessageDescriptor ladon__credit__descriptor;
+extern const ProtobufCMessageDescriptor ladon__ready__descriptor;
+extern const ProtobufCMessageDescriptor ladon__heartbeat__descriptor;
+extern const ProtobufCMessageDescriptor ladon__control__descriptor;
 
 PROTOBUF_C__END_DECLS
 
