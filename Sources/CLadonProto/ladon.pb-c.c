@@ -887,7 +887,7 @@ const ProtobufCMessageDescriptor ladon__image_size__descriptor =
   (ProtobufCMessageInit) ladon__image_size__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ladon__latent__field_descriptors[9] =
+static const ProtobufCFieldDescriptor ladon__latent__field_descriptors[10] =
 {
   {
     "node_id",
@@ -997,10 +997,23 @@ static const ProtobufCFieldDescriptor ladon__latent__field_descriptors[9] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "dropped_before",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Latent, dropped_before),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ladon__latent__field_indices_by_name[] = {
   2,   /* field[2] = capture_time_us */
   8,   /* field[8] = coded */
+  9,   /* field[9] = dropped_before */
   5,   /* field[5] = input_size */
   7,   /* field[7] = latent_shape */
   3,   /* field[3] = model */
@@ -1012,7 +1025,7 @@ static const unsigned ladon__latent__field_indices_by_name[] = {
 static const ProtobufCIntRange ladon__latent__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor ladon__latent__descriptor =
 {
@@ -1022,7 +1035,7 @@ const ProtobufCMessageDescriptor ladon__latent__descriptor =
   "Ladon__Latent",
   "ladon",
   sizeof(Ladon__Latent),
-  9,
+  10,
   ladon__latent__field_descriptors,
   ladon__latent__field_indices_by_name,
   1,  ladon__latent__number_ranges,

@@ -114,10 +114,14 @@ struct  Ladon__Latent
   size_t n_latent_shape;
   uint32_t *latent_shape;
   ProtobufCBinaryData coded;
+  /*
+   * Frames this node dropped (no credit, busy encoder) since the previous latent it sent.
+   */
+  uint64_t dropped_before;
 };
 #define LADON__LATENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ladon__latent__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, NULL, NULL, NULL, NULL, 0,NULL, {0,NULL} }
+    , (char *)protobuf_c_empty_string, 0, 0, NULL, NULL, NULL, NULL, 0,NULL, {0,NULL}, 0 }
 
 
 /*

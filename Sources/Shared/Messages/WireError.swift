@@ -3,6 +3,7 @@ public enum WireError: Error, Equatable, CustomStringConvertible {
     case malformed(message: String, size: Int)
     case missingField(message: String, field: String)
     case invalidField(message: String, field: String, reason: String)
+    case tooLarge(message: String, size: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -12,6 +13,8 @@ public enum WireError: Error, Equatable, CustomStringConvertible {
             return "\(message) message lacks required field '\(field)'"
         case let .invalidField(message, field, reason):
             return "\(message) message field '\(field)' is invalid: \(reason)"
+        case let .tooLarge(message, size, limit):
+            return "\(message) message of \(size) bytes is over the \(limit)-byte limit"
         }
     }
 }

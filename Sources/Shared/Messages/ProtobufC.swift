@@ -1,0 +1,377 @@
+// The only file that talks to protobuf-c: each message's conversion to and from the generated C structs.
+// Packing borrows Swift values into arena-owned C memory; unpacking copies out and frees at once.
+internal import CLadonProto
+
+// MARK: - Latent
+
+extension LatentMessage {
+    /// Protobuf wire bytes.
+    public func serialized() -> [UInt8] {
+        let arena = CArena()
+        defer { arena.release() }
+        var message = Ladon__Latent()
+        ladon__latent__init(&message)
+        message.node_id = arena.string(nodeID)
+        message.sequence = sequence
+        message.capture_time_us = captureTimeMicroseconds
+        message.model = arena.identity(model)
+        message.original_size = arena.size(originalSize)
+        message.input_size = arena.size(inputSize)
+        message.resized_size = arena.size(resizedSize)
+        message.n_latent_shape = latentShape.count
+        message.latent_shape = arena.array(latentShape.map { UInt32(clamping: $0) })
+        message.coded = arena.bytes(coded)
+        message.dropped_before = droppedBefore
+        return pack(&message, ladon__latent__get_packed_size, ladon__latent__pack)
+    }
+
+    /// Parses protobuf wire bytes; malformed or oversized input or a missing required field is a `WireError`.
+    public init(serialized bytes: [UInt8]) throws(WireError) {
+        self = try unpack("Latent", bytes, limit: Self.maximumSize, ladon__latent__unpack, ladon__latent__free_unpacked) {
+            (message) throws(WireError) in
+            let required = Required("Latent")
+            return LatentMessage(
+                nodeID: swiftString(message.node_id), sequence: message.sequence, captureTimeMicroseconds: message.capture_time_us,
+                model: swiftIdentity(try required(message.model, "model")),
+                originalSize: swiftSize(try required(message.original_size, "original_size")),
+                inputSize: swiftSize(try required(message.input_size, "input_size")),
+                resizedSize: swiftSize(try required(message.resized_size, "resized_size")),
+                latentShape: swiftArray(message.latent_shape, message.n_latent_shape).map { Int($0) },
+                coded: swiftBytes(message.coded), droppedBefore: message.dropped_before)
+        }
+    }
+}
+
+// MARK: - Frame
+
+extension FrameMessage {
+    public func serialized() -> [UInt8] {
+        let arena = CArena()
+        defer { arena.release() }
+        var message = Ladon__Frame()
+        ladon__frame__init(&message)
+        message.node_id = arena.string(nodeID)
+        message.sequence = sequence
+        message.capture_time_us = captureTimeMicroseconds
+        message.jpeg = arena.bytes(jpeg)
+        message.dropped_before = droppedBefore
+        return pack(&message, ladon__frame__get_packed_size, ladon__frame__pack)
+    }
+
+    public init(serialized bytes: [UInt8]) throws(WireError) {
+        self = try unpack("Frame", bytes, limit: Self.maximumSize, ladon__frame__unpack, ladon__frame__free_unpacked) {
+            (message) throws(WireError) in
+            guard message.jpeg.len > 0 else { throw .missingField(message: "Frame", field: "jpeg") }
+            return FrameMessage(nodeID: swiftString(message.node_id), sequence: message.sequence,
+                                captureTimeMicroseconds: message.capture_time_us, jpeg: swiftBytes(message.jpeg),
+                                droppedBefore: message.dropped_before)
+        }
+    }
+}
+
+// MARK: - Result
+
+extension ResultMessage {
+    public func serialized() -> [UInt8] {
+        let arena = CArena()
+        defer { arena.release() }
+        var message = Ladon__Result()
+        ladon__result__init(&message)
+        message.node_id = arena.string(nodeID)
+        message.sequence = sequence
+        message.capture_time_us = captureTimeMicroseconds
+        message.model = arena.identity(model)
+        message.original_size = arena.size(originalSize)
+        if let classification {
+            let top = classification.map { score in
+                let entry = arena.make(Ladon__ClassScore(), ladon__class_score__init)
+                entry.pointee.class_index = UInt32(clamping: score.classIndex)
+                entry.pointee.name = arena.string(score.name)
+                entry.pointee.probability = score.probability
+                return Optional(entry)
+            }
+            let block = arena.make(Ladon__Classification(), ladon__classification__init)
+            block.pointee.n_top = top.count
+            block.pointee.top = arena.array(top)
+            message.classification = block
+        }
+        if let detections {
+            let objects = detections.map { object in
+                let entry = arena.make(Ladon__DetectedObject(), ladon__detected_object__init)
+                (entry.pointee.x1, entry.pointee.y1) = (object.box.x1, object.box.y1)
+                (entry.pointee.x2, entry.pointee.y2) = (object.box.x2, object.box.y2)
+                entry.pointee.label = UInt32(clamping: object.label)
+                entry.pointee.name = arena.string(object.name)
+                entry.pointee.score = object.score
+                return Optional(entry)
+            }
+            let block = arena.make(Ladon__Detections(), ladon__detections__init)
+            block.pointee.n_objects = objects.count
+            block.pointee.objects = arena.array(objects)
+            message.detections = block
+        }
+        if let segmentation {
+            let block = arena.make(Ladon__Segmentation(), ladon__segmentation__init)
+            block.pointee.height = UInt32(clamping: segmentation.size.height)
+            block.pointee.width = UInt32(clamping: segmentation.size.width)
+            block.pointee.encoding = LADON__SEGMENTATION__ENCODING__ENCODING_RLE
+            block.pointee.data = arena.bytes(segmentation.runLengthEncoded())
+            block.pointee.n_class_names = segmentation.classNames.count
+            block.pointee.class_names = arena.array(segmentation.classNames.map { Optional(arena.string($0)) })
+            message.segmentation = block
+        }
+        let timings = timings.map { timing in
+            let entry = arena.make(Ladon__StageTiming(), ladon__stage_timing__init)
+            entry.pointee.stage = arena.string(timing.stage)
+            entry.pointee.milliseconds = timing.milliseconds
+            return Optional(entry)
+        }
+        message.n_timings = timings.count
+        message.timings = arena.array(timings)
+        message.latent_bytes = latentBytes
+        message.dropped_before = droppedBefore
+        message.error = arena.string(error ?? "")
+        return pack(&message, ladon__result__get_packed_size, ladon__result__pack)
+    }
+
+    public init(serialized bytes: [UInt8]) throws(WireError) {
+        self = try unpack("Result", bytes, limit: Self.maximumSize, ladon__result__unpack, ladon__result__free_unpacked) {
+            (message) throws(WireError) in
+            let required = Required("Result")
+            let error = swiftString(message.error)
+            return ResultMessage(
+                nodeID: swiftString(message.node_id), sequence: message.sequence, captureTimeMicroseconds: message.capture_time_us,
+                model: swiftIdentity(try required(message.model, "model")),
+                originalSize: swiftSize(try required(message.original_size, "original_size")),
+                classification: message.classification.map { block in
+                    swiftArray(block.pointee.top, block.pointee.n_top).compactMap { $0 }.map { entry in
+                        ClassScore(classIndex: Int(entry.pointee.class_index), name: swiftString(entry.pointee.name),
+                                   probability: entry.pointee.probability)
+                    }
+                },
+                detections: message.detections.map { block in
+                    swiftArray(block.pointee.objects, block.pointee.n_objects).compactMap { $0 }.map { entry in
+                        let object = entry.pointee
+                        return DetectedObject(box: Box(x1: object.x1, y1: object.y1, x2: object.x2, y2: object.y2),
+                                              label: Int(object.label), name: swiftString(object.name), score: object.score)
+                    }
+                },
+                segmentation: try message.segmentation.map { (block) throws(WireError) in try swiftSegmentation(block.pointee) },
+                timings: swiftArray(message.timings, message.n_timings).compactMap { $0 }.map { entry in
+                    StageTiming(stage: swiftString(entry.pointee.stage), milliseconds: entry.pointee.milliseconds)
+                },
+                latentBytes: message.latent_bytes, droppedBefore: message.dropped_before,
+                error: error.isEmpty ? nil : error)
+        }
+    }
+}
+
+private func swiftSegmentation(_ block: Ladon__Segmentation) throws(WireError) -> SegmentationMap {
+    guard block.encoding == LADON__SEGMENTATION__ENCODING__ENCODING_RLE else {
+        throw .invalidField(message: "Segmentation", field: "encoding", reason: "unsupported encoding \(block.encoding.rawValue)")
+    }
+    return try SegmentationMap(runLengthEncoded: swiftBytes(block.data),
+                               size: ImageSize(height: Int(block.height), width: Int(block.width)),
+                               classNames: swiftArray(block.class_names, block.n_class_names).map { swiftString($0) })
+}
+
+// MARK: - Control
+
+extension ControlMessage {
+    public func serialized() -> [UInt8] {
+        let arena = CArena()
+        defer { arena.release() }
+        var message = Ladon__Control()
+        ladon__control__init(&message)
+        switch self {
+        case let .hello(hello):
+            let body = arena.make(Ladon__Hello(), ladon__hello__init)
+            body.pointee.peer_id = arena.string(hello.peerID)
+            body.pointee.role = switch hello.role {
+            case .node: LADON__HELLO__ROLE__ROLE_NODE
+            case .worker: LADON__HELLO__ROLE__ROLE_WORKER
+            case .sink: LADON__HELLO__ROLE__ROLE_SINK
+            }
+            body.pointee.model = hello.model.map { arena.identity($0) }
+            body.pointee.window = hello.window
+            body.pointee.incarnation = hello.incarnation
+            message.body_case = LADON__CONTROL__BODY_HELLO
+            message.hello = body
+        case let .bye(bye):
+            let body = arena.make(Ladon__Bye(), ladon__bye__init)
+            body.pointee.peer_id = arena.string(bye.peerID)
+            body.pointee.reason = arena.string(bye.reason)
+            message.body_case = LADON__CONTROL__BODY_BYE
+            message.bye = body
+        case let .credit(credit):
+            let body = arena.make(Ladon__Credit(), ladon__credit__init)
+            body.pointee.node_id = arena.string(credit.nodeID)
+            body.pointee.grants = credit.grants
+            message.body_case = LADON__CONTROL__BODY_CREDIT
+            message.credit = body
+        case let .ready(ready):
+            let body = arena.make(Ladon__Ready(), ladon__ready__init)
+            body.pointee.worker_id = arena.string(ready.workerID)
+            body.pointee.capacity = ready.capacity
+            message.body_case = LADON__CONTROL__BODY_READY
+            message.ready = body
+        case let .heartbeat(heartbeat):
+            let body = arena.make(Ladon__Heartbeat(), ladon__heartbeat__init)
+            body.pointee.peer_id = arena.string(heartbeat.peerID)
+            body.pointee.sequence = heartbeat.sequence
+            body.pointee.time_us = heartbeat.timeMicroseconds
+            message.body_case = LADON__CONTROL__BODY_HEARTBEAT
+            message.heartbeat = body
+        }
+        return pack(&message, ladon__control__get_packed_size, ladon__control__pack)
+    }
+
+    /// Parses a control message; the body and its sender's id are required.
+    public init(serialized bytes: [UInt8]) throws(WireError) {
+        self = try unpack("Control", bytes, limit: Self.maximumSize, ladon__control__unpack, ladon__control__free_unpacked) {
+            (message) throws(WireError) in
+            let required = Required("Control")
+            func id(_ text: UnsafeMutablePointer<CChar>?, _ name: String, _ field: String) throws(WireError) -> String {
+                let value = swiftString(text)
+                guard !value.isEmpty else { throw .missingField(message: name, field: field) }
+                return value
+            }
+            switch message.body_case {
+            case LADON__CONTROL__BODY_HELLO:
+                let body = try required(message.hello, "hello")
+                let peerID = try id(body.peer_id, "Hello", "peer_id")
+                let role: Role = switch body.role {
+                case LADON__HELLO__ROLE__ROLE_NODE: .node
+                case LADON__HELLO__ROLE__ROLE_WORKER: .worker
+                case LADON__HELLO__ROLE__ROLE_SINK: .sink
+                case LADON__HELLO__ROLE__ROLE_UNSPECIFIED: throw .missingField(message: "Hello", field: "role")
+                default: throw .invalidField(message: "Hello", field: "role", reason: "unknown role \(body.role.rawValue)")
+                }
+                return .hello(Hello(peerID: peerID, role: role,
+                                    model: body.model.map { swiftIdentity($0.pointee) }, window: body.window,
+                                    incarnation: body.incarnation))
+            case LADON__CONTROL__BODY_BYE:
+                let body = try required(message.bye, "bye")
+                return .bye(Bye(peerID: try id(body.peer_id, "Bye", "peer_id"), reason: swiftString(body.reason)))
+            case LADON__CONTROL__BODY_CREDIT:
+                let body = try required(message.credit, "credit")
+                return .credit(Credit(nodeID: try id(body.node_id, "Credit", "node_id"), grants: body.grants))
+            case LADON__CONTROL__BODY_READY:
+                let body = try required(message.ready, "ready")
+                return .ready(Ready(workerID: try id(body.worker_id, "Ready", "worker_id"), capacity: body.capacity))
+            case LADON__CONTROL__BODY_HEARTBEAT:
+                let body = try required(message.heartbeat, "heartbeat")
+                return .heartbeat(Heartbeat(peerID: try id(body.peer_id, "Heartbeat", "peer_id"), sequence: body.sequence,
+                                            timeMicroseconds: body.time_us))
+            default:
+                throw .missingField(message: "Control", field: "body")
+            }
+        }
+    }
+}
+
+// MARK: - Shared conversions
+
+/// Packs a filled C message into exactly its packed size.
+private func pack<T>(_ message: inout T, _ size: (UnsafePointer<T>?) -> Int,
+                     _ write: (UnsafePointer<T>?, UnsafeMutablePointer<UInt8>?) -> Int) -> [UInt8] {
+    withUnsafePointer(to: &message) { pointer in
+        var bytes = [UInt8](repeating: 0, count: size(pointer))
+        let written = bytes.withUnsafeMutableBufferPointer { write(pointer, $0.baseAddress) }
+        precondition(written == bytes.count, "protobuf-c packed \(written) of \(bytes.count) bytes")
+        return bytes
+    }
+}
+
+/// The one unpacking funnel: size limit, protobuf-c parse, conversion, free.
+private func unpack<T, R>(_ name: String, _ bytes: [UInt8], limit: Int,
+                          _ parse: (UnsafeMutablePointer<ProtobufCAllocator>?, Int, UnsafePointer<UInt8>?) -> UnsafeMutablePointer<T>?,
+                          _ free: (UnsafeMutablePointer<T>?, UnsafeMutablePointer<ProtobufCAllocator>?) -> Void,
+                          _ convert: (T) throws(WireError) -> R) throws(WireError) -> R {
+    guard bytes.count <= limit else { throw .tooLarge(message: name, size: bytes.count, limit: limit) }
+    let parsed = bytes.withUnsafeBufferPointer { parse(nil, $0.count, $0.baseAddress) }
+    guard let parsed else { throw .malformed(message: name, size: bytes.count) }
+    defer { free(parsed, nil) }
+    return try convert(parsed.pointee)
+}
+
+/// Proto3 message fields have presence; a required one that is absent names itself in the error.
+private struct Required {
+    let message: String
+    init(_ message: String) { self.message = message }
+
+    func callAsFunction<T>(_ field: UnsafeMutablePointer<T>?, _ name: String) throws(WireError) -> T {
+        guard let field else { throw .missingField(message: message, field: name) }
+        return field.pointee
+    }
+}
+
+private func swiftString(_ text: UnsafeMutablePointer<CChar>?) -> String {
+    text.map { String(cString: $0) } ?? ""
+}
+
+private func swiftBytes(_ data: ProtobufCBinaryData) -> [UInt8] {
+    guard data.len > 0, let base = data.data else { return [] }
+    return Array(UnsafeBufferPointer(start: base, count: data.len))
+}
+
+private func swiftArray<T>(_ base: UnsafeMutablePointer<T>?, _ count: Int) -> [T] {
+    guard count > 0, let base else { return [] }
+    return Array(UnsafeBufferPointer(start: base, count: count))
+}
+
+private func swiftSize(_ size: Ladon__ImageSize) -> ImageSize {
+    ImageSize(height: Int(size.height), width: Int(size.width))
+}
+
+private func swiftIdentity(_ identity: Ladon__ModelIdentity) -> ModelIdentity {
+    ModelIdentity(backbone: swiftString(identity.backbone), beta: identity.beta, weightsHash: identity.weights_hash)
+}
+
+/// Owns the C memory a protobuf-c message points into while it is packed.
+private final class CArena {
+    private var allocations: [UnsafeMutableRawPointer] = []
+
+    func make<T>(_ value: T, _ initialize: (UnsafeMutablePointer<T>) -> Void) -> UnsafeMutablePointer<T> {
+        let pointer = UnsafeMutablePointer<T>.allocate(capacity: 1)
+        pointer.initialize(to: value)
+        initialize(pointer)
+        allocations.append(UnsafeMutableRawPointer(pointer))
+        return pointer
+    }
+
+    func array<T>(_ values: [T]) -> UnsafeMutablePointer<T> {
+        let pointer = UnsafeMutablePointer<T>.allocate(capacity: max(values.count, 1))
+        pointer.initialize(from: values, count: values.count)
+        allocations.append(UnsafeMutableRawPointer(pointer))
+        return pointer
+    }
+
+    func string(_ text: String) -> UnsafeMutablePointer<CChar> {
+        array(Array(text.utf8CString))
+    }
+
+    func bytes(_ data: [UInt8]) -> ProtobufCBinaryData {
+        ProtobufCBinaryData(len: data.count, data: array(data))
+    }
+
+    func size(_ size: ImageSize) -> UnsafeMutablePointer<Ladon__ImageSize> {
+        let pointer = make(Ladon__ImageSize(), ladon__image_size__init)
+        pointer.pointee.height = UInt32(clamping: size.height)
+        pointer.pointee.width = UInt32(clamping: size.width)
+        return pointer
+    }
+
+    func identity(_ model: ModelIdentity) -> UnsafeMutablePointer<Ladon__ModelIdentity> {
+        let pointer = make(Ladon__ModelIdentity(), ladon__model_identity__init)
+        pointer.pointee.backbone = string(model.backbone)
+        pointer.pointee.beta = model.beta
+        pointer.pointee.weights_hash = model.weightsHash
+        return pointer
+    }
+
+    func release() {
+        allocations.forEach { $0.deallocate() }
+        allocations.removeAll()
+    }
+}

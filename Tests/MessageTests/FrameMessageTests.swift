@@ -1,0 +1,43 @@
+import Shared
+import Testing
+
+@Suite struct FrameMessageTests {
+    static let sample = FrameMessage(nodeID: "cam-01", sequence: 9, captureTimeMicroseconds: 1_790_000_000_000_001,
+                                     jpeg: [0xFF, 0xD8, 0xFF, 0xE0] + (0 ..< 500).map { UInt8(truncatingIfNeeded: $0 &* 13) } + [0xFF, 0xD9],
+                                     droppedBefore: 3)
+
+    @Test func serialisedFrameParsesBackToTheSameMessage() throws {
+        #expect(try FrameMessage(serialized: Self.sample.serialized()) == Self.sample)
+    }
+
+    @Test func frameWithoutJPEGBytesIsRejectedNamingTheField() {
+        #expect(throws: WireError.missingField(message: "Frame", field: "jpeg")) {
+            try FrameMessage(serialized: [0x0A, 0x01, 0x41])
+        }
+    }
+
+    @Test func inputOverTheSizeLimitIsRefusedBeforeParsing() {
+        let size = FrameMessage.maximumSize + 1
+        #expect(throws: WireError.tooLarge(message: "Frame", size: size, limit: FrameMessage.maximumSize)) {
+            try FrameMessage(serialized: [UInt8](repeating: 0, count: size))
+        }
+    }
+
+    @Test func truncatedAndMutatedFramesNeverCrashTheParser() {
+        let outcomes = mutationFuzz(Self.sample.serialized(), seed: 11) { (try? FrameMessage(serialized: $0)) != nil }
+        #expect(outcomes.parsed + outcomes.rejected == 12_000)
+        #expect(outcomes.rejected > 1_000, "most corruptions must be detected, got \(outcomes)")
+    }
+
+    @Test func kindTagsRoundTripAndUnknownTagsAreNil() {
+        for kind in MessageKind.allCases { #expect(MessageKind(tag: kind.tag) == kind) }
+        #expect(MessageKind(tag: Array("telemetry".utf8)) == nil)
+        #expect(MessageKind(tag: []) == nil)
+    }
+
+    @Test func latentCarriesItsDropCountAcrossTheWire() throws {
+        var latent = LatentMessageTests.sample
+        latent.droppedBefore = 17
+        #expect(try LatentMessage(serialized: latent.serialized()).droppedBefore == 17)
+    }
+}
