@@ -246,6 +246,16 @@ def sharpen_detection(model, rpn_scale, class_scale):
         cls.weight.mul_(class_scale)  # the biases stay: scaled, they would pick the label on their own
 
 
+def tame_box_regression(model, scale):
+    """Shrinks the box predictor's regression (seeded weights give deltas of several units, so exp() makes
+    hairline boxes a fraction of a pixel wide, whose IoU swings on rounding); trained models regress small
+    deltas."""
+    with torch.no_grad():
+        regression = model.detection_head.roi_heads.box_predictor.bbox_pred
+        regression.weight.mul_(scale)
+        regression.bias.mul_(scale)
+
+
 def sharpen_dense_heads(model, scale):
     """Widens the classification and segmentation logits (seeded heads give nearly flat ones, so label maps
     would be one or two classes and top-5 ranks would hinge on rounding)."""
