@@ -247,13 +247,14 @@ def sharpen_detection(model, rpn_scale, class_scale):
 
 
 def tame_box_regression(model, scale):
-    """Shrinks the box predictor's regression (seeded weights give deltas of several units, so exp() makes
-    hairline boxes a fraction of a pixel wide, whose IoU swings on rounding); trained models regress small
-    deltas."""
+    """Shrinks the RPN's and the box predictor's regression (seeded weights give deltas of several units, so
+    exp() makes hairline boxes a fraction of a pixel wide, whose IoU swings on rounding); trained models
+    regress small deltas."""
+    head = model.detection_head
     with torch.no_grad():
-        regression = model.detection_head.roi_heads.box_predictor.bbox_pred
-        regression.weight.mul_(scale)
-        regression.bias.mul_(scale)
+        for regression in (head.rpn.head.bbox_pred, head.roi_heads.box_predictor.bbox_pred):
+            regression.weight.mul_(scale)
+            regression.bias.mul_(scale)
 
 
 def sharpen_dense_heads(model, scale):

@@ -65,7 +65,7 @@ def make_model(path, images, least=50):
     convert.sharpen_dense_heads(model, 4.0)
     # Class logits spread to a standard deviation of 2.5: scores spread over (0, 1) instead of all saturating.
     convert.sharpen_detection(model, rpn_scale=20.0, class_scale=1.0)
-    convert.tame_box_regression(model, 0.1)
+    convert.tame_box_regression(model, 0.02)
     convert.sharpen_detection(model, 1.0, 2.5 / convert.class_logit_spread(model, images[:2]))
     found = convert.tune_background(model, images, least, 95, steps=16)
     if found < least:
