@@ -37,5 +37,6 @@ runCommandLineProgram("ladon-bench") {
     let benchmark = try StageBenchmark(modelPath: arguments.required("model"),
                                        imagePath: arguments.value("image") ?? "samples/bench/astronaut-640x480.jpg")
     let results = try benchmark.run(runs: runs)
+    print("BLAS kernels: \(Compute.blasKernels) (OPENBLAS_CORETYPE overrides)")
     print(BenchmarkReport(results: results, reference: reference, threads: threads).table)
 }

@@ -18,6 +18,11 @@ enum Gemm {
                     beta, c, blasint(ldc))
     }
 
+    /// The kernel family OpenBLAS chose for this CPU when it loaded ("Haswell", "SkylakeX", "Zen", ...).
+    static var coreName: String {
+        openblas_get_corename().map { String(cString: $0) } ?? "unknown"
+    }
+
     /// Threads OpenBLAS may use for one product.
     static func setThreads(_ count: Int) {
         openblas_set_num_threads(Int32(count))

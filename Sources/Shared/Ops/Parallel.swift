@@ -17,6 +17,9 @@ public enum Compute {
         multiplyAccumulates.add(count, ordering: .relaxed)
     }
 
+    /// The kernel family OpenBLAS chose for this CPU ("Haswell", "SkylakeX", "Cooperlake", ...).
+    public static var blasKernels: String { Gemm.coreName }
+
     /// Chooses the thread count for both our loops and OpenBLAS (they never run at the same time:
     /// a layer is either a GEMM or one of our loops, so they share the same cores).
     public static func setThreads(_ count: Int) {
