@@ -57,6 +57,16 @@ import TestSupport
         #expect(matchedFraction(expected, in: detections) >= 0.99)
     }
 
+    @Test func edgeAnswersALatentCodedByCompressaiLikeTheReference() throws {
+        var message = try MobileEncoder(file).encode(jpeg: jpeg).message
+        message.coded = try reference.uint8s("latent_bytes")
+        let result = try EdgeInference(file).infer(message)
+        let logits = try #require(result.classification).logits
+        let expected = try reference.tensor("class_logits")
+        expectClose(Tensor(shape: expected.shape, scalars: logits), expected, atol: 1e-4, rtol: 1e-3, "class logits")
+        #expect(try #require(result.segmentation).labels == (try reference.uint8s("seg_labels")))
+    }
+
     @Test func latentFromAnotherModelIsRefusedNamingBothModels() throws {
         var message = try MobileEncoder(file).encode(jpeg: jpeg).message
         message.model.weightsHash ^= 1
