@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "ladon-encoder", targets: ["ladon-encoder"]),
         .executable(name: "ladon-edge", targets: ["ladon-edge"]),
         .executable(name: "ladon-bench", targets: ["ladon-bench"]),
+        .executable(name: "ladon-eval", targets: ["ladon-eval"]),
         .library(name: "Shared", targets: ["Shared"]),
     ],
     targets: [
@@ -33,6 +34,10 @@ let package = Package(
         .executableTarget(name: "ladon-edge", dependencies: ["Shared"], path: "Sources/EdgeWorker",
                           swiftSettings: optimize),
         .executableTarget(name: "ladon-bench", dependencies: ["Shared"], path: "Sources/Bench",
+                          swiftSettings: optimize),
+
+        // MARK: Evaluation
+        .executableTarget(name: "ladon-eval", dependencies: ["Shared"], path: "Sources/Eval",
                           swiftSettings: optimize),
 
         // MARK: Tests

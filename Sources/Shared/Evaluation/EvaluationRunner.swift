@@ -1,0 +1,59 @@
+import Foundation
+
+/// Walks a data set's images and gathers each one's prediction and ground-truth mask: the model run in
+/// process (`MobileEncoder` then `EdgeInference`, the latent passed as its wire bytes) or result files
+/// `ladon-edge infer` wrote (`RESULTS/<stem>.json`, `RESULTS/<stem>.mask.png`).
+public struct EvaluationRunner {
+    public enum Source {
+        case model(MobileEncoder, EdgeInference, imageFolder: String)
+        case results(folder: String)
+    }
+
+    public let dataset: EvaluationDataset
+    public let source: Source
+    /// Ground-truth masks: `<maskFolder>/<stem>.png`; an image without one is left out of mIoU.
+    public let maskFolder: String?
+
+    public init(dataset: EvaluationDataset, source: Source, maskFolder: String?) {
+        self.dataset = dataset
+        self.source = source
+        self.maskFolder = maskFolder
+    }
+
+    /// `progress` is called after each image with its index and file name.
+    public func run(matching: LabelMatching, progress: (Int, String) -> Void = { _, _ in }) throws -> EvaluationReport {
+        var evaluation = Evaluation(dataset: dataset, matching: matching)
+        for (index, image) in dataset.images.enumerated() {
+            let stem = (image.fileName as NSString).deletingPathExtension
+            let truthMask = try maskFolder.flatMap { folder in
+                try readMask(join(folder, (stem as NSString).lastPathComponent + ".png"))
+            }
+            try evaluation.add(image, try predict(image, stem: (stem as NSString).lastPathComponent), truthMask: truthMask)
+            progress(index, image.fileName)
+        }
+        return EvaluationReport(evaluation, images: dataset.images.count, matching: matching)
+    }
+
+    private func predict(_ image: EvaluationDataset.Image, stem: String) throws -> ImagePrediction {
+        switch source {
+        case let .model(encoder, edge, folder):
+            let jpeg = try FileIO.read(join(folder, image.fileName), what: "image", limit: 64 << 20)
+            let wire = try encoder.encode(jpeg: jpeg, nodeID: "eval", sequence: UInt64(image.id)).message.serialized()
+            return ImagePrediction(try edge.infer(try LatentMessage(serialized: wire)))
+        case let .results(folder):
+            let path = join(folder, stem + ".json")
+            let maskPath = join(folder, stem + ".mask.png")
+            let mask = FileManager.default.fileExists(atPath: maskPath) ? try readMask(maskPath) : nil
+            return try ImagePrediction(resultJSON: Data(FileIO.read(path, what: "result", limit: 64 << 20)), path: path, mask: mask)
+        }
+    }
+
+    private func readMask(_ path: String) throws -> (labels: [UInt8], size: ImageSize)? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        return try LabelMask.decode(FileIO.read(path, what: "mask", limit: 256 << 20), path: path)
+    }
+
+    private func join(_ folder: String, _ name: String) -> String {
+        URL(fileURLWithPath: folder).appendingPathComponent(name).path
+    }
+}
