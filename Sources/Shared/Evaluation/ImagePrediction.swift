@@ -7,6 +7,10 @@ public struct ImagePrediction: Sendable {
         public var labels: [UInt8]
         public var size: ImageSize
         public var classNames: [String]
+
+        public init(labels: [UInt8], size: ImageSize, classNames: [String]) {
+            (self.labels, self.size, self.classNames) = (labels, size, classNames)
+        }
     }
 
     public var topClass: FrameResult.ClassScore?

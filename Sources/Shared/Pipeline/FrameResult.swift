@@ -4,6 +4,12 @@ public struct FrameResult: Sendable {
         public let index: Int
         public let name: String
         public let probability: Float
+
+        public init(index: Int, name: String, probability: Float) {
+            self.index = index
+            self.name = name
+            self.probability = probability
+        }
     }
 
     public struct Classification: Sendable {
