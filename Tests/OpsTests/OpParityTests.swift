@@ -36,8 +36,13 @@ import TestSupport
         switch fixture.kind {
         case .conv2d, .conv2dBatchNorm:
             let conv = try fixture.convolution()
-            let output = conv(try fixture.tensor("input"), adding: try fixture.optionalTensor("residual"))
-            expectClose(output, try fixture.tensor("expected"), atol: 2e-5, rtol: 1e-4, label)
+            // Every algorithm that applies to the case: im2col GEMM always, Winograd for 3x3 stride-1 ones.
+            let algorithms: [ConvAlgorithm] = conv.supportsWinograd ? [.gemm, .winograd] : [.gemm]
+            for algorithm in algorithms {
+                let output = conv(try fixture.tensor("input"), adding: try fixture.optionalTensor("residual"),
+                                  algorithm: algorithm)
+                expectClose(output, try fixture.tensor("expected"), atol: 2e-5, rtol: 1e-4, "\(label) \(algorithm)")
+            }
         case .gdn:
             let gdn = GDN(beta: try fixture.tensor("beta"), gamma: try fixture.tensor("gamma"),
                           inverse: try fixture.bool("inverse"))

@@ -31,6 +31,10 @@ public struct ConvGeometry: Sendable, Equatable {
 /// What happens to a convolution's output before it is stored: bias, a residual added, ReLU.
 public enum Activation: Sendable { case none, relu }
 
+/// How a convolution is computed. `automatic` takes Winograd F(2×2, 3×3) for 3x3 stride-1 convolutions
+/// on maps with enough tiles to feed its GEMMs, and im2col GEMM otherwise; tests force either.
+public enum ConvAlgorithm: Sendable { case automatic, gemm, winograd }
+
 /// A 2-D convolution computed as GEMM (see `ConvPlan`); 1x1 stride-1 convolutions use the input as it is.
 ///
 /// Layout: input [N, Cin, H, W] → output [N, Cout, Hout, Wout]; weight [Cout, Cin/groups, kh, kw] as in
@@ -41,8 +45,11 @@ public struct Conv2d: Sendable {
     public let geometry: ConvGeometry
     public let activation: Activation
     let packedWeight: Tensor
+    let winograd: WinogradFilter?
 
     public var outChannels: Int { weight.dim(0) }
+    /// Whether `ConvAlgorithm.winograd` applies (3x3, stride 1, no dilation, one group).
+    public var supportsWinograd: Bool { winograd != nil }
     public var inChannels: Int { weight.dim(1) * geometry.groups }
     var kernel: (Int, Int) { (weight.dim(2), weight.dim(3)) }
 
@@ -55,6 +62,7 @@ public struct Conv2d: Sendable {
         self.geometry = geometry
         self.activation = activation
         packedWeight = Self.packTapMajor(weight)
+        winograd = WinogradFilter.supports(weight, geometry) ? WinogradFilter(weight) : nil
     }
 
     /// [Cout, Cin, kh, kw] → [Cout, kh, kw, Cin].
@@ -107,7 +115,8 @@ public struct Conv2d: Sendable {
     }
 
     /// Convolves `input`; when `residual` is given (same shape as the output) it is added before the activation.
-    public func callAsFunction(_ input: Tensor, adding residual: Tensor? = nil) -> Tensor {
+    public func callAsFunction(_ input: Tensor, adding residual: Tensor? = nil,
+                               algorithm: ConvAlgorithm = .automatic) -> Tensor {
         precondition(input.rank == 4 && input.dim(1) == inChannels,
                      "conv expects [N, \(inChannels), H, W], got \(input.shape)")
         let (n, height, width) = (input.dim(0), input.dim(2), input.dim(3))
@@ -117,6 +126,14 @@ public struct Conv2d: Sendable {
         if let residual { precondition(residual.shape == outputShape, "residual \(residual.shape) vs \(outputShape)") }
 
         var output = Tensor(uninitializedShape: outputShape)
+        if let winograd, algorithm != .gemm {
+            let plan = WinogradPlan(inChannels: inChannels, outChannels: outChannels, height: height, width: width,
+                                    outHeight: outH, outWidth: outW, padding: geometry.padding, activation: activation)
+            if algorithm == .winograd || plan.tiles >= WinogradPlan.minimumTiles {
+                runWinograd(plan, winograd, input, residual, into: &output)
+                return output
+            }
+        }
         let plan = ConvPlan(conv: self, inputHeight: height, inputWidth: width, outputHeight: outH, outputWidth: outW)
         output.withUnsafeMutableBufferPointer { out in
             input.withUnsafeBufferPointer { inp in
@@ -132,6 +149,32 @@ public struct Conv2d: Sendable {
             }
         }
         return output
+    }
+}
+
+extension Conv2d {
+    private func runWinograd(_ plan: WinogradPlan, _ filter: WinogradFilter, _ input: Tensor, _ residual: Tensor?,
+                             into output: inout Tensor) {
+        let imageIn = plan.inChannels * plan.height * plan.width
+        let imageOut = plan.outChannels * plan.outHeight * plan.outWidth
+        let biasValues = bias?.scalars
+        output.withUnsafeMutableBufferPointer { out in
+            input.withUnsafeBufferPointer { inp in
+                filter.transformed.withUnsafeBufferPointer { u in
+                    for image in 0 ..< input.dim(0) {
+                        let run = { (extra: UnsafePointer<Float>?) in
+                            plan.run(input: inp.baseAddress! + image * imageIn, filter: u.baseAddress!,
+                                     output: out.baseAddress! + image * imageOut, residual: extra, bias: biasValues)
+                        }
+                        if let residual {
+                            residual.withUnsafeBufferPointer { run($0.baseAddress! + image * imageOut) }
+                        } else {
+                            run(nil)
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 
