@@ -121,6 +121,12 @@ class Batches:
         return batch, targets, full.to(self.device), torch.tensor(classes, device=self.device)
 
 
+def stage_batches(samples, stage, args):
+    """Each step draws its own seeded stream, so resuming from a step's checkpoint gives the same model as
+    an uninterrupted run, and every beta sees the same batches."""
+    return Batches(samples, args.batch_size, args.seed * 1000 + STAGE_SEEDS[stage], args.device)
+
+
 # MARK: teacher
 
 class Teacher(nn.Module):
@@ -250,8 +256,9 @@ def checkpointed(path, args, module_or_modules, make):
 
 # MARK: the steps
 
-def train_teacher(teacher, arch, batches, args, log, timings):
+def train_teacher(teacher, arch, samples, args, log, timings):
     def make():
+        batches = stage_batches(samples, "teacher", args)
         params = trainable(teacher, [teacher])
         transform = ladon_torch.build(arch).detection_head.transform.to(args.device)
 
@@ -268,7 +275,7 @@ def train_teacher(teacher, arch, batches, args, log, timings):
         p.requires_grad_(False)
 
 
-def train_bottleneck(model, teacher, batches, beta, args, log, folder, timings):
+def train_bottleneck(model, teacher, samples, beta, args, log, folder, timings):
     body, eb = model.shared_body, model.encoder.entropy_bottleneck
     transform = model.detection_head.transform
     for name in ("layer2", "layer3", "layer4"):  # the student's trunk starts as the teacher's
@@ -277,6 +284,7 @@ def train_bottleneck(model, teacher, batches, beta, args, log, folder, timings):
     model.segmentation_head.classifier.load_state_dict(teacher.segmentation.state_dict())
 
     def make():
+        batches = stage_batches(samples, "bottleneck", args)
         params = trainable(model, [model.encoder.encoder, body.decoder, eb])
         main_params = [p for p in params if p is not eb.quantiles]
         aux_optimizer = torch.optim.Adam([eb.quantiles], lr=args.aux_lr)
@@ -320,10 +328,11 @@ def fit_quantiles(model, args, log, beta):
             log.step("quantiles", beta, step, steps, {"aux": aux.detach()}, started, force=True)
 
 
-def train_trunk(model, teacher, batches, beta, args, log, folder, timings):
+def train_trunk(model, teacher, samples, beta, args, log, folder, timings):
     body, transform = model.shared_body, model.detection_head.transform
 
     def make():
+        batches = stage_batches(samples, "trunk", args)
         params = trainable(model, [body.decoder, body.layer2, body.layer3, body.layer4, model.classification_head])
 
         def loss_fn():
@@ -345,7 +354,7 @@ def train_trunk(model, teacher, batches, beta, args, log, folder, timings):
     timings["trunk"] = checkpointed(os.path.join(folder, "step2.pt"), args, model, make)
 
 
-def train_heads(model, batches, beta, args, log, folder, timings):
+def train_heads(model, samples, beta, args, log, folder, timings):
     head, seg = model.detection_head, model.segmentation_head
     transform = head.transform
     # Training-only sampling settings (not part of the file): fewer proposals and RoIs per image than
@@ -354,6 +363,7 @@ def train_heads(model, batches, beta, args, log, folder, timings):
     head.roi_heads.fg_bg_sampler.batch_size_per_image = 128
 
     def make():
+        batches = stage_batches(samples, "heads", args)
         params = trainable(model, [head.fpn, head.rpn, head.roi_heads, seg])
 
         def loss_fn():
@@ -377,11 +387,10 @@ def train_beta(beta, arch_name, teacher, samples, args, log):
     model = ladon_torch.build(arch).to(args.device)
     folder = os.path.join(args.work, f"beta{beta:g}")
     os.makedirs(folder, exist_ok=True)
-    batches = Batches(samples, args.batch_size, args.seed + 1, args.device)
     timings = {}
-    train_bottleneck(model, teacher, batches, beta, args, log, folder, timings)
-    train_trunk(model, teacher, batches, beta, args, log, folder, timings)
-    train_heads(model, batches, beta, args, log, folder, timings)
+    train_bottleneck(model, teacher, samples, beta, args, log, folder, timings)
+    train_trunk(model, teacher, samples, beta, args, log, folder, timings)
+    train_heads(model, samples, beta, args, log, folder, timings)
     model = model.cpu().eval()
     model.encoder.entropy_bottleneck.update(force=True)
     os.makedirs(args.out, exist_ok=True)
@@ -576,7 +585,7 @@ def main():
     torch.manual_seed(args.seed)
     teacher = Teacher(arch).to(args.device)
     timings = {}
-    train_teacher(teacher, arch, Batches(samples, args.batch_size, args.seed, args.device), args, log, timings)
+    train_teacher(teacher, arch, samples, args, log, timings)
     summary = {"teacher_s_per_step": timings.get("teacher"), "models": {}}
     for beta in args.beta:
         path, step_timings = train_beta(beta, args.preset, teacher, samples, args, log)
