@@ -539,7 +539,7 @@ def own_box_map(document, detections):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--beta", type=float, action="append", help="rate weight; repeat for several models")
-    parser.add_argument("--preset", default="default", choices=["default", "tiny"])
+    parser.add_argument("--preset", default="default", choices=["default"])
     parser.add_argument("--steps-per-stage", type=int, default=1500)
     parser.add_argument("--data-count", type=int, default=3000, help="training images rendered")
     parser.add_argument("--batch-size", type=int, default=8)
