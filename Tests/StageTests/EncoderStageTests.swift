@@ -89,7 +89,7 @@ import TestSupport
         try broker.grant("cam-c", 2)
         let outcome = encoder.wait()
         #expect(outcome.status == 0)
-        #expect(outcome.output.contains("bad=1"), "\(outcome.output)")
+        #expect(outcome.output.contains("bad=1"), "\(outcome.output) \(outcome.error)")
     }
 
     /// The shaper's promise checked by bytes over a window: what reaches the broker after the first
@@ -127,5 +127,29 @@ import TestSupport
         let rate = kbps * 125
         #expect(Double(bytes) <= rate * (window + 0.25), "\(bytes) bytes in \(window) s at \(rate) B/s")
         #expect(Double(bytes) >= rate * window / 3, "\(bytes) bytes in \(window) s at \(rate) B/s")
+    }
+
+    @Test func sigtermEndsTheEncoderWithByeAndItsSummary() throws {
+        let folder = try Executables.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let broker = try FakeBroker(endpoint: "ipc://\(folder.path)/edge")
+        defer { broker.close() }
+        let encoder = try StageProcess("ladon-encoder", ["run", "--model", model, "--ingest", "ipc://\(folder.path)/ingest",
+                                                         "--edge", broker.endpoint, "--node-id", "cam-q"])
+        defer { encoder.stop() }
+        guard case .control(_, .hello)? = try broker.next(timeout: 20) else {
+            Issue.record("no Hello from the encoder")
+            return
+        }
+        try broker.grant("cam-q", 2)
+        encoder.signal(SIGTERM)
+        var bye: ControlMessage.Bye?
+        while bye == nil, let event = try broker.next(timeout: 10) {
+            if case let .control(_, .bye(message)) = event { bye = message }
+        }
+        #expect(bye?.peerID == "cam-q")
+        let outcome = encoder.wait()
+        #expect(outcome.status == 0, "\(outcome.error)")
+        #expect(outcome.output.contains("frames received=0 encoded=0 sent=0"), "\(outcome.output)")
     }
 }
