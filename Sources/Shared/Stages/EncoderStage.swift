@@ -95,7 +95,10 @@ public struct EncoderStage {
         defer { context.close() }
         let pull = try context.socket(.pull)
         defer { pull.close() }
-        try pull.set(.receiveHighWaterMark(messages: 1))
+        // A few frames of room: the loop drains the socket each turn and keeps only the newest, so this
+        // adds no staleness, while with room for one the messages ingest sends just before closing (its
+        // last frame, then the end-of-stream Bye) were now and then lost despite its linger.
+        try pull.set(.receiveHighWaterMark(messages: 4))
         try pull.set(.maxMessageSize(bytes: FrameMessage.maximumSize + 4096))
         try pull.bind(config.ingestEndpoint)
         let dealer = try context.socket(.dealer, lingerMilliseconds: 1000)

@@ -68,13 +68,14 @@ public final class Context: @unchecked Sendable {
         return try Socket(raw, kind: kind, context: self, lingerMilliseconds: lingerMilliseconds)
     }
 
-    /// Makes blocked calls on every socket fail with ETERM, then waits until all sockets are closed.
-    /// Idempotent; `deinit` calls it.
+    /// Makes blocked calls on every socket fail with ETERM, then waits until all sockets are closed and
+    /// their lingering messages sent. Idempotent; `deinit` calls it. (zmq_ctx_term alone does both;
+    /// a zmq_ctx_shutdown first can cut short the linger of sockets already closed, losing their last
+    /// messages, such as ingest's end-of-stream Bye.)
     public func close() {
         handle.withLock { context in
             guard let raw = context else { return }
             context = nil
-            zmq_ctx_shutdown(raw)
             while zmq_ctx_term(raw) != 0 && zmq_errno() == EINTR {}
         }
     }
