@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "ladon-encoder", targets: ["ladon-encoder"]),
         .executable(name: "ladon-edge", targets: ["ladon-edge"]),
+        .executable(name: "ladon-sink", targets: ["ladon-sink"]),
         .executable(name: "ladon-bench", targets: ["ladon-bench"]),
         .executable(name: "ladon-eval", targets: ["ladon-eval"]),
         .library(name: "Shared", targets: ["Shared"]),
@@ -33,6 +34,8 @@ let package = Package(
                           swiftSettings: optimize),
         .executableTarget(name: "ladon-edge", dependencies: ["Shared"], path: "Sources/EdgeWorker",
                           swiftSettings: optimize),
+        .executableTarget(name: "ladon-sink", dependencies: ["Shared"], path: "Sources/Sink",
+                          swiftSettings: optimize),
         .executableTarget(name: "ladon-bench", dependencies: ["Shared"], path: "Sources/Bench",
                           swiftSettings: optimize),
 
@@ -50,7 +53,7 @@ let package = Package(
         .testTarget(name: "ImageTests", dependencies: ["Shared", "TestSupport"], path: "Tests/ImageTests"),
         .testTarget(name: "MessageTests", dependencies: ["Shared", "TestSupport"], path: "Tests/MessageTests"),
         .testTarget(name: "ModelTests", dependencies: ["Shared", "TestSupport"], path: "Tests/ModelTests"),
-        .testTarget(name: "PipelineTests", dependencies: ["Shared", "TestSupport", "ladon-encoder", "ladon-edge"],
+        .testTarget(name: "PipelineTests", dependencies: ["Shared", "TestSupport", "ladon-encoder", "ladon-edge", "ladon-sink"],
                     path: "Tests/PipelineTests"),
         .testTarget(name: "OpsTests", dependencies: ["Shared", "TestSupport"], path: "Tests/OpsTests"),
         .testTarget(name: "TransportTests", dependencies: ["Shared", "TestSupport"], path: "Tests/TransportTests"),
