@@ -141,6 +141,7 @@ public final class Broker {
                 node.incarnation = hello.incarnation
                 node.window = window
                 node.outstanding = 0
+                node.target = 0
                 node.inBroker = 0
                 node.departed = false
                 nodes[sender] = node
@@ -218,8 +219,14 @@ public final class Broker {
 
     private func topUp(_ id: String, _ now: Double) throws(TransportError) {
         guard var node = nodes[id], !node.departed else { return }
-        let grants = allowance(node, now) - node.outstanding
-        guard grants > 0 else { return }
+        // A node's credit target only grows: every answered latent's credit comes back (the node reads a
+        // Credit as "these in-flight latents are done"), and fairness under overload comes from dispatch.
+        node.target = max(node.target, allowance(node, now))
+        let grants = node.target - node.outstanding
+        guard grants > 0 else {
+            nodes[id] = node
+            return
+        }
         let credit = ControlMessage.credit(.init(nodeID: id, grants: UInt32(grants)))
         do throws(TransportError) {
             try frontend.send([Array(id.utf8), MessageKind.control.tag, credit.serialized()])
@@ -392,7 +399,10 @@ public final class Broker {
             } catch where error.isUnroutable {
                 job.attempts -= 1
                 requeue(job, now)
-                if let worker = workers[workerID] { try removeWorker(worker, reason: "unreachable", now) }
+                if let worker = workers[workerID] {
+                    summary.deadWorkers += 1
+                    try removeWorker(worker, reason: "unreachable", now)
+                }
             }
         }
     }

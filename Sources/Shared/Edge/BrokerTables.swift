@@ -21,6 +21,8 @@ struct NodeEntry {
     var window: Int
     /// Credits granted and not yet returned: latents the node may send or has sent and awaits.
     var outstanding = 0
+    /// The credits this node is kept at: the largest allowance it was ever given.
+    var target = 0
     /// Latents of the current incarnation received and not yet answered.
     var inBroker = 0
     var queue: [PendingLatent] = []
@@ -47,8 +49,9 @@ struct WorkerEntry {
 /// The broker's credit policy, kept apart from the sockets so it reads as one rule: the work the
 /// workers can absorb without a queue building (one frame computing and one waiting per worker) is
 /// shared evenly among the active nodes, each capped by its window and given at least one credit so
-/// it can always make progress. Credits are never revoked: a node above its share gets none back
-/// until it drops below it.
+/// it can always make progress. Credits are never revoked or withheld (a node cannot tell a withheld
+/// credit from a lost latent): a node keeps the largest allowance it was given, and under overload the
+/// round-robin dispatch, not the credit count, keeps the nodes' shares of the workers even.
 enum CreditPolicy {
     static func allowance(window: Int, liveWorkers: Int, activeNodes: Int) -> Int {
         let capacity = max(1, 2 * liveWorkers)
