@@ -7,9 +7,11 @@ let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(conf
 let package = Package(
     name: "Ladon",
     products: [
+        .executable(name: "ladon-ingest", targets: ["ladon-ingest"]),
         .executable(name: "ladon-encoder", targets: ["ladon-encoder"]),
         .executable(name: "ladon-edge", targets: ["ladon-edge"]),
         .executable(name: "ladon-sink", targets: ["ladon-sink"]),
+        .executable(name: "ladon-launch", targets: ["ladon-launch"]),
         .executable(name: "ladon-bench", targets: ["ladon-bench"]),
         .executable(name: "ladon-eval", targets: ["ladon-eval"]),
         .library(name: "Shared", targets: ["Shared"]),
@@ -30,11 +32,15 @@ let package = Package(
                 swiftSettings: optimize),
 
         // MARK: Stages
+        .executableTarget(name: "ladon-ingest", dependencies: ["Shared"], path: "Sources/Ingest",
+                          swiftSettings: optimize),
         .executableTarget(name: "ladon-encoder", dependencies: ["Shared"], path: "Sources/Encoder",
                           swiftSettings: optimize),
         .executableTarget(name: "ladon-edge", dependencies: ["Shared"], path: "Sources/EdgeWorker",
                           swiftSettings: optimize),
         .executableTarget(name: "ladon-sink", dependencies: ["Shared"], path: "Sources/Sink",
+                          swiftSettings: optimize),
+        .executableTarget(name: "ladon-launch", dependencies: ["Shared"], path: "Sources/Launch",
                           swiftSettings: optimize),
         .executableTarget(name: "ladon-bench", dependencies: ["Shared"], path: "Sources/Bench",
                           swiftSettings: optimize),
@@ -53,8 +59,10 @@ let package = Package(
         .testTarget(name: "ImageTests", dependencies: ["Shared", "TestSupport"], path: "Tests/ImageTests"),
         .testTarget(name: "MessageTests", dependencies: ["Shared", "TestSupport"], path: "Tests/MessageTests"),
         .testTarget(name: "ModelTests", dependencies: ["Shared", "TestSupport"], path: "Tests/ModelTests"),
-        .testTarget(name: "PipelineTests", dependencies: ["Shared", "TestSupport", "ladon-encoder", "ladon-edge", "ladon-sink"],
+        .testTarget(name: "PipelineTests", dependencies: ["Shared", "TestSupport", "ladon-ingest", "ladon-encoder", "ladon-edge", "ladon-sink", "ladon-launch"],
                     path: "Tests/PipelineTests"),
+        .testTarget(name: "StageTests", dependencies: ["Shared", "TestSupport", "ladon-ingest", "ladon-encoder", "ladon-launch"],
+                    path: "Tests/StageTests"),
         .testTarget(name: "OpsTests", dependencies: ["Shared", "TestSupport"], path: "Tests/OpsTests"),
         .testTarget(name: "TransportTests", dependencies: ["Shared", "TestSupport"], path: "Tests/TransportTests"),
     ]

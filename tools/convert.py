@@ -333,7 +333,7 @@ def main():
     source.add_argument("--official", nargs=3, metavar=("CLS.pt", "DET.pt", "SEG.pt"))
     source.add_argument("--state-dict", metavar="FILE", help="torch.save of the three-headed module's state_dict")
     source.add_argument("--random-init", action="store_true")
-    parser.add_argument("--preset", default="official", choices=["official", "tiny"])
+    parser.add_argument("--preset", default="official", choices=["official", "default", "tiny"])
     parser.add_argument("--beta", type=float, default=1.28)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", required=True)

@@ -4,7 +4,7 @@ Module tree and state-dict keys follow the reference runtime's `ThreeHeadedLadon
 `scripts/modules/ladon.py`): `encoder.{encoder,entropy_bottleneck}`, `shared_body.{entropy_bottleneck,decoder,
 layer2..4}`, `classification_head.fc`, `detection_head.{transform,fpn,rpn,roi_heads}`,
 `segmentation_head.classifier`. Widths are configurable so that a narrow `tiny` preset keeps the official
-topology for small test fixtures.
+topology for small test fixtures and a `default` preset is the small model tools/train.py trains.
 
 Per-stage forward functions mirror what the reference runtime runs for one image (batch of one).
 `python tools/ladon_torch.py --self-check` compares this module with the reference's own classes.
@@ -77,8 +77,22 @@ def preset(name, beta=1.28):
                         "class_names": ["background", "sky", "ground", "animal", "thing"]}
         detection = {"num_classes": 6, "fpn_channels": 16, "representation_size": 32,
                      "class_names": ["__background__", "person", "cat", "dog", "car", "cup"]}
+    elif name == "default":
+        # The shipped model, trained by tools/train.py on shapes world: the official topology at a width that
+        # trains on a CPU. Frames of 320x240 keep their size (padded to 320x256); layer4 is 10x8 there, so the
+        # ASPP rates are small for the same reason as in `tiny`.
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from shapes_world import CLASSES
+        preprocess = {"min_size": 240, "max_size": 320}
+        bottleneck = {"encoder_channels": [3, 48, 24, 12], "decoder_channels": [12, 96, 48, 48]}
+        trunk = {"planes": [24, 48, 96], "blocks": [2, 2, 2]}
+        classification = {"num_classes": len(CLASSES), "class_names": list(CLASSES)}
+        segmentation = {"num_classes": len(CLASSES) + 1, "aspp_channels": 64, "atrous_rates": [2, 4, 6],
+                        "class_names": ["background"] + list(CLASSES)}
+        detection = {"num_classes": len(CLASSES) + 1, "fpn_channels": 32, "representation_size": 128,
+                     "class_names": ["__background__"] + list(CLASSES)}
     else:
-        raise ValueError(f"unknown preset '{name}' (official or tiny)")
+        raise ValueError(f"unknown preset '{name}' (official, default or tiny)")
     return {
         "format_version": 1, "family": "ladon", "backbone": "resnet50", "beta": beta,
         "preprocess": {**preprocess, "size_divisible": 32, "mean": IMAGENET_MEAN, "std": IMAGENET_STD},
@@ -454,7 +468,7 @@ def sc2bench_check(check, image):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--self-check", action="store_true", help="compare with the reference's modules")
-    parser.add_argument("--preset", default="tiny", choices=["tiny", "official"])
+    parser.add_argument("--preset", default="tiny", choices=["tiny", "default", "official"])
     args = parser.parse_args()
     torch.set_num_threads(1)
     if args.self_check:

@@ -20,6 +20,10 @@ let spec = CommandSpec(
     ])
 
 runCommandLineProgram("ladon-bench") {
+    if CommandLine.arguments.dropFirst().first == "link" {
+        try LinkBenchmark.run(Array(CommandLine.arguments.dropFirst(2)))
+        return
+    }
     let arguments = try spec.parse(Array(CommandLine.arguments.dropFirst()))
     let threads = try arguments.integer("threads", default: 2)
     let runs = try arguments.integer("runs", default: 5)

@@ -1,0 +1,138 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `ladon-ingest`: reads frames from a source, paces them, and PUSHes `frame` messages to one encoder.
+///
+/// Freshest-frame semantics (docs/pipeline.md): the PUSH socket has SNDHWM 1 and sends do not block;
+/// when the encoder is not taking frames, ingest keeps only the newest frame and counts the ones it
+/// replaced in `dropped_before`. An on-demand source (files) without `--fps` is the exception: nothing
+/// is captured until the encoder takes the previous frame, so nothing is dropped.
+/// At the end of the source (or `--count`, or a signal) ingest sends `control` Bye{peer_id: node id,
+/// reason: "end of stream"}, the encoder's cue that this node's stream is over.
+public struct IngestStage {
+    public struct Configuration: Sendable {
+        public var endpoint: String
+        public var nodeID: String
+        /// Frames per second; 0 takes frames as fast as the source gives them.
+        public var framesPerSecond: Double
+        /// Stop after this many frames taken from the source.
+        public var count: Int?
+        /// How long the last frame and the Bye may wait for the encoder at the end.
+        public var finishTimeoutSeconds: Double
+
+        public init(endpoint: String, nodeID: String, framesPerSecond: Double = 0, count: Int? = nil,
+                    finishTimeoutSeconds: Double = 5) {
+            self.endpoint = endpoint
+            self.nodeID = nodeID
+            self.framesPerSecond = framesPerSecond
+            self.count = count
+            self.finishTimeoutSeconds = finishTimeoutSeconds
+        }
+    }
+
+    public struct Summary: Sendable, CustomStringConvertible {
+        public var captured = 0
+        public var sent = 0
+        public var dropped = 0
+        public var bytes = 0
+        public var byeDelivered = false
+
+        public var description: String {
+            "frames captured=\(captured) sent=\(sent) dropped=\(dropped) bytes=\(bytes) bye=\(byeDelivered ? "sent" : "lost")"
+        }
+    }
+
+    let configuration: Configuration
+    let log: Logger
+
+    public init(_ configuration: Configuration) {
+        self.configuration = configuration
+        log = Logger(label: "ladon-ingest[\(configuration.nodeID)]")
+    }
+
+    public func run(source: inout some FrameSource) throws -> Summary {
+        let context = try Context()
+        defer { context.close() }
+        let push = try context.socket(.push, lingerMilliseconds: Int(configuration.finishTimeoutSeconds * 1000))
+        defer { push.close() }
+        try push.set(.sendHighWaterMark(messages: 1))
+        try push.connect(configuration.endpoint)
+
+        var summary = Summary()
+        var pending: FrameMessage?
+        let interval = configuration.framesPerSecond > 0 ? 1 / configuration.framesPerSecond : 0
+        let blocking = source.isOnDemand && interval == 0
+        var nextCapture = monotonicSeconds()
+        let stop = { StopSignal.isRequested }
+
+        /// Tries to hand the pending frame over, waiting at most until `deadline`.
+        func flush(until deadline: Double) throws {
+            while let frame = pending {
+                let wire = [MessageKind.frame.tag, frame.serialized()]
+                if try push.trySend(wire) {
+                    summary.sent += 1
+                    summary.bytes += wire[1].count
+                    pending = nil
+                    return
+                }
+                let left = deadline - monotonicSeconds()
+                if left <= 0 || stop() { return }
+                var poller = Poller()
+                poller.add(push, events: .writable)
+                _ = try poller.poll(timeoutMilliseconds: max(1, min(50, Int(left * 1000))))
+            }
+        }
+
+        while !stop() {
+            if let limit = configuration.count, summary.captured >= limit { break }
+            if interval > 0 {
+                try flush(until: nextCapture)
+                let wait = nextCapture - monotonicSeconds()
+                if wait > 0 { sleepSeconds(wait) }
+                // Behind schedule (a slow read): start again from now rather than bursting to catch up.
+                nextCapture = max(nextCapture + interval, monotonicSeconds())
+            }
+            guard let jpeg = try source.next(shouldStop: stop) else { break }
+            let dropped = pending.map { $0.droppedBefore + 1 } ?? 0
+            if pending != nil { summary.dropped += 1 }
+            pending = FrameMessage(nodeID: configuration.nodeID, sequence: UInt64(summary.captured),
+                                   captureTimeMicroseconds: epochMicroseconds(), jpeg: jpeg, droppedBefore: dropped)
+            summary.captured += 1
+            try flush(until: blocking ? .infinity : monotonicSeconds())
+        }
+
+        let deadline = monotonicSeconds() + configuration.finishTimeoutSeconds
+        try flush(until: deadline)
+        if pending != nil {
+            summary.dropped += 1
+            log.warning("the encoder did not take the last frame before the finish timeout")
+        }
+        let bye = ControlMessage.bye(.init(peerID: configuration.nodeID, reason: "end of stream"))
+        summary.byeDelivered = try sendControl(bye, on: push, until: deadline)
+        log.info("finished: \(summary) \(source.report)")
+        return summary
+    }
+
+    private func sendControl(_ message: ControlMessage, on socket: Socket, until deadline: Double) throws -> Bool {
+        let wire = [MessageKind.control.tag, message.serialized()]
+        while true {
+            if try socket.trySend(wire) { return true }
+            let left = deadline - monotonicSeconds()
+            if left <= 0 { return false }
+            var poller = Poller()
+            poller.add(socket, events: .writable)
+            _ = try poller.poll(timeoutMilliseconds: max(1, min(100, Int(left * 1000))))
+        }
+    }
+}
+
+/// Sleeps in short steps so a stop signal ends the wait within 50 ms.
+func sleepSeconds(_ seconds: Double) {
+    let deadline = monotonicSeconds() + seconds
+    while !StopSignal.isRequested {
+        let left = deadline - monotonicSeconds()
+        guard left > 0 else { return }
+        usleep(UInt32(min(left, 0.05) * 1_000_000))
+    }
+}

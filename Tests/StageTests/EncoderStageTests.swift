@@ -1,0 +1,155 @@
+import Foundation
+import Shared
+import Testing
+import TestSupport
+
+/// `ladon-encoder run` against a fake broker in the test process (a ROUTER speaking the contract), fed
+/// by a real `ladon-ingest`.
+@Suite(.serialized) struct EncoderStageTests {
+    let model = Fixtures.path("model/tiny.safetensors")
+    let frames = Fixtures.path("../../samples/frames")
+
+    @Test func theEncoderSendsNoMoreThanItsCreditAndCountsEveryDrop() throws {
+        let folder = try Executables.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let broker = try FakeBroker(endpoint: "ipc://\(folder.path)/edge")
+        defer { broker.close() }
+        let encoder = try StageProcess("ladon-encoder", ["run", "--model", model, "--ingest", "ipc://\(folder.path)/ingest",
+                                                         "--edge", broker.endpoint, "--node-id", "cam-t", "--window", "2",
+                                                         "--drain-timeout", "20"])
+        defer { encoder.stop() }
+
+        guard case let .control(node, .hello(hello))? = try broker.next(timeout: 20) else {
+            Issue.record("no Hello from the encoder: \(encoder.wait(timeout: 1).error)")
+            return
+        }
+        #expect(node == "cam-t" && hello.peerID == "cam-t" && hello.role == .node && hello.window == 2)
+        try broker.grant("cam-t", 2)
+
+        let ingest = try StageProcess("ladon-ingest", ["--source", frames, "--loop", "--fps", "25", "--count", "15",
+                                                       "--connect", "ipc://\(folder.path)/ingest", "--node-id", "cam-t"])
+        defer { ingest.stop() }
+        var latents: [LatentMessage] = []
+        // Everything the encoder sends until ingest is done and a second has passed.
+        var ingestDone: Double?
+        while ingestDone.map({ monotonicSeconds() < $0 + 1 }) ?? true {
+            if ingestDone == nil && !ingest.process.isRunning { ingestDone = monotonicSeconds() }
+            if case let .latent(_, latent, _, _)? = try broker.next(timeout: 0.1) { latents.append(latent) }
+            if latents.count > 2 { break }
+        }
+        let ingestOutcome = ingest.wait()
+        #expect(ingestOutcome.status == 0, "\(ingestOutcome.error)")
+        #expect(latents.count == 2, "two credits, two latents")
+
+        // One more credit: the freshest frame (the last one) goes, carrying the drops since.
+        try broker.grant("cam-t", 1)
+        while latents.count < 3, let event = try broker.next(timeout: 10) {
+            if case let .latent(_, latent, _, _) = event { latents.append(latent) }
+        }
+        try #require(latents.count == 3)
+        #expect(latents[2].sequence == 14, "the held frame is the freshest")
+        #expect(latents.map(\.droppedBefore).reduce(0, +) == 12, "15 frames, 3 sent: 12 drops reported on the latents")
+        #expect(latents.allSatisfy { $0.nodeID == "cam-t" })
+
+        // Return every credit: the encoder has nothing in flight, ends its drain and exits cleanly.
+        try broker.grant("cam-t", 3)
+        let outcome = encoder.wait()
+        #expect(outcome.status == 0, "\(outcome.error)")
+        #expect(outcome.output.contains("sent=3") && outcome.output.contains("dropped=12"), "\(outcome.output)")
+    }
+
+    @Test func aCorruptFrameIsCountedAndTheStageGoesOn() throws {
+        let folder = try Executables.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let images = folder.appendingPathComponent("images")
+        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Fixtures.path("model/tiny-input.jpg"), toPath: images.appendingPathComponent("1.jpg").path)
+        try Data([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10] + Array(repeating: 0x41, count: 64)).write(to: images.appendingPathComponent("2.jpg"))
+        try FileManager.default.copyItem(atPath: Fixtures.path("model/tiny-input.jpg"), toPath: images.appendingPathComponent("3.jpg").path)
+
+        let broker = try FakeBroker(endpoint: "ipc://\(folder.path)/edge")
+        defer { broker.close() }
+        let encoder = try StageProcess("ladon-encoder", ["run", "--model", model, "--ingest", "ipc://\(folder.path)/ingest",
+                                                         "--edge", broker.endpoint, "--node-id", "cam-c", "--window", "8",
+                                                         "--policy", "queue", "--drain-timeout", "20"])
+        defer { encoder.stop() }
+        guard case .control(_, .hello)? = try broker.next(timeout: 20) else {
+            Issue.record("no Hello from the encoder")
+            return
+        }
+        try broker.grant("cam-c", 8)
+        let ingest = try StageProcess("ladon-ingest", ["--source", images.path, "--connect", "ipc://\(folder.path)/ingest", "--node-id", "cam-c"])
+        defer { ingest.stop() }
+        var latents: [LatentMessage] = []
+        while latents.count < 2, let event = try broker.next(timeout: 10) {
+            if case let .latent(_, latent, _, _) = event { latents.append(latent) }
+        }
+        #expect(latents.map(\.sequence) == [0, 2])
+        #expect(latents.map(\.droppedBefore) == [0, 1], "the corrupt frame is reported as a drop on the next latent")
+        try broker.grant("cam-c", 2)
+        let outcome = encoder.wait()
+        #expect(outcome.status == 0)
+        #expect(outcome.output.contains("bad=1"), "\(outcome.output) \(outcome.error)")
+    }
+
+    /// The shaper's promise checked by bytes over a window: what reaches the broker after the first
+    /// latent never exceeds the rate times the elapsed time (plus a scheduling allowance), and the link
+    /// is kept busy (at least a third of the rate: the tiny model encodes in milliseconds).
+    @Test func theTokenBucketPacesSendsToTheLinkRate() throws {
+        let folder = try Executables.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let broker = try FakeBroker(endpoint: "ipc://\(folder.path)/edge")
+        defer { broker.close() }
+        let kbps = 16.0
+        let encoder = try StageProcess("ladon-encoder", ["run", "--model", model, "--ingest", "ipc://\(folder.path)/ingest",
+                                                         "--edge", broker.endpoint, "--node-id", "cam-s", "--window", "4",
+                                                         "--link-kbps", "\(kbps)", "--drain-timeout", "5"])
+        defer { encoder.stop() }
+        guard case .control(_, .hello)? = try broker.next(timeout: 20) else {
+            Issue.record("no Hello from the encoder")
+            return
+        }
+        try broker.grant("cam-s", 4)
+        let ingest = try StageProcess("ladon-ingest", ["--source", Fixtures.path("model/tiny-input.jpg"), "--loop", "--fps", "100",
+                                                       "--count", "1000", "--connect", "ipc://\(folder.path)/ingest", "--node-id", "cam-s"])
+        defer { ingest.stop() }
+        var arrivals: [(at: Double, bytes: Int)] = []
+        let start = monotonicSeconds()
+        while monotonicSeconds() - start < 4, let event = try broker.next(timeout: 5) {
+            if case let .latent(node, _, bytes, at) = event {
+                arrivals.append((at, bytes))
+                try broker.grant(node, 1)  // an instant edge: the link alone limits the rate
+            }
+        }
+        try #require(arrivals.count >= 4, "latents arrived: \(arrivals.count)")
+        let window = arrivals[arrivals.count - 1].at - arrivals[0].at
+        let bytes = arrivals.dropFirst().reduce(0) { $0 + $1.bytes }
+        let rate = kbps * 125
+        #expect(Double(bytes) <= rate * (window + 0.25), "\(bytes) bytes in \(window) s at \(rate) B/s")
+        #expect(Double(bytes) >= rate * window / 3, "\(bytes) bytes in \(window) s at \(rate) B/s")
+    }
+
+    @Test func sigtermEndsTheEncoderWithByeAndItsSummary() throws {
+        let folder = try Executables.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let broker = try FakeBroker(endpoint: "ipc://\(folder.path)/edge")
+        defer { broker.close() }
+        let encoder = try StageProcess("ladon-encoder", ["run", "--model", model, "--ingest", "ipc://\(folder.path)/ingest",
+                                                         "--edge", broker.endpoint, "--node-id", "cam-q"])
+        defer { encoder.stop() }
+        guard case .control(_, .hello)? = try broker.next(timeout: 20) else {
+            Issue.record("no Hello from the encoder")
+            return
+        }
+        try broker.grant("cam-q", 2)
+        encoder.signal(SIGTERM)
+        var bye: ControlMessage.Bye?
+        while bye == nil, let event = try broker.next(timeout: 10) {
+            if case let .control(_, .bye(message)) = event { bye = message }
+        }
+        #expect(bye?.peerID == "cam-q")
+        let outcome = encoder.wait()
+        #expect(outcome.status == 0, "\(outcome.error)")
+        #expect(outcome.output.contains("frames received=0 encoded=0 sent=0"), "\(outcome.output)")
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Shared
+import Testing
+import TestSupport
+
+/// `ladon-ingest` as a process, with the test's PULL socket standing in for the encoder.
+@Suite struct IngestStageTests {
+    let frames = Fixtures.path("../../samples/frames")
+
+    func collect(from pull: Socket, until timeout: Double) throws -> (frames: [FrameMessage], bye: ControlMessage.Bye?) {
+        var received: [FrameMessage] = []
+        while let message = try receive(pull, timeout: timeout), message.count == 2 {
+            switch MessageKind(tag: message[0]) {
+            case .frame: received.append(try FrameMessage(serialized: message[1]))
+            case .control:
+                if case let .bye(bye) = try ControlMessage(serialized: message[1]) { return (received, bye) }
+            default: break
+            }
+        }
+        return (received, nil)
+    }
+
+    @Test func anMJPEGStreamOnStdinArrivesAsTheOriginalFilesThenBye() throws {
+        let folder = try Executables.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let files = try FileSequenceSource.expand(frames).map { try FileIO.read($0) }
+        let stream = folder.appendingPathComponent("stream.mjpeg")
+        try Data(files.flatMap { [0x00, 0x0A] + $0 }).write(to: stream)  // a little junk between frames
+
+        let context = try Context()
+        defer { context.close() }
+        let pull = try context.socket(.pull)
+        defer { pull.close() }
+        let endpoint = try pull.bind("ipc://\(folder.path)/ingest")
+
+        let ingest = Process()
+        ingest.executableURL = Executables.productsFolder.appendingPathComponent("ladon-ingest")
+        ingest.arguments = ["--source", "-", "--connect", endpoint, "--node-id", "cam-m"]
+        ingest.standardInput = try FileHandle(forReadingFrom: stream)
+        ingest.standardOutput = FileHandle.nullDevice
+        ingest.standardError = FileHandle.nullDevice
+        try ingest.run()
+        defer { if ingest.isRunning { kill(ingest.processIdentifier, SIGKILL) }; ingest.waitUntilExit() }
+
+        let (received, bye) = try collect(from: pull, until: 20)
+        #expect(bye?.peerID == "cam-m" && bye?.reason == "end of stream")
+        // Every frame is either delivered intact, in order, or counted as dropped before a delivered one.
+        let delivered = received.map(\.jpeg)
+        #expect(delivered.allSatisfy { files.contains($0) })
+        #expect(received.map(\.sequence) == received.map(\.sequence).sorted())
+        #expect(received.count + Int(received.map(\.droppedBefore).reduce(0, +)) == files.count)
+        #expect(received.allSatisfy { $0.nodeID == "cam-m" })
+    }
+
+    @Test func aDirectoryIsSentInSortedOrderAndCountStopsIt() throws {
+        let folder = try Executables.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let context = try Context()
+        defer { context.close() }
+        let pull = try context.socket(.pull)
+        defer { pull.close() }
+        let endpoint = try pull.bind("ipc://\(folder.path)/ingest")
+        // Files without --fps wait for the consumer, so none is dropped.
+        let ingest = try StageProcess("ladon-ingest", ["--source", frames, "--loop", "--count", "8", "--connect", endpoint])
+        defer { ingest.stop() }
+        let (received, bye) = try collect(from: pull, until: 20)
+        let outcome = ingest.wait()
+        #expect(outcome.status == 0, "\(outcome.error)")
+        #expect(bye != nil)
+        let names = try FileSequenceSource.expand(frames)
+        let expected = try (0 ..< 8).map { try FileIO.read(names[$0 % names.count]) }
+        #expect(received.map(\.jpeg) == expected)
+        #expect(received.map(\.sequence) == Array(0 ..< 8))
+        #expect(received.allSatisfy { $0.droppedBefore == 0 })
+    }
+}
