@@ -21,8 +21,9 @@ import TestSupport
             try edge.start("ladon-encoder", ["run", "--model", model, "--ingest", "ipc://\(edge.folder.path)/ingest-\(node)",
                                              "--edge", edge.frontend, "--node-id", node, "--window", "2"])
         }
-        // Let the subscriber's subscription reach the sink and the workers load before frames flow.
-        Thread.sleep(forTimeInterval: 1.5)
+        let probes = try edge.awaitSubscriber(subscriber, latent: try MobileEncoder(LadonModelFile(path: model))
+            .encode(jpeg: try FileIO.read(Fixtures.path("model/tiny-input.jpg"))).message)
+        #expect(probes >= 1, "the subscriber never saw a Result\n\(edge.logs)")
         let ingests = try nodes.map { node in
             try edge.start("ladon-ingest", ["--source", frames, "--fps", "4", "--connect",
                                             "ipc://\(edge.folder.path)/ingest-\(node)", "--node-id", node])
@@ -51,7 +52,7 @@ import TestSupport
             final.split(separator: "\n").first { $0.hasPrefix(line) }?
                 .split(separator: " ").first { $0.hasPrefix("\(key)=") }.map { String($0.dropFirst(key.count + 1)) }
         }
-        #expect(sinkField("frames", "sink final:") == "\(total)", "\(final)\n\(edge.logs)")
+        #expect(sinkField("frames", "sink final:") == "\(total + probes)", "\(final)\n\(edge.logs)")
         #expect(sinkField("errors", "sink final:") == "0", "\(final)")
         for node in nodes {
             #expect(sinkField("frames", "sink final: node=\(node) ") == "\(sent[node] ?? -1)", "\(node): \(final)")
@@ -61,6 +62,7 @@ import TestSupport
         for line in subscriber.standardOutput.split(separator: "\n") {
             let document = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             let frame = try #require(document["frame"] as? [String: Any])
+            guard frame["node"] as? String != "probe" else { continue }
             let key = "\(frame["node"] as? String ?? "?")#\(frame["sequence"] as? Int ?? -1)"
             topics[key, default: []].append(try #require(document["topic"] as? String))
         }
