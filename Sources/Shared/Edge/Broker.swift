@@ -1,0 +1,473 @@
+/// `ladon-edge serve`: the edge broker of docs/pipeline.md. One I/O thread owns three sockets:
+/// - frontend ROUTER (mobile nodes' DEALERs, routing id = node id): Hello, Heartbeat, Bye, latents in;
+///   Credit out, one credit back per answered latent (CreditPolicy);
+/// - backend ROUTER (workers' DEALERs, routing id = worker id): Hello, Ready, Heartbeat, results in;
+///   latents and heartbeats out, one latent per worker at a time, nodes served round-robin;
+/// - sink PUSH: every Result, error Results included.
+/// A worker silent for `heartbeatTimeoutSeconds` is dead: its latent goes to another worker once, and
+/// is answered with an error Result if that fails too. Nothing credited is dropped without a Result.
+public final class Broker {
+    public struct Configuration: Sendable {
+        public var frontend: String
+        public var backend: String = "tcp://127.0.0.1:*"
+        public var sink: String
+        public var heartbeatTimeoutSeconds = 3.0
+        public var heartbeatIntervalSeconds = 1.0
+        /// Latents waiting this long while no worker is connected are answered with an error Result.
+        public var noWorkerTimeoutSeconds = 10.0
+        /// Latent messages larger than this are refused with an error Result; libzmq cuts off peers
+        /// sending more than twice this (ZMQ_MAXMSGSIZE) before the broker sees the bytes.
+        public var maximumLatentBytes = LatentMessage.maximumSize
+
+        public init(frontend: String, sink: String) {
+            self.frontend = frontend
+            self.sink = sink
+        }
+    }
+
+    let configuration: Configuration
+    let identity: ModelIdentity
+    let log = Logger(label: "ladon-edge.serve")
+    public private(set) var summary = BrokerSummary()
+
+    private let context: Context
+    private let frontend: Socket
+    private let backend: Socket
+    private let sink: Socket
+    /// The endpoints as bound (a `*` port resolved), for workers and the log.
+    public let frontendEndpoint: String
+    public let backendEndpoint: String
+
+    private var nodes: [String: NodeEntry] = [:]
+    private var nodeOrder: [String] = []
+    private var nextNode = 0
+    private var workers: [String: WorkerEntry] = [:]
+    private var readyWorkers: [String] = []
+    private var sinkOutbox: [[[UInt8]]] = []
+    private var lastHeartbeat = 0.0
+
+    /// Binds the frontend and backend and connects the sink; `identity` is the model this edge serves.
+    public init(_ configuration: Configuration, identity: ModelIdentity) throws(TransportError) {
+        self.configuration = configuration
+        self.identity = identity
+        context = try Context()
+        frontend = try context.socket(.router)
+        backend = try context.socket(.router)
+        sink = try context.socket(.push, lingerMilliseconds: 2_000)
+        try frontend.set(.routerMandatory(true))
+        try frontend.set(.routerHandover(true))
+        try frontend.set(.maxMessageSize(bytes: 2 * configuration.maximumLatentBytes + 4096))
+        try backend.set(.routerMandatory(true))
+        try backend.set(.routerHandover(true))
+        try backend.set(.maxMessageSize(bytes: ResultMessage.maximumSize + 4096))
+        frontendEndpoint = try frontend.bind(configuration.frontend)
+        backendEndpoint = try backend.bind(configuration.backend)
+        try sink.connect(configuration.sink)
+    }
+
+    /// Serves until `shouldStop` says so (checked every 50 ms), then answers every latent still owed
+    /// with an error Result, flushes the sink and closes the sockets.
+    public func run(shouldStop: () -> Bool = { ShutdownRequest.isRequested }) throws(TransportError) {
+        var poller = Poller()
+        poller.add(frontend)
+        poller.add(backend)
+        log.info("serving", ["frontend": frontendEndpoint, "backend": backendEndpoint, "sink": configuration.sink,
+                             "model": identity])
+        while !shouldStop() {
+            let ready = try poller.poll(timeoutMilliseconds: 50)
+            let now = PipelineClock.seconds()
+            if ready[0].contains(.readable) { try drain(frontend) { (message) throws(TransportError) in try frontendMessage(message, now) } }
+            if ready[1].contains(.readable) { try drain(backend) { (message) throws(TransportError) in try backendMessage(message, now) } }
+            try checkWorkers(now)
+            try dispatch(now)
+            try flushSink()
+        }
+        try shutDown()
+    }
+
+    private func drain(_ socket: Socket, _ handle: ([[UInt8]]) throws(TransportError) -> Void) throws(TransportError) {
+        // Bounded so one busy socket cannot starve the other.
+        for _ in 0 ..< 256 {
+            guard let message = try socket.tryReceive() else { return }
+            try handle(message)
+        }
+    }
+
+    // MARK: Frontend: mobile nodes
+
+    private func frontendMessage(_ message: [[UInt8]], _ now: Double) throws(TransportError) {
+        let sender = String(decoding: message[0], as: UTF8.self)
+        guard message.count == 3, let kind = MessageKind(tag: message[1]) else {
+            summary.malformed += 1
+            log.warning("malformed message from a node", ["node": sender, "frames": message.count])
+            return
+        }
+        nodes[sender]?.lastSeen = now
+        switch kind {
+        case .control:
+            let control: ControlMessage
+            do throws(WireError) {
+                control = try ControlMessage(serialized: message[2])
+            } catch {
+                summary.malformed += 1
+                log.warning("malformed control message from a node", ["node": sender, "error": error])
+                return
+            }
+            try nodeControl(control, from: sender, now)
+        case .latent:
+            try latentArrived(message[2], from: sender, now)
+        case .frame, .result:
+            summary.malformed += 1
+            log.warning("unexpected message kind on the frontend", ["node": sender, "kind": kind.rawValue])
+        }
+    }
+
+    private func nodeControl(_ control: ControlMessage, from sender: String, _ now: Double) throws(TransportError) {
+        switch control {
+        case let .hello(hello):
+            guard hello.role == .node else {
+                log.warning("hello with a non-node role on the frontend", ["peer": sender])
+                return
+            }
+            if hello.peerID != sender { log.warning("hello peer id differs from the routing id; using the routing id", ["peer": hello.peerID, "routing_id": sender]) }
+            if let model = hello.model, model != identity {
+                log.warning("node encodes for another model; its latents will be refused", ["node": sender, "model": model])
+            }
+            let window = max(1, Int(hello.window))
+            if var node = nodes[sender] {
+                guard node.incarnation != hello.incarnation || node.departed else { return }  // a repeated Hello
+                node.restarts += node.incarnation != hello.incarnation ? 1 : 0
+                log.info("node restarted", ["node": sender, "window": window])
+                node.incarnation = hello.incarnation
+                node.window = window
+                node.outstanding = 0
+                node.target = 0
+                node.inBroker = 0
+                node.departed = false
+                nodes[sender] = node
+            } else {
+                nodes[sender] = NodeEntry(id: sender, incarnation: hello.incarnation, window: window, lastSeen: now)
+                nodeOrder.append(sender)
+                summary.perNode[sender] = summary.perNode[sender] ?? .init()
+                log.info("node joined", ["node": sender, "window": window])
+            }
+            try topUpAll(now)
+        case let .bye(bye):
+            nodes[sender]?.departed = true
+            log.info("node left", ["node": sender, "reason": bye.reason])
+            try topUpAll(now)
+        case .heartbeat:
+            break
+        case .credit, .ready:
+            log.warning("unexpected control message from a node", ["node": sender])
+        }
+    }
+
+    private func latentArrived(_ bytes: [UInt8], from sender: String, _ now: Double) throws(TransportError) {
+        guard var node = nodes[sender], !node.departed else {
+            summary.unknownNode += 1
+            log.warning("latent from a node that has not said hello", ["node": sender])
+            answerUnparsed(from: sender, bytes: bytes.count, error: "latent from node '\(sender)' before its hello")
+            return
+        }
+        // The node spent a credit on it, whatever it holds; the credit comes back with its Result.
+        guard node.inBroker < node.outstanding else {
+            summary.overWindow += 1
+            log.warning("latent sent without credit", ["node": sender, "outstanding": node.outstanding])
+            answerUnparsed(from: sender, bytes: bytes.count, error: "latent sent without credit (window \(node.window))")
+            return
+        }
+        node.inBroker += 1
+        nodes[sender] = node
+        let latent: LatentMessage
+        do throws(WireError) {
+            guard bytes.count <= configuration.maximumLatentBytes else {
+                throw .tooLarge(message: "Latent", size: bytes.count, limit: configuration.maximumLatentBytes)
+            }
+            latent = try LatentMessage(serialized: bytes)
+        } catch {
+            if case .tooLarge = error { summary.oversized += 1 } else { summary.malformed += 1 }
+            log.warning("refused a latent", ["node": sender, "error": error])
+            answerUnparsed(from: sender, bytes: bytes.count, error: "\(error)")
+            try returnCredit(to: sender, incarnation: node.incarnation, now)
+            return
+        }
+        var stamped = latent
+        if latent.nodeID != sender {
+            log.warning("latent node id differs from the routing id; using the routing id", ["node": latent.nodeID, "routing_id": sender])
+            stamped.nodeID = sender
+        }
+        let pending = PendingLatent(nodeID: sender, incarnation: node.incarnation, latent: stamped,
+                                    bytes: latent.nodeID == sender ? bytes : stamped.serialized(), arrivedAt: now,
+                                    arrivedWallMicroseconds: PipelineClock.wallMicroseconds())
+        guard latent.model == identity else {
+            summary.modelMismatch += 1
+            let error = InferenceError.modelMismatch(latent: latent.model, edge: identity)
+            log.warning("refused a latent for another model", ["node": sender, "sequence": latent.sequence])
+            try answer(pending, ResultMessage(failed: stamped, error: "\(error)", stagesBefore: stagesBefore(pending, now)), now)
+            return
+        }
+        nodes[sender]?.queue.append(pending)
+    }
+
+    // MARK: Credit
+
+    private func allowance(_ node: NodeEntry, _ now: Double) -> Int {
+        let active = nodes.values.filter { $0.isActive(at: now) }.count
+        return CreditPolicy.allowance(window: node.window, liveWorkers: workers.count, activeNodes: active)
+    }
+
+    private func topUp(_ id: String, _ now: Double) throws(TransportError) {
+        guard var node = nodes[id], !node.departed else { return }
+        // A node's credit target only grows: every answered latent's credit comes back (the node reads a
+        // Credit as "these in-flight latents are done"), and fairness under overload comes from dispatch.
+        node.target = max(node.target, allowance(node, now))
+        let grants = node.target - node.outstanding
+        guard grants > 0 else {
+            nodes[id] = node
+            return
+        }
+        let credit = ControlMessage.credit(.init(nodeID: id, grants: UInt32(grants)))
+        do throws(TransportError) {
+            try frontend.send([Array(id.utf8), MessageKind.control.tag, credit.serialized()])
+        } catch where error.isUnroutable {
+            log.warning("cannot reach node; its credit waits for its next message", ["node": id])
+            return
+        }
+        node.outstanding += grants
+        nodes[id] = node
+    }
+
+    private func topUpAll(_ now: Double) throws(TransportError) {
+        for id in nodeOrder { try topUp(id, now) }
+    }
+
+    private func returnCredit(to id: String, incarnation: UInt64, _ now: Double) throws(TransportError) {
+        guard var node = nodes[id], node.incarnation == incarnation else { return }
+        node.outstanding = max(0, node.outstanding - 1)
+        node.inBroker = max(0, node.inBroker - 1)
+        nodes[id] = node
+        try topUp(id, now)
+    }
+
+    // MARK: Backend: workers
+
+    private func backendMessage(_ message: [[UInt8]], _ now: Double) throws(TransportError) {
+        let sender = String(decoding: message[0], as: UTF8.self)
+        guard message.count == 3, let kind = MessageKind(tag: message[1]) else {
+            log.warning("malformed message from a worker", ["worker": sender, "frames": message.count])
+            return
+        }
+        workers[sender]?.lastSeen = now
+        switch kind {
+        case .control:
+            guard let control = try? ControlMessage(serialized: message[2]) else {
+                log.warning("malformed control message from a worker", ["worker": sender])
+                return
+            }
+            try workerControl(control, from: sender, now)
+        case .result:
+            try resultArrived(message[2], from: sender, now)
+        case .frame, .latent:
+            log.warning("unexpected message kind on the backend", ["worker": sender, "kind": kind.rawValue])
+        }
+    }
+
+    private func workerControl(_ control: ControlMessage, from sender: String, _ now: Double) throws(TransportError) {
+        switch control {
+        case let .hello(hello):
+            if let model = hello.model, model != identity {
+                log.error("worker runs another model; not using it", ["worker": sender, "model": model])
+                return
+            }
+            if workers[sender] == nil {
+                workers[sender] = WorkerEntry(id: sender, lastSeen: now)
+                log.info("worker joined", ["worker": sender, "workers": workers.count])
+                try topUpAll(now)
+            }
+        case .ready:
+            if workers[sender] == nil {
+                // A worker that said hello to a previous broker process: take it on.
+                workers[sender] = WorkerEntry(id: sender, lastSeen: now)
+                log.info("worker joined", ["worker": sender, "workers": workers.count])
+                try topUpAll(now)
+            }
+            if let lost = workers[sender]?.job {
+                log.warning("worker reported ready while holding a latent; handing it on", ["worker": sender])
+                workers[sender]?.job = nil
+                requeue(lost, now)
+            }
+            markReady(sender)
+        case .bye:
+            if let worker = workers[sender] { try removeWorker(worker, reason: "said bye", now) }
+        case .heartbeat:
+            break
+        case .credit:
+            log.warning("unexpected control message from a worker", ["worker": sender])
+        }
+    }
+
+    private func markReady(_ id: String) {
+        guard workers[id] != nil, workers[id]?.ready == false else { return }
+        workers[id]?.ready = true
+        readyWorkers.append(id)
+    }
+
+    private func resultArrived(_ bytes: [UInt8], from sender: String, _ now: Double) throws(TransportError) {
+        guard let pending = workers[sender]?.job else {
+            log.warning("result from a worker holding no latent (declared dead earlier?); dropped", ["worker": sender])
+            markReady(sender)
+            return
+        }
+        workers[sender]?.job = nil
+        markReady(sender)
+        var result: ResultMessage
+        do throws(WireError) {
+            result = try ResultMessage(serialized: bytes)
+        } catch {
+            result = ResultMessage(failed: pending.latent, error: "worker \(sender) sent a malformed result: \(error)")
+        }
+        result.timings = stagesBefore(pending, pending.dispatchedAt) + result.timings
+        try answer(pending, result, now)
+    }
+
+    /// The node's share (capture to arrival: encode, waiting for credit, link) and the broker queue.
+    private func stagesBefore(_ pending: PendingLatent, _ dispatchedAt: Double) -> [StageTiming] {
+        let node = Double(pending.arrivedWallMicroseconds - pending.latent.captureTimeMicroseconds) / 1000
+        return [StageTiming(stage: "node_to_edge", milliseconds: max(0, node)),
+                StageTiming(stage: "edge_queue", milliseconds: max(0, (dispatchedAt - pending.arrivedAt) * 1000))]
+    }
+
+    private func removeWorker(_ worker: WorkerEntry, reason: String, _ now: Double) throws(TransportError) {
+        workers[worker.id] = nil
+        readyWorkers.removeAll { $0 == worker.id }
+        log.warning("worker gone", ["worker": worker.id, "reason": reason, "workers": workers.count])
+        if let job = worker.job { try retryOrFail(job, worker: worker.id, now) }
+    }
+
+    private func retryOrFail(_ job: PendingLatent, worker: String, _ now: Double) throws(TransportError) {
+        if job.attempts >= 2 {
+            try answer(job, ResultMessage(failed: job.latent, error: "two workers died holding this latent (last: \(worker))",
+                                          stagesBefore: stagesBefore(job, job.dispatchedAt)), now)
+        } else {
+            summary.retries += 1
+            log.info("retrying a latent on another worker", ["node": job.nodeID, "sequence": job.latent.sequence])
+            requeue(job, now)
+        }
+    }
+
+    private func requeue(_ job: PendingLatent, _ now: Double) {
+        nodes[job.nodeID]?.queue.insert(job, at: 0)
+    }
+
+    private func checkWorkers(_ now: Double) throws(TransportError) {
+        for worker in workers.values where now - worker.lastSeen > configuration.heartbeatTimeoutSeconds {
+            summary.deadWorkers += 1
+            try removeWorker(worker, reason: "silent for \(configuration.heartbeatTimeoutSeconds) s", now)
+        }
+        if now - lastHeartbeat >= configuration.heartbeatIntervalSeconds {
+            lastHeartbeat = now
+            let beat = ControlMessage.heartbeat(.init(peerID: "broker", sequence: 0, timeMicroseconds: PipelineClock.wallMicroseconds()))
+            for id in readyWorkers {
+                _ = try? backend.send([Array(id.utf8), MessageKind.control.tag, beat.serialized()])
+            }
+        }
+        if workers.isEmpty {
+            for id in nodeOrder {
+                while let head = nodes[id]?.queue.first, now - head.arrivedAt > configuration.noWorkerTimeoutSeconds {
+                    nodes[id]?.queue.removeFirst()
+                    try answer(head, ResultMessage(failed: head.latent, error: "no edge worker available",
+                                                   stagesBefore: stagesBefore(head, now)), now)
+                }
+            }
+        }
+    }
+
+    /// Hands queued latents to ready workers, taking nodes in turn so none starves.
+    private func dispatch(_ now: Double) throws(TransportError) {
+        while !readyWorkers.isEmpty, !nodeOrder.isEmpty {
+            guard let nodeID = nextNodeWithWork() else { return }
+            guard var job = nodes[nodeID]?.queue.first else { return }
+            nodes[nodeID]?.queue.removeFirst()
+            let workerID = readyWorkers.removeFirst()
+            workers[workerID]?.ready = false
+            job.attempts += 1
+            job.dispatchedAt = now
+            do throws(TransportError) {
+                try backend.send([Array(workerID.utf8), MessageKind.latent.tag, job.bytes])
+                workers[workerID]?.job = job
+            } catch where error.isUnroutable {
+                job.attempts -= 1
+                requeue(job, now)
+                if let worker = workers[workerID] {
+                    summary.deadWorkers += 1
+                    try removeWorker(worker, reason: "unreachable", now)
+                }
+            }
+        }
+    }
+
+    private func nextNodeWithWork() -> String? {
+        for step in 0 ..< nodeOrder.count {
+            let index = (nextNode + step) % nodeOrder.count
+            if nodes[nodeOrder[index]]?.queue.isEmpty == false {
+                nextNode = (index + 1) % nodeOrder.count
+                return nodeOrder[index]
+            }
+        }
+        return nil
+    }
+
+    // MARK: Sink
+
+    /// Forwards a Result for an accepted latent and returns the node's credit.
+    private func answer(_ pending: PendingLatent, _ result: ResultMessage, _ now: Double) throws(TransportError) {
+        push(result)
+        try returnCredit(to: pending.nodeID, incarnation: pending.incarnation, now)
+    }
+
+    private func answerUnparsed(from sender: String, bytes: Int, error: String) {
+        push(ResultMessage(unparsedFrom: sender, bytes: bytes, error: error))
+    }
+
+    private func push(_ result: ResultMessage) {
+        summary.results += 1
+        var counts = summary.perNode[result.nodeID] ?? .init()
+        counts.results += 1
+        if result.error != nil {
+            summary.errors += 1
+            counts.errors += 1
+        }
+        summary.perNode[result.nodeID] = counts
+        log.debug("result", ["node": result.nodeID, "sequence": result.sequence, "error": result.error ?? "-"])
+        sinkOutbox.append([MessageKind.result.tag, result.serialized()])
+    }
+
+    private func flushSink() throws(TransportError) {
+        while let next = sinkOutbox.first, try sink.trySend(next) { sinkOutbox.removeFirst() }
+    }
+
+    private func shutDown() throws(TransportError) {
+        let now = PipelineClock.seconds()
+        for worker in workers.values {
+            if let job = worker.job {
+                push(ResultMessage(failed: job.latent, error: "edge shut down before answering", stagesBefore: stagesBefore(job, job.dispatchedAt)))
+            }
+        }
+        for id in nodeOrder {
+            for job in nodes[id]?.queue ?? [] {
+                push(ResultMessage(failed: job.latent, error: "edge shut down before answering", stagesBefore: stagesBefore(job, now)))
+            }
+        }
+        let deadline = now + 2
+        while !sinkOutbox.isEmpty, PipelineClock.seconds() < deadline {
+            try flushSink()
+            if !sinkOutbox.isEmpty { PipelineClock.sleep(milliseconds: 10) }
+        }
+        if !sinkOutbox.isEmpty { log.error("sink unreachable; results not delivered", ["count": sinkOutbox.count]) }
+        frontend.close()
+        backend.close()
+        sink.close()
+        context.close()
+    }
+}

@@ -1,0 +1,27 @@
+/// What the broker counted; `line` is the one-line summary printed at exit.
+public struct BrokerSummary: Sendable, Equatable {
+    public struct NodeCounts: Sendable, Equatable {
+        public var results = 0
+        public var errors = 0
+    }
+
+    /// Results forwarded to the sink, error Results included.
+    public var results = 0
+    public var errors = 0
+    /// Latents handed to a second worker after the first died.
+    public var retries = 0
+    public var deadWorkers = 0
+    public var malformed = 0
+    public var oversized = 0
+    public var modelMismatch = 0
+    public var unknownNode = 0
+    public var overWindow = 0
+    public var perNode: [String: NodeCounts] = [:]
+
+    public var line: String {
+        let nodes = perNode.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value.results)/\($0.value.errors)" }
+        return "ladon-edge serve: results=\(results) errors=\(errors) retries=\(retries) dead_workers=\(deadWorkers) "
+            + "malformed=\(malformed) oversized=\(oversized) model_mismatch=\(modelMismatch) unknown_node=\(unknownNode) "
+            + "over_window=\(overWindow) nodes=\(nodes.isEmpty ? "-" : nodes.joined(separator: ","))"
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+
+/// `ladon-sink serve`: PULLs Results from the edge broker, publishes each on a PUB socket under
+/// `<node>/<task>` for every task present and `<node>/all`, logs per-frame metrics, prints periodic
+/// and final summaries, and with `outDirectory` writes each Result as JSON plus its label map as PNG.
+public final class SinkServer {
+    public struct Configuration: Sendable {
+        public var results: String
+        public var publish: String
+        public var outDirectory: String?
+        public var summaryEverySeconds: Double?
+        /// Stop after this many Results (pipelines that know how many frames they sent).
+        public var expect: Int?
+
+        public init(results: String, publish: String) {
+            self.results = results
+            self.publish = publish
+        }
+    }
+
+    public private(set) var metrics = SinkMetrics()
+    let configuration: Configuration
+    let log = Logger(label: "ladon-sink")
+    private var written = 0
+
+    public init(_ configuration: Configuration) {
+        self.configuration = configuration
+    }
+
+    /// Serves until `shouldStop` or `expect` Results; prints each summary with `report`.
+    public func run(shouldStop: () -> Bool = { ShutdownRequest.isRequested },
+                    report: (String) -> Void = { print($0) }) throws {
+        let context = try Context()
+        defer { context.close() }
+        let pull = try context.socket(.pull)
+        defer { pull.close() }
+        let publisher = try context.socket(.publisher, lingerMilliseconds: 1_000)
+        defer { publisher.close() }
+        try pull.set(.maxMessageSize(bytes: ResultMessage.maximumSize + 4096))
+        let resultsEndpoint = try pull.bind(configuration.results)
+        let publishEndpoint = try publisher.bind(configuration.publish)
+        if let directory = configuration.outDirectory {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        log.info("sink ready", ["results": resultsEndpoint, "publish": publishEndpoint])
+
+        var poller = Poller()
+        poller.add(pull)
+        var lastSummary = PipelineClock.seconds()
+        while !shouldStop() {
+            if let expect = configuration.expect, metrics.total.frames + metrics.malformed >= expect { break }
+            if try poller.poll(timeoutMilliseconds: 100)[0].contains(.readable) {
+                while let message = try pull.tryReceive() {
+                    try handle(message, publisher)
+                    if let expect = configuration.expect, metrics.total.frames + metrics.malformed >= expect { break }
+                }
+            }
+            if let every = configuration.summaryEverySeconds, PipelineClock.seconds() - lastSummary >= every {
+                metrics.summary("sink summary:").forEach(report)
+                lastSummary = PipelineClock.seconds()
+            }
+        }
+        metrics.summary("sink final:").forEach(report)
+    }
+
+    private func handle(_ message: [[UInt8]], _ publisher: Socket) throws(TransportError) {
+        let received = PipelineClock.wallMicroseconds()
+        guard message.count == 2, MessageKind(tag: message[0]) == .result else {
+            metrics.malformed += 1
+            log.warning("not a result message", ["frames": message.count])
+            return
+        }
+        let result: ResultMessage
+        do throws(WireError) {
+            result = try ResultMessage(serialized: message[1])
+        } catch {
+            metrics.malformed += 1
+            log.warning("malformed result", ["error": error])
+            return
+        }
+        let latency = metrics.record(result, receivedMicroseconds: received)
+        for topic in result.topics {
+            // PUB never blocks: a slow subscriber loses messages at its high-water mark, not the sink.
+            _ = try publisher.trySend([Array(topic.utf8), message[1]])
+        }
+        let stages = result.timings.map { "\($0.stage):\(String(format: "%.1f", $0.milliseconds))" }.joined(separator: ",")
+        if let error = result.error {
+            log.warning("frame error", ["node": result.nodeID, "sequence": result.sequence, "dropped_before": result.droppedBefore, "error": error])
+        } else {
+            log.info("frame", ["node": result.nodeID, "sequence": result.sequence,
+                               "e2e_ms": latency.map { String(format: "%.1f", $0) } ?? "-",
+                               "latent_bytes": result.latentBytes, "dropped_before": result.droppedBefore, "stages": stages])
+        }
+        if let directory = configuration.outDirectory { write(result, to: directory) }
+    }
+
+    /// `<node>-<sequence>.json` and, with segmentation, `<node>-<sequence>-labels.png` (8-bit label values).
+    private func write(_ result: ResultMessage, to directory: String) {
+        written += 1
+        let node = String(result.nodeID.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+        let stem = result.error == nil ? "\(node)-\(result.sequence)" : "\(node)-error-\(written)"
+        let base = URL(fileURLWithPath: directory).appendingPathComponent(stem).path
+        do {
+            try FileIO.write(result.jsonData() + Data("\n".utf8), to: base + ".json", what: "result JSON")
+            if let map = result.segmentation {
+                try FileIO.write(try PNG.encode(PixelImage(size: map.size, channels: 1, pixels: map.labels)),
+                                 to: base + "-labels.png", what: "label map")
+            }
+        } catch {
+            log.error("cannot write result files", ["error": "\(error)"])
+        }
+    }
+}

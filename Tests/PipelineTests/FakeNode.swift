@@ -1,0 +1,84 @@
+import Foundation
+import Shared
+import TestSupport
+
+/// A mobile node speaking docs/pipeline.md from inside the test: a DEALER whose routing id is the
+/// node id, Hello until the first Credit, one latent per credit. It checks the broker's side of the
+/// contract as it goes: it never holds more than its window (credits + latents in flight).
+final class FakeNode {
+    let id: String
+    let window: Int
+    let socket: Socket
+    let model: ModelIdentity
+    private(set) var credits = 0
+    private(set) var inFlight = 0
+    /// Credits returned for answered latents, and the most the node ever held (credits + in flight).
+    private(set) var returned = 0
+    private(set) var mostHeld = 0
+    private(set) var sent = 0
+
+    init(_ context: Context, id: String, window: Int, frontend: String, model: ModelIdentity) throws {
+        self.id = id
+        self.window = window
+        self.model = model
+        socket = try context.socket(.dealer)
+        try socket.set(.routingID(Array(id.utf8)))
+        try socket.connect(frontend)
+    }
+
+    func hello(model: ModelIdentity? = nil) throws {
+        let hello = ControlMessage.hello(.init(peerID: id, role: .node, model: model ?? self.model,
+                                               window: UInt32(window), incarnation: 42))
+        try socket.send([MessageKind.control.tag, hello.serialized()])
+    }
+
+    /// Says hello until the first credit arrives (or `timeout` seconds pass).
+    func join(timeout: Double = 30) throws -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while credits == 0 && Date() < deadline {
+            try hello()
+            try pump(milliseconds: 1_000)
+        }
+        return credits > 0
+    }
+
+    /// Takes in every Credit that arrives within `milliseconds`.
+    func pump(milliseconds: Int) throws {
+        var poller = Poller()
+        poller.add(socket)
+        guard try poller.poll(timeoutMilliseconds: milliseconds)[0].contains(.readable) else { return }
+        while let message = try socket.tryReceive() {
+            guard message.count == 2, MessageKind(tag: message[0]) == .control,
+                  case let .credit(credit)? = try? ControlMessage(serialized: message[1]) else { continue }
+            let back = min(Int(credit.grants), inFlight)
+            inFlight -= back
+            returned += back
+            credits += Int(credit.grants)
+            mostHeld = max(mostHeld, credits + inFlight)
+        }
+    }
+
+    /// Sends raw latent-tagged bytes, spending a credit.
+    func send(_ bytes: [UInt8]) throws {
+        precondition(credits > 0, "the fake node sends only with credit")
+        try socket.send([MessageKind.latent.tag, bytes])
+        credits -= 1
+        inFlight += 1
+        sent += 1
+    }
+
+    func send(_ latent: LatentMessage, sequence: UInt64) throws {
+        var message = latent
+        message.nodeID = id
+        message.sequence = sequence
+        message.captureTimeMicroseconds = PipelineClock.wallMicroseconds()
+        try send(message.serialized())
+    }
+
+    /// Pumps until every latent sent has been answered (its credit came back) or `timeout` passes.
+    func drain(timeout: Double = 60) throws -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while inFlight > 0 && Date() < deadline { try pump(milliseconds: 100) }
+        return inFlight == 0
+    }
+}
