@@ -1,30 +1,42 @@
 #!/usr/bin/env bash
-# Runs the Ladon split on the bundled frames: each JPEG is encoded by the mobile stage into a Latent
-# message, the edge stage answers it, and the answers land in out/demo (JSON + segmentation mask).
+# The whole pipeline on bundled frames, as separate processes: ladon-ingest -> ladon-encoder run ->
+# ladon-edge serve (2 workers) -> ladon-sink serve, launched by ladon-launch from compose/local.json with
+# the demo's model and an output folder. Results (JSON + segmentation label maps) land in out/demo.
 # Usage: tools/demo.sh [model file] [frames folder]   (run `swift build -c release` first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-model="${1:-models/default.safetensors}"
-frames="${2:-samples/frames}"
-if [ ! -f "$model" ]; then
-    echo "no trained default model at $model yet: using the tiny random-initialised test model (answers are not meaningful)" >&2
-    model="Tests/Fixtures/model/tiny.safetensors"
+trained="models/default-beta5.12.safetensors"
+model="${1:-}"
+frames="${2:-}"
+if [ -z "$model" ]; then
+    if [ -f "$trained" ]; then
+        model="$trained"
+        frames="${frames:-samples/eval/images}"
+    else
+        echo "no trained default model at $trained: using the tiny random-initialised test model (answers are not meaningful)" >&2
+        model="Tests/Fixtures/model/tiny.safetensors"
+    fi
 fi
+frames="${frames:-samples/frames}"
 bin=".build/release"
 out="out/demo"
+rm -rf "$out"
 mkdir -p "$out"
 
-frames_done=0
-latent_bytes=0
-for image in "$frames"/*.jpg; do
-    name="$(basename "$image" .jpg)"
-    "$bin/ladon-encoder" encode --model "$model" --image "$image" --out "$out/$name.latent" --node-id demo 2>"$out/$name.encode.log"
-    "$bin/ladon-edge" infer --model "$model" --latent "$out/$name.latent" --json "$out/$name.json" --mask "$out/$name.mask.png"
-    size=$(wc -c <"$out/$name.latent")
-    latent_bytes=$((latent_bytes + size))
-    frames_done=$((frames_done + 1))
-    printf '%-28s %6d bytes on the wire  %s\n' "$name" "$size" "$(cat "$out/$name.encode.log")"
-done
-[ "$frames_done" -gt 0 ] || { echo "no JPEG frames in $frames" >&2; exit 1; }
-echo "$frames_done frames, $((latent_bytes / frames_done)) bytes per frame on average; results in $out/"
+# The local topology with this model, these frames and the sink writing into out/demo.
+topology="$out/topology.json"
+sed -e "s#Tests/Fixtures/model/tiny.safetensors#$model#g" \
+    -e "s#\"--source\", \"samples/frames\"#\"--source\", \"$frames\"#" \
+    -e "s#\"--summary-every\", \"5\"#\"--summary-every\", \"5\", \"--out\", \"$out\"#" \
+    compose/local.json >"$topology"
+
+echo "model: $model; frames: $frames" >&2
+"$bin/ladon-launch" "$topology" 2>"$out/stages.log" | tee "$out/summary.txt"
+
+# Accuracy where the frames have labels (the held-out shapes-world set).
+if [ "$frames" = "samples/eval/images" ]; then
+    "$bin/ladon-eval" --model "$model" --annotations samples/eval/annotations.json --images samples/eval/images \
+        --masks samples/eval/masks --quiet | tee -a "$out/summary.txt"
+fi
+echo "results, label maps and logs in $out/"
