@@ -123,20 +123,20 @@ enum LinkBenchmark {
         var started: Double?
         let poller = { () -> Poller in var poller = Poller(); poller.add(router); return poller }()
         while !StopSignal.isRequested {
-            let now = monotonicSeconds()
+            let now = PipelineClock.seconds()
             if let started, now - started > 1 + seconds { break }
             // The stand-in worker: one latent at a time, `edgeMilliseconds` each; its result returns a credit.
             if let until = busyUntil, now >= until, !queue.isEmpty {
                 let (latent, arrived) = queue.removeFirst()
                 busyUntil = nil
                 if let started, arrived >= started + 1 {
-                    measurement.latencies.append(Double(epochMicroseconds() - latent.captureTimeMicroseconds) / 1000)
+                    measurement.latencies.append(Double(PipelineClock.wallMicroseconds() - latent.captureTimeMicroseconds) / 1000)
                 }
                 try router.send([Array("bench".utf8), MessageKind.control.tag,
                                  ControlMessage.credit(.init(nodeID: "bench", grants: 1)).serialized()])
             }
-            if busyUntil == nil, !queue.isEmpty { busyUntil = monotonicSeconds() + edgeMilliseconds / 1000 }
-            let wait = busyUntil.map { max(0, $0 - monotonicSeconds()) } ?? 0.05
+            if busyUntil == nil, !queue.isEmpty { busyUntil = PipelineClock.seconds() + edgeMilliseconds / 1000 }
+            let wait = busyUntil.map { max(0, $0 - PipelineClock.seconds()) } ?? 0.05
             guard try poller.poll(timeoutMilliseconds: Int((wait * 1000).rounded(.up)))[0].contains(.readable) else { continue }
             while let frames = try router.tryReceive() {
                 guard frames.count == 3, let kind = MessageKind(tag: frames[1]) else { continue }
@@ -146,11 +146,11 @@ enum LinkBenchmark {
                         try router.send([frames[0], MessageKind.control.tag,
                                          ControlMessage.credit(.init(nodeID: hello.peerID, grants: hello.window)).serialized()])
                         try ingest.run()
-                        started = monotonicSeconds()
+                        started = PipelineClock.seconds()
                     }
                 case .latent:
                     let latent = try LatentMessage(serialized: frames[2])
-                    let at = monotonicSeconds()
+                    let at = PipelineClock.seconds()
                     if let started, at >= started + 1 {
                         measurement.arrivals.append((at, frames[1].count + frames[2].count))
                         measurement.dropped += latent.droppedBefore

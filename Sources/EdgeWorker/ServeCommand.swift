@@ -33,7 +33,7 @@ enum ServeCommand {
         let count = try options.integer("workers", default: 1)
         guard count >= 0 else { throw CommandLineError.invalidValue(option: "workers", value: "\(count)", expected: "0 or more") }
 
-        ShutdownRequest.installHandlers()
+        StopSignal.install()
         let broker = try Broker(configuration, identity: identity)
         let workers = LocalWorkers()
         defer { workers.stop() }

@@ -24,7 +24,7 @@ enum WorkerCommand {
                                                          workerID: options.value("id") ?? "worker-\(host)-\(getpid())")
         configuration.holdMilliseconds = try options.integer("hold-ms", default: 0)
         if options.value("parent") != nil { configuration.parentProcess = Int32(try options.integer("parent", default: 0)) }
-        ShutdownRequest.installHandlers()
+        StopSignal.install()
         try EdgeWorkerLoop(configuration, inference: inference).run()
     }
 }

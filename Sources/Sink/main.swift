@@ -38,12 +38,12 @@ runCommandLineProgram("ladon-sink") {
             configuration.summaryEverySeconds = seconds
         }
         if options.value("expect") != nil { configuration.expect = try options.integer("expect", default: 0) }
-        ShutdownRequest.installHandlers()
+        StopSignal.install()
         try SinkServer(configuration).run(report: { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) })
     case "subscribe":
         let options = try subscribeSpec.parse(Array(arguments.dropFirst()))
         let count = options.value("count") != nil ? try options.integer("count", default: 0) : nil
-        ShutdownRequest.installHandlers()
+        StopSignal.install()
         try ResultSubscriber.run(connect: options.required("connect"), topic: options.value("topic") ?? "", count: count) { line in
             FileHandle.standardOutput.write(line)
         }

@@ -32,8 +32,8 @@ import TestSupport
         var latents: [LatentMessage] = []
         // Everything the encoder sends until ingest is done and a second has passed.
         var ingestDone: Double?
-        while ingestDone.map({ monotonicSeconds() < $0 + 1 }) ?? true {
-            if ingestDone == nil && !ingest.process.isRunning { ingestDone = monotonicSeconds() }
+        while ingestDone.map({ PipelineClock.seconds() < $0 + 1 }) ?? true {
+            if ingestDone == nil && !ingest.process.isRunning { ingestDone = PipelineClock.seconds() }
             if case let .latent(_, latent, _, _)? = try broker.next(timeout: 0.1) { latents.append(latent) }
             if latents.count > 2 { break }
         }
@@ -114,8 +114,8 @@ import TestSupport
                                                        "--count", "1000", "--connect", "ipc://\(folder.path)/ingest", "--node-id", "cam-s"])
         defer { ingest.stop() }
         var arrivals: [(at: Double, bytes: Int)] = []
-        let start = monotonicSeconds()
-        while monotonicSeconds() - start < 4, let event = try broker.next(timeout: 5) {
+        let start = PipelineClock.seconds()
+        while PipelineClock.seconds() - start < 4, let event = try broker.next(timeout: 5) {
             if case let .latent(node, _, bytes, at) = event {
                 arrivals.append((at, bytes))
                 try broker.grant(node, 1)  // an instant edge: the link alone limits the rate

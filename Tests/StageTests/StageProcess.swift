@@ -85,7 +85,7 @@ final class FakeBroker {
         case .control: return .control(node: node, try ControlMessage(serialized: frames[2]))
         case .latent:
             return .latent(node: node, try LatentMessage(serialized: frames[2]), bytes: frames[1].count + frames[2].count,
-                           at: monotonicSeconds())
+                           at: PipelineClock.seconds())
         default: return nil
         }
     }

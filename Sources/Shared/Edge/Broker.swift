@@ -67,7 +67,7 @@ public final class Broker {
 
     /// Serves until `shouldStop` says so (checked every 50 ms), then answers every latent still owed
     /// with an error Result, flushes the sink and closes the sockets.
-    public func run(shouldStop: () -> Bool = { ShutdownRequest.isRequested }) throws(TransportError) {
+    public func run(shouldStop: () -> Bool = { StopSignal.isRequested }) throws(TransportError) {
         var poller = Poller()
         poller.add(frontend)
         poller.add(backend)

@@ -38,7 +38,7 @@ public final class EdgeWorkerLoop {
         log = Logger(label: "ladon-edge.worker")
     }
 
-    public func run(shouldStop: () -> Bool = { ShutdownRequest.isRequested }) throws(TransportError) {
+    public func run(shouldStop: () -> Bool = { StopSignal.isRequested }) throws(TransportError) {
         let context = try Context()
         let dealer = try context.socket(.dealer, lingerMilliseconds: 500)
         let compute = try context.socket(.pair)

@@ -6,7 +6,7 @@ public enum ResultSubscriber {
     /// JSON line (topic included) to `emit`. Returns how many Results were printed.
     @discardableResult
     public static func run(connect endpoint: String, topic: String, count: Int?,
-                           shouldStop: () -> Bool = { ShutdownRequest.isRequested },
+                           shouldStop: () -> Bool = { StopSignal.isRequested },
                            emit: (Data) -> Void) throws -> Int {
         let log = Logger(label: "ladon-sink.subscribe")
         let context = try Context()

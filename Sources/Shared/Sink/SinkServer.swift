@@ -28,7 +28,7 @@ public final class SinkServer {
     }
 
     /// Serves until `shouldStop` or `expect` Results; prints each summary with `report`.
-    public func run(shouldStop: () -> Bool = { ShutdownRequest.isRequested },
+    public func run(shouldStop: () -> Bool = { StopSignal.isRequested },
                     report: (String) -> Void = { print($0) }) throws {
         let context = try Context()
         defer { context.close() }

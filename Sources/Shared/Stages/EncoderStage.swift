@@ -115,16 +115,16 @@ public struct EncoderStage {
         var pendingDrops: UInt64 = 0
         var outbox: [Outgoing] = []
         var bucket = config.linkKilobitsPerSecond.map {
-            TokenBucket(kilobitsPerSecond: $0, burstBytes: config.burstBytes, now: monotonicSeconds())
+            TokenBucket(kilobitsPerSecond: $0, burstBytes: config.burstBytes, now: PipelineClock.seconds())
         }
         var endOfStreamDeadline: Double?
-        var lastHello = -Double.infinity, lastSend = monotonicSeconds()
+        var lastHello = -Double.infinity, lastSend = PipelineClock.seconds()
         var heartbeats: UInt64 = 0
         let incarnation = UInt64.random(in: 1 ... .max)
         let maximumQueued = config.policy == .queue ? 100_000 : 1
 
         func sendControl(_ message: ControlMessage) throws {
-            if try dealer.trySend([MessageKind.control.tag, message.serialized()]) { lastSend = monotonicSeconds() }
+            if try dealer.trySend([MessageKind.control.tag, message.serialized()]) { lastSend = PipelineClock.seconds() }
         }
 
         func drop(_ count: UInt64) {
@@ -136,14 +136,14 @@ public struct EncoderStage {
                              "link_kbps": config.linkKilobitsPerSecond.map { "\($0)" } ?? "unshaped",
                              "policy": config.policy.rawValue])
         while !StopSignal.isRequested {
-            var now = monotonicSeconds()
+            var now = PipelineClock.seconds()
             if !credited && now - lastHello >= config.helloIntervalSeconds {
                 try sendControl(.hello(.init(peerID: config.nodeID, role: .node, model: encoder.identity,
                                              window: UInt32(window), incarnation: incarnation)))
                 lastHello = now
             } else if credited && now - lastSend >= config.heartbeatIntervalSeconds {
                 heartbeats += 1
-                try sendControl(.heartbeat(.init(peerID: config.nodeID, sequence: heartbeats, timeMicroseconds: epochMicroseconds())))
+                try sendControl(.heartbeat(.init(peerID: config.nodeID, sequence: heartbeats, timeMicroseconds: PipelineClock.wallMicroseconds())))
             }
 
             // Encode the freshest frame once credit is held and (freshest policy) the link is free.
@@ -160,13 +160,13 @@ public struct EncoderStage {
                     summary.encoded += 1
                     summary.encodeMilliseconds += output.timings.total
                     let wire = [MessageKind.latent.tag, latent.serialized()]
-                    outbox.append(Outgoing(wire: wire, bytes: wire.reduce(0) { $0 + $1.count }, queuedAt: monotonicSeconds()))
+                    outbox.append(Outgoing(wire: wire, bytes: wire.reduce(0) { $0 + $1.count }, queuedAt: PipelineClock.seconds()))
                 } catch {
                     summary.badFrames += 1
                     drop(1)
                     log.warning("dropping a frame that cannot be encoded", ["sequence": frame.sequence, "error": error])
                 }
-                now = monotonicSeconds()
+                now = PipelineClock.seconds()
             }
 
             // The link: the head latent leaves when the shaper releases it.
@@ -217,7 +217,7 @@ public struct EncoderStage {
                     case .control(.bye):
                         if endOfStreamDeadline == nil {
                             log.info("ingest reached the end of its stream; draining")
-                            endOfStreamDeadline = monotonicSeconds() + config.drainTimeoutSeconds
+                            endOfStreamDeadline = PipelineClock.seconds() + config.drainTimeoutSeconds
                         }
                     case .control, .other:
                         summary.malformedMessages += 1

@@ -63,7 +63,7 @@ public struct IngestStage {
         var pending: FrameMessage?
         let interval = configuration.framesPerSecond > 0 ? 1 / configuration.framesPerSecond : 0
         let blocking = source.isOnDemand && interval == 0
-        var nextCapture = monotonicSeconds()
+        var nextCapture = PipelineClock.seconds()
         let stop = { StopSignal.isRequested }
 
         /// Tries to hand the pending frame over, waiting at most until `deadline`.
@@ -76,7 +76,7 @@ public struct IngestStage {
                     pending = nil
                     return
                 }
-                let left = deadline - monotonicSeconds()
+                let left = deadline - PipelineClock.seconds()
                 if left <= 0 || stop() { return }
                 var poller = Poller()
                 poller.add(push, events: .writable)
@@ -88,21 +88,21 @@ public struct IngestStage {
             if let limit = configuration.count, summary.captured >= limit { break }
             if interval > 0 {
                 try flush(until: nextCapture)
-                let wait = nextCapture - monotonicSeconds()
+                let wait = nextCapture - PipelineClock.seconds()
                 if wait > 0 { sleepSeconds(wait) }
                 // Behind schedule (a slow read): start again from now rather than bursting to catch up.
-                nextCapture = max(nextCapture + interval, monotonicSeconds())
+                nextCapture = max(nextCapture + interval, PipelineClock.seconds())
             }
             guard let jpeg = try source.next(shouldStop: stop) else { break }
             let dropped = pending.map { $0.droppedBefore + 1 } ?? 0
             if pending != nil { summary.dropped += 1 }
             pending = FrameMessage(nodeID: configuration.nodeID, sequence: UInt64(summary.captured),
-                                   captureTimeMicroseconds: epochMicroseconds(), jpeg: jpeg, droppedBefore: dropped)
+                                   captureTimeMicroseconds: PipelineClock.wallMicroseconds(), jpeg: jpeg, droppedBefore: dropped)
             summary.captured += 1
-            try flush(until: blocking ? .infinity : monotonicSeconds())
+            try flush(until: blocking ? .infinity : PipelineClock.seconds())
         }
 
-        let deadline = monotonicSeconds() + configuration.finishTimeoutSeconds
+        let deadline = PipelineClock.seconds() + configuration.finishTimeoutSeconds
         try flush(until: deadline)
         if pending != nil {
             summary.dropped += 1
@@ -118,7 +118,7 @@ public struct IngestStage {
         let wire = [MessageKind.control.tag, message.serialized()]
         while true {
             if try socket.trySend(wire) { return true }
-            let left = deadline - monotonicSeconds()
+            let left = deadline - PipelineClock.seconds()
             if left <= 0 { return false }
             var poller = Poller()
             poller.add(socket, events: .writable)
@@ -129,9 +129,9 @@ public struct IngestStage {
 
 /// Sleeps in short steps so a stop signal ends the wait within 50 ms.
 func sleepSeconds(_ seconds: Double) {
-    let deadline = monotonicSeconds() + seconds
+    let deadline = PipelineClock.seconds() + seconds
     while !StopSignal.isRequested {
-        let left = deadline - monotonicSeconds()
+        let left = deadline - PipelineClock.seconds()
         guard left > 0 else { return }
         usleep(UInt32(min(left, 0.05) * 1_000_000))
     }

@@ -65,7 +65,7 @@ public final class Launcher {
         }
 
         var outcome = Outcome()
-        let start = monotonicSeconds()
+        let start = PipelineClock.seconds()
         var phase = Phase.running
         var forwarded: Int32 = 0
         defer {
@@ -74,7 +74,7 @@ public final class Launcher {
         }
 
         while true {
-            let now = monotonicSeconds()
+            let now = PipelineClock.seconds()
             let signal = StopSignal.signalNumber
             if signal != 0 && forwarded == 0 {
                 forwarded = signal

@@ -27,20 +27,33 @@ public enum StopSignal {
 
     public static var isRequested: Bool { stopRequested.load(ordering: .relaxed) != 0 }
 
-    /// The signal that asked to stop, 0 when none did.
+    /// The signal that asked to stop, 0 when none did (−1 after `request()`).
     public static var signalNumber: Int32 { stopRequested.load(ordering: .relaxed) }
+
+    /// Lets a loop end itself the same way a signal would (`--expect N` reached, a fatal socket error).
+    public static func request() { stopRequested.store(-1, ordering: .relaxed) }
 }
 
-/// Microseconds since the Unix epoch: capture times cross processes, so they use the wall clock.
-public func epochMicroseconds() -> Int64 {
-    var now = timespec()
-    clock_gettime(CLOCK_REALTIME, &now)
-    return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1_000
-}
+/// Clocks the pipeline processes share: capture times cross processes, so latency uses the wall clock;
+/// pacing and timeouts inside one process use the monotonic clock.
+public enum PipelineClock {
+    /// Microseconds since the Unix epoch.
+    public static func wallMicroseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1_000
+    }
 
-/// Seconds on a monotonic clock, for pacing and timeouts inside one process.
-public func monotonicSeconds() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    /// Seconds on the monotonic clock.
+    public static func seconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+
+    public static func sleep(milliseconds: Int) {
+        var pause = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
+        var left = timespec()
+        while nanosleep(&pause, &left) != 0 && errno == EINTR { pause = left }
+    }
 }
