@@ -17,27 +17,18 @@ import contextlib
 import io
 import json
 import os
+import sys
 
 import numpy as np
 from PIL import Image
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from shapes_world import voc_palette  # noqa: E402
+
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Fixtures", "evaluation")
 
-
-def voc_palette():
-    palette = []
-    for label in range(256):
-        r = g = b = 0
-        c = label
-        for j in range(8):
-            r |= ((c >> 0) & 1) << (7 - j)
-            g |= ((c >> 1) & 1) << (7 - j)
-            b |= ((c >> 2) & 1) << (7 - j)
-            c >>= 3
-        palette += [r, g, b]
-    return palette
 
 
 def coco_scores(ground_truth, detections):
