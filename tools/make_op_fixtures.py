@@ -96,6 +96,11 @@ def conv_2x2_pad1():
 
 
 @case
+def conv_2x2_residual_relu():  # the decoder's unpadded 2x2 convolution, odd sizes so tiles overhang
+    return conv_case(20, {}, (1, 6, 8, 11), 5, 2, activation="relu", residual=True)
+
+
+@case
 def conv_3x3_dilation2():
     return conv_case(8, {"padding": 2, "dilation": 2}, (1, 4, 9, 11), 3, 3)
 

@@ -36,7 +36,7 @@ import TestSupport
         switch fixture.kind {
         case .conv2d, .conv2dBatchNorm:
             let conv = try fixture.convolution()
-            // Every algorithm that applies to the case: im2col GEMM always, Winograd for 3x3 stride-1 ones.
+            // Every algorithm that applies to the case: im2col GEMM always, Winograd for 3x3 and 2x2 stride-1 ones.
             let algorithms: [ConvAlgorithm] = conv.supportsWinograd ? [.gemm, .winograd] : [.gemm]
             for algorithm in algorithms {
                 let output = conv(try fixture.tensor("input"), adding: try fixture.optionalTensor("residual"),

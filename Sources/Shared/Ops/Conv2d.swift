@@ -31,8 +31,9 @@ public struct ConvGeometry: Sendable, Equatable {
 /// What happens to a convolution's output before it is stored: bias, a residual added, ReLU.
 public enum Activation: Sendable { case none, relu }
 
-/// How a convolution is computed. `automatic` takes Winograd F(2×2, 3×3) for 3x3 stride-1 convolutions
-/// on maps with enough tiles to feed its GEMMs, and im2col GEMM otherwise; tests force either.
+/// How a convolution is computed. `automatic` takes Winograd (F(2×2, 3×3) for 3x3 kernels, F(3×3, 2×2) for
+/// 2x2 ones) for stride-1 convolutions on maps with enough tiles to feed its GEMMs, and im2col GEMM
+/// otherwise; tests force either.
 public enum ConvAlgorithm: Sendable { case automatic, gemm, winograd }
 
 /// A 2-D convolution computed as GEMM (see `ConvPlan`); 1x1 stride-1 convolutions use the input as it is.
@@ -48,7 +49,7 @@ public struct Conv2d: Sendable {
     let winograd: WinogradFilter?
 
     public var outChannels: Int { weight.dim(0) }
-    /// Whether `ConvAlgorithm.winograd` applies (3x3, stride 1, no dilation, one group).
+    /// Whether `ConvAlgorithm.winograd` applies (3x3 or 2x2, stride 1, no dilation, one group).
     public var supportsWinograd: Bool { winograd != nil }
     public var inChannels: Int { weight.dim(1) * geometry.groups }
     var kernel: (Int, Int) { (weight.dim(2), weight.dim(3)) }
@@ -127,8 +128,9 @@ public struct Conv2d: Sendable {
 
         var output = Tensor(uninitializedShape: outputShape)
         if let winograd, algorithm != .gemm {
-            let plan = WinogradPlan(inChannels: inChannels, outChannels: outChannels, height: height, width: width,
-                                    outHeight: outH, outWidth: outW, padding: geometry.padding, activation: activation)
+            let plan = WinogradPlan(variant: winograd.variant, inChannels: inChannels, outChannels: outChannels,
+                                    height: height, width: width, outHeight: outH, outWidth: outW,
+                                    padding: geometry.padding, activation: activation)
             if algorithm == .winograd || plan.tiles >= WinogradPlan.minimumTiles {
                 runWinograd(plan, winograd, input, residual, into: &output)
                 return output

@@ -1,39 +1,74 @@
-/// Winograd's minimal filtering F(2×2, 3×3) (Lavin & Gray, "Fast Algorithms for Convolutional Neural
-/// Networks", 2016) for 3x3, stride-1, undilated, ungrouped convolutions: a 2x2 output tile costs 16
-/// multiplies per channel pair instead of 36. The products become 16 GEMMs
-/// M_t[Cout, tiles] = U_t[Cout, Cin] · V_t[Cin, tiles], one per point of the 4x4 transformed tile.
+/// Winograd's minimal filtering (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", 2016)
+/// for stride-1, undilated, ungrouped convolutions, in the two variants whose transformed tile is 4x4:
+/// F(2×2, 3×3) for 3x3 kernels (16 multiplies per channel pair and 2x2 output tile instead of 36) and
+/// F(3×3, 2×2) for the decoder's 2x2 kernels (16 instead of 36 per 3x3 tile). The products become
+/// 16 GEMMs M_t[Cout, tiles] = U_t[Cout, Cin] · V_t[Cin, tiles], one per point of the transformed tile.
 ///
-/// The transforms only add, subtract and halve, so results stay within a few float roundings of the
-/// direct convolution; the op fixtures run both algorithms against PyTorch.
+/// Both interpolate at 0, 1, −1 and ∞, so the transforms only add, subtract and halve and results stay
+/// within a few float roundings of the direct convolution; the op fixtures run both algorithms against PyTorch.
+enum WinogradVariant: Sendable {
+    /// F(2×2, 3×3).
+    case output2Kernel3
+    /// F(3×3, 2×2).
+    case output3Kernel2
+
+    init?(kernel: (Int, Int)) {
+        switch kernel {
+        case (3, 3): self = .output2Kernel3
+        case (2, 2): self = .output3Kernel2
+        default: return nil
+        }
+    }
+
+    var kernel: Int { self == .output2Kernel3 ? 3 : 2 }
+    /// Output pixels per tile side.
+    var outputTile: Int { self == .output2Kernel3 ? 2 : 3 }
+
+    /// G (4 x kernel): the filter transform.
+    var filterTransform: [[Double]] {
+        switch self {
+        case .output2Kernel3: [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
+        case .output3Kernel2: [[1, 0], [0.5, 0.5], [0.5, -0.5], [0, 1]]
+        }
+    }
+}
+
 struct WinogradFilter: Sendable {
+    let variant: WinogradVariant
     /// U = G·g·Gᵀ per (Cout, Cin) pair, stored [16, Cout, Cin] so that each point is one GEMM's A.
     let transformed: Tensor
 
     static func supports(_ weight: Tensor, _ geometry: ConvGeometry) -> Bool {
-        weight.dim(2) == 3 && weight.dim(3) == 3 && geometry.stride == (1, 1) && geometry.dilation == (1, 1)
-            && geometry.groups == 1 && geometry.padding.0 <= 2 && geometry.padding.1 <= 2
+        guard let variant = WinogradVariant(kernel: (weight.dim(2), weight.dim(3))) else { return false }
+        return geometry.stride == (1, 1) && geometry.dilation == (1, 1) && geometry.groups == 1
+            && geometry.padding.0 < variant.kernel && geometry.padding.1 < variant.kernel
     }
 
     init(_ weight: Tensor) {
-        let (cout, cin) = (weight.dim(0), weight.dim(1))
+        let (cout, cin, r) = (weight.dim(0), weight.dim(1), weight.dim(2))
+        guard let variant = WinogradVariant(kernel: (r, weight.dim(3))) else {
+            preconditionFailure("no Winograd variant for a \(r)x\(weight.dim(3)) kernel")
+        }
+        self.variant = variant
+        let g = variant.filterTransform
         var transformed = Tensor(uninitializedShape: [16, cout, cin])
-        weight.withUnsafeBufferPointer { g in
+        weight.withUnsafeBufferPointer { w in
             transformed.withUnsafeMutableBufferPointer { u in
                 for pair in 0 ..< cout * cin {
-                    let base = pair * 9
-                    // G·g (4x3), then (G·g)·Gᵀ (4x4), in Double so U is the exactly rounded product.
-                    var rows = [[Double]](repeating: [0, 0, 0], count: 4)
-                    for k in 0 ..< 3 {
-                        let (g0, g1, g2) = (Double(g[base + k]), Double(g[base + 3 + k]), Double(g[base + 6 + k]))
-                        rows[0][k] = g0
-                        rows[1][k] = 0.5 * (g0 + g1 + g2)
-                        rows[2][k] = 0.5 * (g0 - g1 + g2)
-                        rows[3][k] = g2
+                    let base = pair * r * r
+                    // G·w (4 x r), then (G·w)·Gᵀ (4x4), in Double so U is the exactly rounded product.
+                    var left = [[Double]](repeating: [Double](repeating: 0, count: r), count: 4)
+                    for i in 0 ..< 4 {
+                        for k in 0 ..< r {
+                            for t in 0 ..< r { left[i][k] += g[i][t] * Double(w[base + t * r + k]) }
+                        }
                     }
                     for i in 0 ..< 4 {
-                        let (t0, t1, t2) = (rows[i][0], rows[i][1], rows[i][2])
-                        let values = [t0, 0.5 * (t0 + t1 + t2), 0.5 * (t0 - t1 + t2), t2]
-                        for j in 0 ..< 4 { u[(i * 4 + j) * cout * cin + pair] = Float(values[j]) }
+                        for j in 0 ..< 4 {
+                            var value = 0.0
+                            for k in 0 ..< r { value += left[i][k] * g[j][k] }
+                            u[(i * 4 + j) * cout * cin + pair] = Float(value)
+                        }
                     }
                 }
             }
@@ -42,17 +77,18 @@ struct WinogradFilter: Sendable {
     }
 }
 
-/// One image through F(2×2, 3×3). Layout: input [Cin, H, W] → output [Cout, Hout, Wout], with the
+/// One image through a Winograd variant. Layout: input [Cin, H, W] → output [Cout, Hout, Wout], with the
 /// bias, a residual and ReLU applied as the tiles are written back.
 struct WinogradPlan {
+    let variant: WinogradVariant
     let inChannels: Int, outChannels: Int
     let height: Int, width: Int
     let outHeight: Int, outWidth: Int
     let padding: (Int, Int)
     let activation: Activation
 
-    var tileRows: Int { (outHeight + 1) / 2 }
-    var tileColumns: Int { (outWidth + 1) / 2 }
+    var tileRows: Int { (outHeight + variant.outputTile - 1) / variant.outputTile }
+    var tileColumns: Int { (outWidth + variant.outputTile - 1) / variant.outputTile }
     var tiles: Int { tileRows * tileColumns }
 
     /// Below this many tiles the 16 GEMMs are too thin to beat im2col.
@@ -79,16 +115,19 @@ struct WinogradPlan {
     }
 
     /// V = Bᵀ·d·B for every 4x4 input patch d (zero outside the image), stored [16, Cin, tiles].
+    /// Bᵀ's rows are (d0 − d2, d1 + d2, d2 − d1, ±(d1 − d3)): the last is d1 − d3 for F(2×2, 3×3) and
+    /// d3 − d1 for F(3×3, 2×2).
     private func transformInput(_ input: UnsafePointer<Float>, into v: UnsafeMutablePointer<Float>) {
         let (tiles, tileColumns, height, width) = (tiles, tileColumns, height, width)
         let plane = inChannels * tiles
-        let padding = padding
+        let (padding, step) = (padding, variant.outputTile)
+        let lastSign: Float = variant == .output2Kernel3 ? 1 : -1
         Compute.parallelFor(inChannels) { channels in
             for c in channels {
                 let source = input + c * height * width
                 let target = v + c * tiles
                 for tile in 0 ..< tiles {
-                    let top = 2 * (tile / tileColumns) - padding.0, left = 2 * (tile % tileColumns) - padding.1
+                    let top = step * (tile / tileColumns) - padding.0, left = step * (tile % tileColumns) - padding.1
                     let inside = top >= 0 && top + 4 <= height && left >= 0 && left + 4 <= width
                     func row(_ i: Int) -> SIMD4<Float> {
                         let y = top + i
@@ -99,29 +138,32 @@ struct WinogradPlan {
                         return r
                     }
                     let (d0, d1, d2, d3) = (row(0), row(1), row(2), row(3))
-                    // Bᵀ rows: (d0 − d2, d1 + d2, d2 − d1, d1 − d3) down the columns, then the same along each row.
+                    // Bᵀ down the columns, then the same along each row.
                     func store(_ r: SIMD4<Float>, _ i: Int) {
                         let base = target + (i * 4) * plane + tile
                         base[0] = r.x - r.z
                         base[plane] = r.y + r.z
                         base[2 * plane] = r.z - r.y
-                        base[3 * plane] = r.y - r.w
+                        base[3 * plane] = lastSign * (r.y - r.w)
                     }
                     store(d0 - d2, 0)
                     store(d1 + d2, 1)
                     store(d2 - d1, 2)
-                    store(d1 - d3, 3)
+                    store(lastSign * (d1 - d3), 3)
                 }
             }
         }
     }
 
     /// Y = Aᵀ·m·A for every tile's 4x4 products, plus bias and residual, then the activation.
+    /// Aᵀ's rows: (m0 + m1 + m2, m1 − m2 − m3) for F(2×2, 3×3); (m0 + m1 + m2, m1 − m2, m1 + m2 + m3)
+    /// for F(3×3, 2×2).
     private func transformOutput(_ m: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>,
                                  residual: UnsafePointer<Float>?, bias: [Float]?) {
         let (tiles, tileColumns, outHeight, outWidth) = (tiles, tileColumns, outHeight, outWidth)
         let plane = outChannels * tiles
         let relu = activation == .relu
+        let (variant, step) = (variant, variant.outputTile)
         Compute.parallelFor(outChannels) { channels in
             for o in channels {
                 let shift = bias?[o] ?? 0
@@ -134,20 +176,28 @@ struct WinogradPlan {
                         return SIMD4(base[0], base[plane], base[2 * plane], base[3 * plane])
                     }
                     let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3))
-                    // Aᵀ rows: (m0 + m1 + m2, m1 − m2 − m3) down the columns, then the same along each row.
-                    let top = 2 * (tile / tileColumns), left = 2 * (tile % tileColumns)
+                    let top = step * (tile / tileColumns), left = step * (tile % tileColumns)
                     func write(_ t: SIMD4<Float>, _ i: Int) {
                         guard top + i < outHeight else { return }
-                        let values = (t.x + t.y + t.z, t.y - t.z - t.w)
-                        for j in 0 ..< 2 where left + j < outWidth {
+                        let values: SIMD4<Float> = variant == .output2Kernel3
+                            ? SIMD4(t.x + t.y + t.z, t.y - t.z - t.w, 0, 0)
+                            : SIMD4(t.x + t.y + t.z, t.y - t.z, t.y + t.z + t.w, 0)
+                        for j in 0 ..< step where left + j < outWidth {
                             let index = (top + i) * outWidth + left + j
-                            var value = (j == 0 ? values.0 : values.1) + shift
+                            var value = values[j] + shift
                             if let extra { value += extra[index] }
                             target[index] = relu ? max(value, 0) : value
                         }
                     }
-                    write(r0 + r1 + r2, 0)
-                    write(r1 - r2 - r3, 1)
+                    switch variant {
+                    case .output2Kernel3:
+                        write(r0 + r1 + r2, 0)
+                        write(r1 - r2 - r3, 1)
+                    case .output3Kernel2:
+                        write(r0 + r1 + r2, 0)
+                        write(r1 - r2, 1)
+                        write(r1 + r2 + r3, 2)
+                    }
                 }
             }
         }
