@@ -887,7 +887,7 @@ const ProtobufCMessageDescriptor ladon__image_size__descriptor =
   (ProtobufCMessageInit) ladon__image_size__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ladon__latent__field_descriptors[10] =
+static const ProtobufCFieldDescriptor ladon__latent__field_descriptors[11] =
 {
   {
     "node_id",
@@ -1009,6 +1009,18 @@ static const ProtobufCFieldDescriptor ladon__latent__field_descriptors[10] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "source",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Latent, source),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ladon__latent__field_indices_by_name[] = {
   2,   /* field[2] = capture_time_us */
@@ -1021,11 +1033,12 @@ static const unsigned ladon__latent__field_indices_by_name[] = {
   4,   /* field[4] = original_size */
   6,   /* field[6] = resized_size */
   1,   /* field[1] = sequence */
+  10,   /* field[10] = source */
 };
 static const ProtobufCIntRange ladon__latent__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor ladon__latent__descriptor =
 {
@@ -1035,14 +1048,14 @@ const ProtobufCMessageDescriptor ladon__latent__descriptor =
   "Ladon__Latent",
   "ladon",
   sizeof(Ladon__Latent),
-  10,
+  11,
   ladon__latent__field_descriptors,
   ladon__latent__field_indices_by_name,
   1,  ladon__latent__number_ranges,
   (ProtobufCMessageInit) ladon__latent__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ladon__frame__field_descriptors[5] =
+static const ProtobufCFieldDescriptor ladon__frame__field_descriptors[6] =
 {
   {
     "node_id",
@@ -1104,6 +1117,18 @@ static const ProtobufCFieldDescriptor ladon__frame__field_descriptors[5] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "source",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Frame, source),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ladon__frame__field_indices_by_name[] = {
   2,   /* field[2] = capture_time_us */
@@ -1111,11 +1136,12 @@ static const unsigned ladon__frame__field_indices_by_name[] = {
   3,   /* field[3] = jpeg */
   0,   /* field[0] = node_id */
   1,   /* field[1] = sequence */
+  5,   /* field[5] = source */
 };
 static const ProtobufCIntRange ladon__frame__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor ladon__frame__descriptor =
 {
@@ -1125,7 +1151,7 @@ const ProtobufCMessageDescriptor ladon__frame__descriptor =
   "Ladon__Frame",
   "ladon",
   sizeof(Ladon__Frame),
-  5,
+  6,
   ladon__frame__field_descriptors,
   ladon__frame__field_indices_by_name,
   1,  ladon__frame__number_ranges,
@@ -1557,7 +1583,7 @@ const ProtobufCMessageDescriptor ladon__stage_timing__descriptor =
   (ProtobufCMessageInit) ladon__stage_timing__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ladon__result__field_descriptors[12] =
+static const ProtobufCFieldDescriptor ladon__result__field_descriptors[13] =
 {
   {
     "node_id",
@@ -1703,6 +1729,18 @@ static const ProtobufCFieldDescriptor ladon__result__field_descriptors[12] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "source",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Result, source),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ladon__result__field_indices_by_name[] = {
   2,   /* field[2] = capture_time_us */
@@ -1716,12 +1754,13 @@ static const unsigned ladon__result__field_indices_by_name[] = {
   4,   /* field[4] = original_size */
   7,   /* field[7] = segmentation */
   1,   /* field[1] = sequence */
+  12,   /* field[12] = source */
   8,   /* field[8] = timings */
 };
 static const ProtobufCIntRange ladon__result__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor ladon__result__descriptor =
 {
@@ -1731,7 +1770,7 @@ const ProtobufCMessageDescriptor ladon__result__descriptor =
   "Ladon__Result",
   "ladon",
   sizeof(Ladon__Result),
-  12,
+  13,
   ladon__result__field_descriptors,
   ladon__result__field_indices_by_name,
   1,  ladon__result__number_ranges,

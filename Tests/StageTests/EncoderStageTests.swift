@@ -50,6 +50,9 @@ import TestSupport
         #expect(latents[2].sequence == 14, "the held frame is the freshest")
         #expect(latents.map(\.droppedBefore).reduce(0, +) == 12, "15 frames, 3 sent: 12 drops reported on the latents")
         #expect(latents.allSatisfy { $0.nodeID == "cam-t" })
+        // Each latent names the file its frame came from (ingest loops over the sorted folder).
+        let names = try FileSequenceSource.expand(frames).map { URL(fileURLWithPath: $0).lastPathComponent }
+        #expect(latents.map(\.source) == latents.map { names[Int($0.sequence) % names.count] })
 
         // Return every credit: the encoder has nothing in flight, ends its drain and exits cleanly.
         try broker.grant("cam-t", 3)

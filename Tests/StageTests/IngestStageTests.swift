@@ -49,7 +49,7 @@ import TestSupport
         #expect(delivered.allSatisfy { files.contains($0) })
         #expect(received.map(\.sequence) == received.map(\.sequence).sorted())
         #expect(received.count + Int(received.map(\.droppedBefore).reduce(0, +)) == files.count)
-        #expect(received.allSatisfy { $0.nodeID == "cam-m" })
+        #expect(received.allSatisfy { $0.nodeID == "cam-m" && $0.source.isEmpty })
     }
 
     @Test func aDirectoryIsSentInSortedOrderAndCountStopsIt() throws {
@@ -71,6 +71,7 @@ import TestSupport
         let expected = try (0 ..< 8).map { try FileIO.read(names[$0 % names.count]) }
         #expect(received.map(\.jpeg) == expected)
         #expect(received.map(\.sequence) == Array(0 ..< 8))
+        #expect(received.map(\.source) == (0 ..< 8).map { URL(fileURLWithPath: names[$0 % names.count]).lastPathComponent })
         #expect(received.allSatisfy { $0.droppedBefore == 0 })
     }
 }

@@ -96,8 +96,9 @@ func syntheticJPEG(tag: UInt8, thumbnail: [UInt8]? = nil) -> [UInt8] {
             try Data([UInt8(index)]).write(to: folder.appendingPathComponent(name))
         }
         var source = try FileSequenceSource(pattern: folder.path, loop: true)
-        let taken = try (0 ..< 5).map { _ in try source.next(shouldStop: { false }) }
-        #expect(taken == [[0], [1], [0], [1], [0]])
+        let taken = try (0 ..< 5).compactMap { _ in try source.next(shouldStop: { false }) }
+        #expect(taken.map(\.jpeg) == [[0], [1], [0], [1], [0]])
+        #expect(taken.map(\.name) == ["1.jpg", "2.jpg", "1.jpg", "2.jpg", "1.jpg"])
         var once = try FileSequenceSource(pattern: folder.path, loop: false)
         _ = try once.next(shouldStop: { false })
         _ = try once.next(shouldStop: { false })

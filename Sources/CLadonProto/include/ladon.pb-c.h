@@ -118,10 +118,14 @@ struct  Ladon__Latent
    * Frames this node dropped (no credit, busy encoder) since the previous latent it sent.
    */
   uint64_t dropped_before;
+  /*
+   * Where the frame came from, copied from Frame.source (empty when unknown).
+   */
+  char *source;
 };
 #define LADON__LATENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ladon__latent__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, NULL, NULL, NULL, NULL, 0,NULL, {0,NULL}, 0 }
+    , (char *)protobuf_c_empty_string, 0, 0, NULL, NULL, NULL, NULL, 0,NULL, {0,NULL}, 0, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -141,10 +145,14 @@ struct  Ladon__Frame
    * Frames this ingest dropped (encoder busy) since the previous frame it sent.
    */
   uint64_t dropped_before;
+  /*
+   * Where the frame came from: a file source's base name (`val-00003.jpg`); empty for a stream.
+   */
+  char *source;
 };
 #define LADON__FRAME__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ladon__frame__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, {0,NULL}, 0 }
+    , (char *)protobuf_c_empty_string, 0, 0, {0,NULL}, 0, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -270,10 +278,14 @@ struct  Ladon__Result
    */
   uint64_t dropped_before;
   char *error;
+  /*
+   * The frame's source name, copied from Latent.source (empty when unknown), also on error results.
+   */
+  char *source;
 };
 #define LADON__RESULT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ladon__result__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, NULL, NULL, NULL, NULL, NULL, 0,NULL, 0, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0, 0, NULL, NULL, NULL, NULL, NULL, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*

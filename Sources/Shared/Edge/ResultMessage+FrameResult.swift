@@ -20,14 +20,15 @@ extension ResultMessage {
                 SegmentationMap(size: map.size, labels: map.labels, classNames: map.classNames)
             },
             timings: stagesBefore + result.timings.stages.map { StageTiming(stage: $0.name, milliseconds: $0.milliseconds) },
-            latentBytes: UInt64(latent.coded.count), droppedBefore: latent.droppedBefore)
+            latentBytes: UInt64(latent.coded.count), droppedBefore: latent.droppedBefore, source: latent.source)
     }
 
     /// A frame the edge could not answer, for a latent it could parse.
     public init(failed latent: LatentMessage, error: String, stagesBefore: [StageTiming] = []) {
         self.init(nodeID: latent.nodeID, sequence: latent.sequence, captureTimeMicroseconds: latent.captureTimeMicroseconds,
                   model: latent.model, originalSize: latent.originalSize, timings: stagesBefore,
-                  latentBytes: UInt64(latent.coded.count), droppedBefore: latent.droppedBefore, error: error)
+                  latentBytes: UInt64(latent.coded.count), droppedBefore: latent.droppedBefore, error: error,
+                  source: latent.source)
     }
 
     /// A message from `nodeID` that was not a usable latent: only the sender and the size are known.

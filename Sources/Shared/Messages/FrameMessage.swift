@@ -11,12 +11,16 @@ public struct FrameMessage: Sendable, Equatable {
     public var jpeg: [UInt8]
     /// Frames ingest dropped since the previous one it sent, because the encoder was busy.
     public var droppedBefore: UInt64
+    /// Where the frame came from: a file source's base name (`val-00003.jpg`); empty when unknown (a stream).
+    public var source: String
 
-    public init(nodeID: String, sequence: UInt64, captureTimeMicroseconds: Int64, jpeg: [UInt8], droppedBefore: UInt64 = 0) {
+    public init(nodeID: String, sequence: UInt64, captureTimeMicroseconds: Int64, jpeg: [UInt8], droppedBefore: UInt64 = 0,
+                source: String = "") {
         self.nodeID = nodeID
         self.sequence = sequence
         self.captureTimeMicroseconds = captureTimeMicroseconds
         self.jpeg = jpeg
         self.droppedBefore = droppedBefore
+        self.source = source
     }
 }

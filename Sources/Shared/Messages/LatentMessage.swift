@@ -43,10 +43,12 @@ public struct LatentMessage: Sendable, Equatable {
     public var coded: [UInt8]
     /// Frames the node dropped (no credit, busy encoder) since the previous latent it sent.
     public var droppedBefore: UInt64
+    /// The frame's source name (`FrameMessage.source`); empty when unknown.
+    public var source: String
 
     public init(nodeID: String, sequence: UInt64, captureTimeMicroseconds: Int64, model: ModelIdentity,
                 originalSize: ImageSize, inputSize: ImageSize, resizedSize: ImageSize, latentShape: [Int], coded: [UInt8],
-                droppedBefore: UInt64 = 0) {
+                droppedBefore: UInt64 = 0, source: String = "") {
         self.nodeID = nodeID
         self.sequence = sequence
         self.captureTimeMicroseconds = captureTimeMicroseconds
@@ -57,5 +59,6 @@ public struct LatentMessage: Sendable, Equatable {
         self.latentShape = latentShape
         self.coded = coded
         self.droppedBefore = droppedBefore
+        self.source = source
     }
 }

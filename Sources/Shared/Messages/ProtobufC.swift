@@ -22,6 +22,7 @@ extension LatentMessage {
         message.latent_shape = arena.array(latentShape.map { UInt32(clamping: $0) })
         message.coded = arena.bytes(coded)
         message.dropped_before = droppedBefore
+        message.source = arena.string(source)
         return pack(&message, ladon__latent__get_packed_size, ladon__latent__pack)
     }
 
@@ -37,7 +38,7 @@ extension LatentMessage {
                 inputSize: swiftSize(try required(message.input_size, "input_size")),
                 resizedSize: swiftSize(try required(message.resized_size, "resized_size")),
                 latentShape: swiftArray(message.latent_shape, message.n_latent_shape).map { Int($0) },
-                coded: swiftBytes(message.coded), droppedBefore: message.dropped_before)
+                coded: swiftBytes(message.coded), droppedBefore: message.dropped_before, source: swiftString(message.source))
         }
     }
 }
@@ -55,6 +56,7 @@ extension FrameMessage {
         message.capture_time_us = captureTimeMicroseconds
         message.jpeg = arena.bytes(jpeg)
         message.dropped_before = droppedBefore
+        message.source = arena.string(source)
         return pack(&message, ladon__frame__get_packed_size, ladon__frame__pack)
     }
 
@@ -64,7 +66,7 @@ extension FrameMessage {
             guard message.jpeg.len > 0 else { throw .missingField(message: "Frame", field: "jpeg") }
             return FrameMessage(nodeID: swiftString(message.node_id), sequence: message.sequence,
                                 captureTimeMicroseconds: message.capture_time_us, jpeg: swiftBytes(message.jpeg),
-                                droppedBefore: message.dropped_before)
+                                droppedBefore: message.dropped_before, source: swiftString(message.source))
         }
     }
 }
@@ -131,6 +133,7 @@ extension ResultMessage {
         message.latent_bytes = latentBytes
         message.dropped_before = droppedBefore
         message.error = arena.string(error ?? "")
+        message.source = arena.string(source)
         return pack(&message, ladon__result__get_packed_size, ladon__result__pack)
     }
 
@@ -161,7 +164,7 @@ extension ResultMessage {
                     StageTiming(stage: swiftString(entry.pointee.stage), milliseconds: entry.pointee.milliseconds)
                 },
                 latentBytes: message.latent_bytes, droppedBefore: message.dropped_before,
-                error: error.isEmpty ? nil : error)
+                error: error.isEmpty ? nil : error, source: swiftString(message.source))
         }
     }
 }

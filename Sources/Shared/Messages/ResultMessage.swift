@@ -23,11 +23,13 @@ public struct ResultMessage: Sendable, Equatable {
     public var droppedBefore: UInt64
     /// Why the frame has no results; `nil` on success.
     public var error: String?
+    /// The frame's source name (`LatentMessage.source`), also on error results; empty when unknown.
+    public var source: String
 
     public init(nodeID: String, sequence: UInt64, captureTimeMicroseconds: Int64, model: ModelIdentity,
                 originalSize: ImageSize, classification: [ClassScore]? = nil, detections: [DetectedObject]? = nil,
                 segmentation: SegmentationMap? = nil, timings: [StageTiming] = [], latentBytes: UInt64 = 0,
-                droppedBefore: UInt64 = 0, error: String? = nil) {
+                droppedBefore: UInt64 = 0, error: String? = nil, source: String = "") {
         self.nodeID = nodeID
         self.sequence = sequence
         self.captureTimeMicroseconds = captureTimeMicroseconds
@@ -40,6 +42,7 @@ public struct ResultMessage: Sendable, Equatable {
         self.latentBytes = latentBytes
         self.droppedBefore = droppedBefore
         self.error = error
+        self.source = source
     }
 }
 

@@ -9,8 +9,9 @@ extension FrameResult {
 
 extension ResultMessage {
     /// The same document for a Result from the pipeline (`ladon-sink subscribe`, `ladon-sink serve --out`):
-    /// no logits (the wire carries the top-5 only), plus the capture time, the latent size, the drops
-    /// before the frame, the error when there is one, and the topic it arrived under when given.
+    /// no logits (the wire carries the top-5 only), plus the capture time, the frame's source name when
+    /// known, the latent size, the drops before the frame, the error when there is one, and the topic it
+    /// arrived under when given.
     public func jsonData(topic: String? = nil) -> Data {
         ResultDocument(self, topic: topic).jsonData()
     }
@@ -23,6 +24,8 @@ private struct ResultDocument: Encodable {
         let width: Int, height: Int, node: String, sequence: UInt64
         /// Capture time, microseconds since the Unix epoch.
         var captured: Int64?
+        /// The frame's source name (a file's base name), when known.
+        var source: String?
     }
     struct Score: Encodable {
         let `class`: Int, name: String, prob: Float
@@ -61,7 +64,8 @@ private struct ResultDocument: Encodable {
     init(_ result: ResultMessage, topic: String?) {
         self.topic = topic
         frame = Frame(width: result.originalSize.width, height: result.originalSize.height, node: result.nodeID,
-                      sequence: result.sequence, captured: result.captureTimeMicroseconds)
+                      sequence: result.sequence, captured: result.captureTimeMicroseconds,
+                      source: result.source.isEmpty ? nil : result.source)
         classification = result.classification.map { top in
             Classification(logits: nil, top5: top.map { Score(class: $0.classIndex, name: $0.name, prob: $0.probability) })
         }

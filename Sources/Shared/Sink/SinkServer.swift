@@ -2,12 +2,15 @@ import Foundation
 
 /// `ladon-sink serve`: PULLs Results from the edge broker, publishes each on a PUB socket under
 /// `<node>/<task>` for every task present and `<node>/all`, logs per-frame metrics, prints periodic
-/// and final summaries, and with `outDirectory` writes each Result as JSON plus its label map as PNG.
+/// and final summaries, and with `outDirectory` writes each Result as JSON plus its label map as PNG;
+/// with `frames` too, each Result drawn on its source frame (found by the Result's `source` name).
 public final class SinkServer {
     public struct Configuration: Sendable {
         public var results: String
         public var publish: String
         public var outDirectory: String?
+        /// The frames ingest read; annotated images need `outDirectory`.
+        public var frames: FrameFolder?
         public var summaryEverySeconds: Double?
         /// Stop after this many Results (pipelines that know how many frames they sent).
         public var expect: Int?
@@ -22,6 +25,9 @@ public final class SinkServer {
     let configuration: Configuration
     let log = Logger(label: "ladon-sink")
     private var written = 0
+    /// Annotated images written, and frames that had a source but could not be annotated.
+    public private(set) var annotated = 0
+    public private(set) var annotationFailures = 0
 
     public init(_ configuration: Configuration) {
         self.configuration = configuration
@@ -61,6 +67,9 @@ public final class SinkServer {
             }
         }
         metrics.summary("sink final:").forEach(report)
+        if let frames = configuration.frames, configuration.outDirectory != nil {
+            report("sink annotations: written=\(annotated) failed=\(annotationFailures) frames=\(frames.path)")
+        }
     }
 
     private func handle(_ message: [[UInt8]], _ publisher: Socket) throws(TransportError) {
@@ -108,6 +117,23 @@ public final class SinkServer {
             }
         } catch {
             log.error("cannot write result files", ["error": "\(error)"])
+        }
+        if let frames = configuration.frames, result.error == nil, !result.source.isEmpty {
+            annotate(result, from: frames, to: base + "-annotated.png")
+        }
+    }
+
+    /// `<node>-<sequence>-annotated.png`; a missing, corrupt or mismatched frame is logged and counted.
+    /// Runs on the I/O thread: tens of milliseconds a frame, while Results wait in the PULL queue.
+    private func annotate(_ result: ResultMessage, from frames: FrameFolder, to path: String) {
+        do {
+            try FileIO.write(try frames.annotatedPNG(source: result.source, FrameAnnotations(result)), to: path,
+                             what: "annotated frame")
+            annotated += 1
+        } catch {
+            annotationFailures += 1
+            log.warning("cannot annotate frame", ["node": result.nodeID, "sequence": result.sequence,
+                                                  "source": result.source, "error": "\(error)"])
         }
     }
 }

@@ -154,6 +154,7 @@ public struct EncoderStage {
                                                     captureTimeMicroseconds: frame.captureTimeMicroseconds)
                     var latent = output.message
                     latent.droppedBefore = pendingDrops
+                    latent.source = frame.source
                     pendingDrops = 0
                     credits -= 1
                     inFlight += 1

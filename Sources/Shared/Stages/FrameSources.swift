@@ -4,12 +4,24 @@ import Foundation
 import Glibc
 #endif
 
+/// One whole JPEG from a source and the name it travels under (`FrameMessage.source`).
+public struct SourcedFrame: Sendable, Equatable {
+    public var jpeg: [UInt8]
+    /// A file's base name (`val-00003.jpg`); empty when the source has no names (a stream).
+    public var name: String
+
+    public init(jpeg: [UInt8], name: String = "") {
+        self.jpeg = jpeg
+        self.name = name
+    }
+}
+
 /// Where ingest gets JPEG frames. `next` returns the next whole JPEG, or `nil` at the end of the
 /// source; it may wait (a live stream) but returns within about 50 ms when `shouldStop` turns true.
 public protocol FrameSource {
     /// Whether frames come as fast as they are asked for (files) rather than at the producer's pace.
     var isOnDemand: Bool { get }
-    mutating func next(shouldStop: () -> Bool) throws -> [UInt8]?
+    mutating func next(shouldStop: () -> Bool) throws -> SourcedFrame?
     /// Counts worth reporting at exit (skipped bytes, unreadable files), as `key=value` text.
     var report: String { get }
 }
@@ -31,7 +43,7 @@ public struct FileSequenceSource: FrameSource {
 
     public var isOnDemand: Bool { true }
 
-    public mutating func next(shouldStop: () -> Bool) throws -> [UInt8]? {
+    public mutating func next(shouldStop: () -> Bool) throws -> SourcedFrame? {
         while !shouldStop() {
             if index == paths.count {
                 // A loop over files that all fail to read would spin forever: end instead.
@@ -44,7 +56,7 @@ public struct FileSequenceSource: FrameSource {
             do {
                 let bytes = try FileIO.read(path, what: "frame", limit: FrameMessage.maximumSize - 1024)
                 readSincePassStart += 1
-                return bytes
+                return SourcedFrame(jpeg: bytes, name: URL(fileURLWithPath: path).lastPathComponent)
             } catch {
                 unreadable += 1
                 log.warning("skipping a frame file", ["error": error])
@@ -107,7 +119,7 @@ public struct MJPEGStreamSource: FrameSource {
 
     public var isOnDemand: Bool { false }
 
-    public mutating func next(shouldStop: () -> Bool) throws -> [UInt8]? {
+    public mutating func next(shouldStop: () -> Bool) throws -> SourcedFrame? {
         while ready.isEmpty && !ended {
             if shouldStop() { return nil }
             var item = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
@@ -129,7 +141,7 @@ public struct MJPEGStreamSource: FrameSource {
                 ready.append(contentsOf: splitter.append(chunk[..<count]))
             }
         }
-        return ready.isEmpty ? nil : ready.removeFirst()
+        return ready.isEmpty ? nil : SourcedFrame(jpeg: ready.removeFirst())
     }
 
     public var report: String {

@@ -93,11 +93,12 @@ public struct IngestStage {
                 // Behind schedule (a slow read): start again from now rather than bursting to catch up.
                 nextCapture = max(nextCapture + interval, PipelineClock.seconds())
             }
-            guard let jpeg = try source.next(shouldStop: stop) else { break }
+            guard let frame = try source.next(shouldStop: stop) else { break }
             let dropped = pending.map { $0.droppedBefore + 1 } ?? 0
             if pending != nil { summary.dropped += 1 }
             pending = FrameMessage(nodeID: configuration.nodeID, sequence: UInt64(summary.captured),
-                                   captureTimeMicroseconds: PipelineClock.wallMicroseconds(), jpeg: jpeg, droppedBefore: dropped)
+                                   captureTimeMicroseconds: PipelineClock.wallMicroseconds(), jpeg: frame.jpeg,
+                                   droppedBefore: dropped, source: frame.name)
             summary.captured += 1
             try flush(until: blocking ? .infinity : PipelineClock.seconds())
         }
