@@ -4,7 +4,8 @@ import Testing
 import TestSupport
 
 /// The whole pipeline as separate processes: 3 mobile nodes (ladon-ingest + ladon-encoder run each),
-/// ladon-edge serve with 2 workers, ladon-sink serve and a ladon-sink subscriber, on ipc:// endpoints.
+/// ladon-edge serve with 2 workers, ladon-sink serve (saving results and annotated frames) and a
+/// ladon-sink subscriber, on ipc:// endpoints.
 @Suite(.serialized) struct WholeSystemTests {
     @Test func threeNodesTwoWorkersOneSinkAndASubscriberAnswerEverySentFrameOnItsTopics() throws {
         let edge = try EdgeServeTests.Edge()
@@ -14,7 +15,9 @@ import TestSupport
         let available = try FileManager.default.contentsOfDirectory(atPath: frames).filter { $0.hasSuffix(".jpg") }.count
         let nodes = ["cam-01", "cam-02", "cam-03"]
 
-        let sink = try edge.start("ladon-sink", ["serve", "--results", edge.results, "--publish", edge.publish])
+        let out = edge.folder.appendingPathComponent("out")
+        let sink = try edge.start("ladon-sink", ["serve", "--results", edge.results, "--publish", edge.publish,
+                                                 "--out", out.path, "--frames", frames])
         let subscriber = try edge.start("ladon-sink", ["subscribe", "--connect", edge.publish, "--topic", ""])
         let broker = try edge.broker()
         let encoders = try nodes.map { node in
@@ -71,5 +74,19 @@ import TestSupport
             let node = String(key.prefix { $0 != "#" })
             #expect(seen.sorted() == ["all", "classification", "detection", "segmentation"].map { "\(node)/\($0)" }, "\(key): \(seen)")
         }
+
+        // Every frame from ingest came back named by its file and drawn on it at its size; the
+        // probes (latents with no source) were not.
+        let saved = try FileManager.default.contentsOfDirectory(atPath: out.path)
+        #expect(saved.filter { $0.hasSuffix("-annotated.png") }.count == total, "\(saved.sorted())")
+        #expect(sink.standardOutput.contains("sink annotations: written=\(total) failed=0"), "\(final)")
+        let node = try #require(nodes.first { (sent[$0] ?? 0) > 0 })
+        let first = try #require(saved.filter { $0.hasPrefix("\(node)-") && $0.hasSuffix(".json") }.sorted().first)
+        let stem = String(first.dropLast(5))
+        let document = try JSONSerialization.jsonObject(with: Data(try FileIO.read(out.appendingPathComponent(first).path)))
+        let source = try #require(((document as? [String: Any])?["frame"] as? [String: Any])?["source"] as? String)
+        let frame = try JPEG.decode(try FileIO.read(URL(fileURLWithPath: frames).appendingPathComponent(source).path))
+        let annotated = try PNG.decode(try FileIO.read(out.appendingPathComponent("\(stem)-annotated.png").path))
+        #expect(annotated.size == frame.size && annotated != frame, "\(stem) drawn on \(source)")
     }
 }
