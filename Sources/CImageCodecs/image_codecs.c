@@ -189,29 +189,31 @@ ladon_image_status ladon_png_encode(const uint8_t *pixels, int32_t width, int32_
     image.width = (png_uint_32)width;
     image.height = (png_uint_32)height;
     image.format = channels == 3 ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY;
-    png_alloc_size_t size = 0;
-    // First pass measures, second writes.
-    if (!png_image_write_to_memory(&image, NULL, &size, 0, pixels, 0, NULL)) {
-        copy_message(message, image.message);
-        png_image_free(&image);
-        return LADON_IMAGE_CORRUPT;
-    }
-    uint8_t *buffer = malloc(size);
-    if (buffer == NULL) {
-        copy_message(message, "out of memory");
-        png_image_free(&image);
-        return LADON_IMAGE_NO_MEMORY;
-    }
-    if (!png_image_write_to_memory(&image, buffer, &size, 0, pixels, 0, NULL)) {
-        copy_message(message, image.message);
-        png_image_free(&image);
+    // One compression pass into libpng's upper bound on the file size (compressing is most of the cost,
+    // so measuring first would double it). A write that still runs out of room reports the size it needs
+    // (the bound can overflow on 32-bit systems): then a second pass into exactly that.
+    png_alloc_size_t capacity = PNG_IMAGE_PNG_SIZE_MAX(image);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        uint8_t *buffer = malloc(capacity);
+        if (buffer == NULL) {
+            copy_message(message, "out of memory");
+            png_image_free(&image);
+            return LADON_IMAGE_NO_MEMORY;
+        }
+        png_alloc_size_t size = capacity;
+        if (png_image_write_to_memory(&image, buffer, &size, 0, pixels, 0, NULL)) {
+            png_image_free(&image);
+            *out = buffer;
+            *out_size = size;
+            return LADON_IMAGE_OK;
+        }
         free(buffer);
-        return LADON_IMAGE_CORRUPT;
+        if (size <= capacity) break;  // unchanged size: a real write error, not a short buffer
+        capacity = size;
     }
+    copy_message(message, image.message[0] ? image.message : "PNG write failed");
     png_image_free(&image);
-    *out = buffer;
-    *out_size = size;
-    return LADON_IMAGE_OK;
+    return LADON_IMAGE_CORRUPT;
 }
 
 void ladon_image_free(void *memory) { free(memory); }

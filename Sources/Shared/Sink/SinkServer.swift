@@ -124,7 +124,7 @@ public final class SinkServer {
     }
 
     /// `<node>-<sequence>-annotated.png`; a missing, corrupt or mismatched frame is logged and counted.
-    /// Runs on the I/O thread: tens of milliseconds a frame, while Results wait in the PULL queue.
+    /// Runs on the I/O thread (mostly PNG compression) while Results wait in the PULL queue.
     private func annotate(_ result: ResultMessage, from frames: FrameFolder, to path: String) {
         do {
             try FileIO.write(try frames.annotatedPNG(source: result.source, FrameAnnotations(result)), to: path,
