@@ -114,6 +114,17 @@ import Testing
         #expect(try AnnotationRenderer(style: style).render(faint, on: Self.frame) != Self.frame)
     }
 
+    @Test func onlyTheMostConfidentDetectionsUpToTheLimitAreDrawn() throws {
+        var style = AnnotationRenderer.Style()
+        style.maximumObjects = 1
+        let annotations = FrameAnnotations(size: Self.size, objects: [
+            Self.object(2, 30, 12, 40, label: 1, score: 0.6), Self.object(40, 30, 50, 40, label: 2, score: 0.9),
+        ])
+        let out = try AnnotationRenderer(style: style).render(annotations, on: Self.frame)
+        #expect(Self.pixel(out, 40, 35) == RGBColour(vocLabel: 2))
+        #expect(Self.pixel(out, 2, 35) == Self.pixel(Self.frame, 2, 35), "the less confident box is left out")
+    }
+
     @Test func aGreyFrameIsDrawnOnInRGB() throws {
         let grey = PixelImage(size: Self.size, channels: 1, pixels: [UInt8](repeating: 77, count: 64 * 48))
         let out = try Self.renderer.render(FrameAnnotations(size: Self.size, objects: [Self.object(20, 24, 40, 40)]), on: grey)

@@ -11,6 +11,8 @@ public struct AnnotationRenderer: Sendable {
         public var overlayAlpha: Float = 0.45
         /// Detections below this score are not drawn (the edge keeps low-scoring ones for mAP).
         public var minimumScore: Float = 0.5
+        /// At most this many detections are drawn, the most confident, so a frame stays readable.
+        public var maximumObjects = 20
         /// Box outline width at text scale 1, in pixels.
         public var lineWidth = 2
         /// Font pixels per image pixel; `nil` picks 1 up to 720-pixel short sides, more above.
@@ -38,7 +40,7 @@ public struct AnnotationRenderer: Sendable {
         let bannerBottom = banner == nil ? 0 : tagHeight(scale: scale)
         let shown = annotations.objects.compactMap { object in
             object.score >= style.minimumScore ? pixelBox(object.box, in: image.size).map { (object, $0) } : nil
-        }.sorted { $0.0.score > $1.0.score }
+        }.sorted { $0.0.score > $1.0.score }.prefix(style.maximumObjects)
         for (object, box) in shown {
             canvas.stroke(x0: box.x0, y0: box.y0, x1: box.x1, y1: box.y1, thickness: style.lineWidth * scale,
                           RGBColour(vocLabel: object.label))
