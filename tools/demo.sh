@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-trained="models/default-beta5.12.safetensors"
+trained="models/default-beta0.32.safetensors"   # the more accurate of the shipped betas
 model="${1:-}"
 frames="${2:-}"
 if [ -z "$model" ]; then
