@@ -16,6 +16,7 @@ enum ServeCommand {
             .value("threads", "n", help: "Compute threads per local worker (default 1)."),
             .value("hold-ms", "ms", help: "Local workers keep each frame this long after computing it (emulates a slower edge)."),
             .value("heartbeat-timeout", "seconds", help: "A worker silent this long is dead (default 3)."),
+            .value("max-latent-bytes", "n", help: "Refuse larger latents with an error Result (default 8 MiB); libzmq disconnects a node sending over twice this."),
         ])
 
     static func run(_ arguments: [String]) throws {
@@ -30,6 +31,10 @@ enum ServeCommand {
             }
             configuration.heartbeatTimeoutSeconds = seconds
         }
+        configuration.maximumLatentBytes = try options.integer("max-latent-bytes", default: configuration.maximumLatentBytes)
+        guard configuration.maximumLatentBytes >= 64 else {
+            throw CommandLineError.invalidValue(option: "max-latent-bytes", value: "\(configuration.maximumLatentBytes)", expected: "at least 64")
+        }
         let count = try options.integer("workers", default: 1)
         guard count >= 0 else { throw CommandLineError.invalidValue(option: "workers", value: "\(count)", expected: "0 or more") }
 
@@ -42,8 +47,10 @@ enum ServeCommand {
             "--threads", "\(try options.integer("threads", default: 1))",
             "--hold-ms", "\(try options.integer("hold-ms", default: 0))",
         ])
-        try broker.run()
+        try broker.run(housekeeping: { workers.supervise() })
         workers.stop()
-        print(broker.summary.line)
+        var summary = broker.summary
+        summary.respawnedWorkers = workers.respawned
+        print(summary.line)
     }
 }

@@ -17,6 +17,7 @@ enum RunCommand {
             .value("policy", "name", help: "freshest (default) or queue (baseline: encode every frame in order)."),
             .value("drain-timeout", "seconds", help: "At end of stream, wait this long for in-flight credits (default 10)."),
             .value("threads", "n", help: "Compute threads (default 1: a device core)."),
+            .value("max-latent-bytes", "n", help: "Drop (and count) latents larger than the edge accepts (default 8 MiB, as ladon-edge serve)."),
         ])
 
     static func run(_ arguments: [String]) throws {
@@ -43,6 +44,10 @@ enum RunCommand {
             nodeID: options.value("node-id") ?? "cam-01", window: window, linkKilobitsPerSecond: kbps,
             burstBytes: try options.integer("link-burst-bytes", default: 0), policy: policy)
         configuration.drainTimeoutSeconds = drainSeconds
+        configuration.maximumLatentBytes = try options.integer("max-latent-bytes", default: configuration.maximumLatentBytes)
+        guard configuration.maximumLatentBytes > 0 else {
+            throw CommandLineError.invalidValue(option: "max-latent-bytes", value: "\(configuration.maximumLatentBytes)", expected: "a positive size")
+        }
         let summary = try EncoderStage(configuration, encoder: encoder).run()
         print("ladon-encoder[\(configuration.nodeID)] \(summary)")
     }

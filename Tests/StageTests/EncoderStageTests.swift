@@ -156,3 +156,94 @@ import TestSupport
         #expect(outcome.output.contains("frames received=0 encoded=0 sent=0"), "\(outcome.output)")
     }
 }
+
+/// The node's side of a new session (docs/pipeline.md, "Sessions and restarts"), against the fake broker.
+@Suite(.serialized) struct EncoderSessionTests {
+    let model = Fixtures.path("model/tiny.safetensors")
+    let frames = Fixtures.path("../../samples/frames")
+
+    func nextHello(_ broker: FakeBroker) throws -> ControlMessage.Hello? {
+        while let event = try broker.next(timeout: 20) {
+            if case let .control(_, .hello(hello)) = event { return hello }
+        }
+        return nil
+    }
+
+    func nextLatents(_ count: Int, _ broker: FakeBroker) throws -> [LatentMessage] {
+        var latents: [LatentMessage] = []
+        while latents.count < count, let event = try broker.next(timeout: 20) {
+            if case let .latent(_, latent, _, _) = event { latents.append(latent) }
+        }
+        return latents
+    }
+
+    @Test func aByeFromTheBrokerStartsANewSessionWritingOffWhatWasInFlight() throws {
+        let folder = try Executables.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let broker = try FakeBroker(endpoint: "ipc://\(folder.path)/edge")
+        defer { broker.close() }
+        let encoder = try StageProcess("ladon-encoder", ["run", "--model", model, "--ingest", "ipc://\(folder.path)/ingest",
+                                                         "--edge", broker.endpoint, "--node-id", "cam-n", "--window", "2",
+                                                         "--policy", "queue", "--drain-timeout", "20"])
+        defer { encoder.stop() }
+        let first = try #require(try nextHello(broker), "no Hello")
+        // Before its first Credit a node ignores a Bye: the Hello it repeats starts the session.
+        try broker.bye("cam-n")
+        let repeated = try #require(try nextHello(broker), "no repeated Hello")
+        #expect(repeated.incarnation == first.incarnation)
+        try broker.grant("cam-n", 2)
+
+        let ingest = try StageProcess("ladon-ingest", ["--source", frames, "--connect", "ipc://\(folder.path)/ingest", "--node-id", "cam-n"])
+        defer { ingest.stop() }
+        let old = try nextLatents(2, broker)
+        #expect(old.map(\.sequence) == [0, 1])
+        try broker.bye("cam-n")
+        let second = try #require(try nextHello(broker), "no Hello for the new session")
+        #expect(second.incarnation != first.incarnation, "a new session has a new incarnation")
+        try broker.grant("cam-n", 2)
+        let fresh = try nextLatents(2, broker)
+        #expect(fresh.map(\.sequence) == [2, 3], "the node sends on the new session's credit")
+        try broker.grant("cam-n", 2)
+        #expect(try nextLatents(2, broker).map(\.sequence) == [4, 5])
+        try broker.grant("cam-n", 2)
+
+        let outcome = encoder.wait()
+        #expect(outcome.status == 0, "\(outcome.error)")
+        for field in ["sent=6", "sessions_ended=1", "written_off=2", "in_flight_at_exit=0"] {
+            #expect(outcome.output.contains(field), "\(field) in \(outcome.output)")
+        }
+    }
+
+    @Test func aLatentLargerThanTheEdgeAcceptsIsDroppedBeforeSendingAndItsCreditKept() throws {
+        let folder = try Executables.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let images = folder.appendingPathComponent("images")
+        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+        // The strip's latent is about 430 bytes, a 640x480 sample frame's over 1300.
+        for (index, source) in ["stream/strip-24x480.jpg", "../../samples/frames/000-astronaut.jpg", "stream/strip-24x480.jpg"].enumerated() {
+            try FileManager.default.copyItem(atPath: Fixtures.path(source), toPath: images.appendingPathComponent("\(index).jpg").path)
+        }
+        let broker = try FakeBroker(endpoint: "ipc://\(folder.path)/edge")
+        defer { broker.close() }
+        let encoder = try StageProcess("ladon-encoder", ["run", "--model", model, "--ingest", "ipc://\(folder.path)/ingest",
+                                                         "--edge", broker.endpoint, "--node-id", "cam-z", "--window", "1",
+                                                         "--policy", "queue", "--max-latent-bytes", "700", "--drain-timeout", "20"])
+        defer { encoder.stop() }
+        _ = try #require(try nextHello(broker), "no Hello")
+        try broker.grant("cam-z", 1)
+        let ingest = try StageProcess("ladon-ingest", ["--source", images.path, "--connect", "ipc://\(folder.path)/ingest", "--node-id", "cam-z"])
+        defer { ingest.stop() }
+        #expect(try nextLatents(1, broker).map(\.sequence) == [0])
+        // One credit back: with window 1 the next latent can only go if the refused one kept its credit.
+        try broker.grant("cam-z", 1)
+        let next = try nextLatents(1, broker)
+        #expect(next.map(\.sequence) == [2])
+        #expect(next.map(\.droppedBefore) == [1], "the refused frame is reported as a drop on the next latent")
+        try broker.grant("cam-z", 1)
+        let outcome = encoder.wait()
+        #expect(outcome.status == 0, "\(outcome.error)")
+        for field in ["sent=2", "oversized=1", "dropped=1", "in_flight_at_exit=0"] {
+            #expect(outcome.output.contains(field), "\(field) in \(outcome.output)")
+        }
+    }
+}

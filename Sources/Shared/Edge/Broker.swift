@@ -3,9 +3,13 @@
 ///   Credit out, one credit back per answered latent (CreditPolicy);
 /// - backend ROUTER (workers' DEALERs, routing id = worker id): Hello, Ready, Heartbeat, results in;
 ///   latents and heartbeats out, one latent per worker at a time, nodes served round-robin;
-/// - sink PUSH: every Result, error Results included.
+/// - sink PUSH (SinkLink): every Result, error Results included.
 /// A worker silent for `heartbeatTimeoutSeconds` is dead: its latent goes to another worker once, and
 /// is answered with an error Result if that fails too. Nothing credited is dropped without a Result.
+/// Node sessions: a node that reconnects (its DEALER's probe, an empty message, arrives first on every
+/// new connection) or that the broker does not know (a restarted broker) is sent a Bye asking it to
+/// start a new session; its credit is held back until its next Hello, which resets the bookkeeping
+/// (NodeEntry), so latents lost with the old connection cannot starve it.
 public final class Broker {
     public struct Configuration: Sendable {
         public var frontend: String
@@ -16,8 +20,11 @@ public final class Broker {
         /// Latents waiting this long while no worker is connected are answered with an error Result.
         public var noWorkerTimeoutSeconds = 10.0
         /// Latent messages larger than this are refused with an error Result; libzmq cuts off peers
-        /// sending more than twice this (ZMQ_MAXMSGSIZE) before the broker sees the bytes.
+        /// sending more than twice this (ZMQ_MAXMSGSIZE) before the broker sees the bytes, and the
+        /// node then recovers through a new session.
         public var maximumLatentBytes = LatentMessage.maximumSize
+        /// A node is asked for a new session at most this often.
+        public var sessionRequestIntervalSeconds = 1.0
 
         public init(frontend: String, sink: String) {
             self.frontend = frontend
@@ -33,17 +40,18 @@ public final class Broker {
     private let context: Context
     private let frontend: Socket
     private let backend: Socket
-    private let sink: Socket
+    private let sink: SinkLink
     /// The endpoints as bound (a `*` port resolved), for workers and the log.
     public let frontendEndpoint: String
     public let backendEndpoint: String
 
     private var nodes: [String: NodeEntry] = [:]
     private var nodeOrder: [String] = []
+    /// When each node was last asked for a new session.
+    private var sessionRequests: [String: Double] = [:]
     private var nextNode = 0
     private var workers: [String: WorkerEntry] = [:]
     private var readyWorkers: [String] = []
-    private var sinkOutbox: [[[UInt8]]] = []
     private var lastHeartbeat = 0.0
 
     /// Binds the frontend and backend and connects the sink; `identity` is the model this edge serves.
@@ -53,21 +61,22 @@ public final class Broker {
         context = try Context()
         frontend = try context.socket(.router)
         backend = try context.socket(.router)
-        sink = try context.socket(.push, lingerMilliseconds: 2_000)
         try frontend.set(.routerMandatory(true))
         try frontend.set(.routerHandover(true))
-        try frontend.set(.maxMessageSize(bytes: 2 * configuration.maximumLatentBytes + 4096))
+        // Per message part: the latent part is the whole serialized Latent, which maximumLatentBytes limits.
+        try frontend.set(.maxMessageSize(bytes: 2 * configuration.maximumLatentBytes))
         try backend.set(.routerMandatory(true))
         try backend.set(.routerHandover(true))
         try backend.set(.maxMessageSize(bytes: ResultMessage.maximumSize + 4096))
         frontendEndpoint = try frontend.bind(configuration.frontend)
         backendEndpoint = try backend.bind(configuration.backend)
-        try sink.connect(configuration.sink)
+        sink = try SinkLink(context, endpoint: configuration.sink)
     }
 
     /// Serves until `shouldStop` says so (checked every 50 ms), then answers every latent still owed
-    /// with an error Result, flushes the sink and closes the sockets.
-    public func run(shouldStop: () -> Bool = { StopSignal.isRequested }) throws(TransportError) {
+    /// with an error Result, flushes the sink and closes the sockets. `housekeeping` runs once per turn
+    /// on this thread (the serve command supervises its local workers there).
+    public func run(shouldStop: () -> Bool = { StopSignal.isRequested }, housekeeping: () -> Void = {}) throws(TransportError) {
         var poller = Poller()
         poller.add(frontend)
         poller.add(backend)
@@ -80,7 +89,10 @@ public final class Broker {
             if ready[1].contains(.readable) { try drain(backend) { (message) throws(TransportError) in try backendMessage(message, now) } }
             try checkWorkers(now)
             try dispatch(now)
-            try flushSink()
+            try sink.flush()
+            summary.sinkDisconnects = sink.disconnects
+            summary.sinkDropped = sink.dropped
+            housekeeping()
         }
         try shutDown()
     }
@@ -97,6 +109,10 @@ public final class Broker {
 
     private func frontendMessage(_ message: [[UInt8]], _ now: Double) throws(TransportError) {
         let sender = String(decoding: message[0], as: UTF8.self)
+        if message.count == 2 && message[1].isEmpty {
+            try nodeConnected(sender, now)
+            return
+        }
         guard message.count == 3, let kind = MessageKind(tag: message[1]) else {
             summary.malformed += 1
             log.warning("malformed message from a node", ["node": sender, "frames": message.count])
@@ -135,15 +151,17 @@ public final class Broker {
             }
             let window = max(1, Int(hello.window))
             if var node = nodes[sender] {
-                guard node.incarnation != hello.incarnation || node.departed else { return }  // a repeated Hello
-                node.restarts += node.incarnation != hello.incarnation ? 1 : 0
-                log.info("node restarted", ["node": sender, "window": window])
-                node.incarnation = hello.incarnation
-                node.window = window
-                node.outstanding = 0
-                node.target = 0
-                node.inBroker = 0
-                node.departed = false
+                // A repeated Hello of the current session (the node had no Credit yet): nothing to do.
+                guard node.incarnation != hello.incarnation || node.departed || node.awaitingHello else { return }
+                if node.incarnation != hello.incarnation && !node.departed {
+                    summary.nodeRestarts += 1
+                    log.info("node started a new session", ["node": sender, "window": window,
+                                                            "latents_of_old_session_queued": node.queue.count])
+                } else {
+                    log.info("node rejoined", ["node": sender, "window": window])
+                }
+                // Latents of the old session still queued are answered as usual; their credits are not returned.
+                node.startSession(incarnation: hello.incarnation, window: window)
                 nodes[sender] = node
             } else {
                 nodes[sender] = NodeEntry(id: sender, incarnation: hello.incarnation, window: window, lastSeen: now)
@@ -157,7 +175,10 @@ public final class Broker {
             log.info("node left", ["node": sender, "reason": bye.reason])
             try topUpAll(now)
         case .heartbeat:
-            break
+            // A heartbeat from a node without a live session: its Bye was lost or it talked to an earlier broker.
+            if nodes[sender].map({ $0.departed || $0.awaitingHello }) ?? true {
+                try requestSession(sender, reason: "no session for this node", now)
+            }
         case .credit, .ready:
             log.warning("unexpected control message from a node", ["node": sender])
         }
@@ -168,6 +189,7 @@ public final class Broker {
             summary.unknownNode += 1
             log.warning("latent from a node that has not said hello", ["node": sender])
             answerUnparsed(from: sender, bytes: bytes.count, error: "latent from node '\(sender)' before its hello")
+            try requestSession(sender, reason: "no session for this node", now)
             return
         }
         // The node spent a credit on it, whatever it holds; the credit comes back with its Result.
@@ -210,6 +232,34 @@ public final class Broker {
         nodes[sender]?.queue.append(pending)
     }
 
+    // MARK: Node sessions
+
+    /// A node's DEALER opened a new connection (its probe). For a node with a live session, latents and
+    /// credits may have been lost with the old connection (libzmq drops a peer that sends more than
+    /// ZMQ_MAXMSGSIZE, a link fails): hold its credit and ask it for a new session.
+    private func nodeConnected(_ id: String, _ now: Double) throws(TransportError) {
+        guard var node = nodes[id], !node.departed else { return }  // a new node says Hello next
+        summary.nodeReconnects += 1
+        node.awaitingHello = true
+        node.lastSeen = now
+        nodes[id] = node
+        log.warning("node reconnected; asking it for a new session", ["node": id, "credits_outstanding": node.outstanding,
+                                                                       "latents_in_broker": node.inBroker])
+        try requestSession(id, reason: "connection replaced", now, force: true)
+    }
+
+    /// Sends the node a Bye: "this edge holds no session for you; say Hello again" (rate-limited).
+    private func requestSession(_ id: String, reason: String, _ now: Double, force: Bool = false) throws(TransportError) {
+        if !force, let last = sessionRequests[id], now - last < configuration.sessionRequestIntervalSeconds { return }
+        sessionRequests[id] = now
+        let bye = ControlMessage.bye(.init(peerID: "edge", reason: "\(reason): send hello"))
+        do throws(TransportError) {
+            _ = try frontend.trySend([Array(id.utf8), MessageKind.control.tag, bye.serialized()])
+        } catch where error.isUnroutable {
+            log.warning("cannot reach node to ask for a new session", ["node": id])
+        }
+    }
+
     // MARK: Credit
 
     private func allowance(_ node: NodeEntry, _ now: Double) -> Int {
@@ -218,7 +268,7 @@ public final class Broker {
     }
 
     private func topUp(_ id: String, _ now: Double) throws(TransportError) {
-        guard var node = nodes[id], !node.departed else { return }
+        guard var node = nodes[id], !node.departed, !node.awaitingHello else { return }
         // A node's credit target only grows: every answered latent's credit comes back (the node reads a
         // Credit as "these in-flight latents are done"), and fairness under overload comes from dispatch.
         node.target = max(node.target, allowance(node, now))
@@ -440,11 +490,7 @@ public final class Broker {
         }
         summary.perNode[result.nodeID] = counts
         log.debug("result", ["node": result.nodeID, "sequence": result.sequence, "error": result.error ?? "-"])
-        sinkOutbox.append([MessageKind.result.tag, result.serialized()])
-    }
-
-    private func flushSink() throws(TransportError) {
-        while let next = sinkOutbox.first, try sink.trySend(next) { sinkOutbox.removeFirst() }
+        sink.enqueue([MessageKind.result.tag, result.serialized()])
     }
 
     private func shutDown() throws(TransportError) {
@@ -459,15 +505,16 @@ public final class Broker {
                 push(ResultMessage(failed: job.latent, error: "edge shut down before answering", stagesBefore: stagesBefore(job, now)))
             }
         }
-        let deadline = now + 2
-        while !sinkOutbox.isEmpty, PipelineClock.seconds() < deadline {
-            try flushSink()
-            if !sinkOutbox.isEmpty { PipelineClock.sleep(milliseconds: 10) }
+        // Nodes start a new session with the next broker at once instead of waiting for credits.
+        for id in nodeOrder where nodes[id]?.departed == false {
+            _ = try? frontend.trySend([Array(id.utf8), MessageKind.control.tag,
+                                       ControlMessage.bye(.init(peerID: "edge", reason: "edge shutting down")).serialized()])
         }
-        if !sinkOutbox.isEmpty { log.error("sink unreachable; results not delivered", ["count": sinkOutbox.count]) }
+        try sink.close(within: 2)
+        summary.sinkDropped = sink.dropped
+        summary.sinkDisconnects = sink.disconnects
         frontend.close()
         backend.close()
-        sink.close()
         context.close()
     }
 }

@@ -16,12 +16,22 @@ public struct BrokerSummary: Sendable, Equatable {
     public var modelMismatch = 0
     public var unknownNode = 0
     public var overWindow = 0
+    /// A known node opened a new connection (its DEALER's probe): asked for a new session.
+    public var nodeReconnects = 0
+    /// A known node said Hello with a new incarnation: a restarted process or a new session.
+    public var nodeRestarts = 0
+    /// Local worker processes started again after they died (`ladon-edge serve --workers N`).
+    public var respawnedWorkers = 0
+    /// The connection to the sink ended (a sink restart), and Results dropped because the sink was away too long.
+    public var sinkDisconnects = 0
+    public var sinkDropped = 0
     public var perNode: [String: NodeCounts] = [:]
 
     public var line: String {
         let nodes = perNode.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value.results)/\($0.value.errors)" }
         return "ladon-edge serve: results=\(results) errors=\(errors) retries=\(retries) dead_workers=\(deadWorkers) "
             + "malformed=\(malformed) oversized=\(oversized) model_mismatch=\(modelMismatch) unknown_node=\(unknownNode) "
-            + "over_window=\(overWindow) nodes=\(nodes.isEmpty ? "-" : nodes.joined(separator: ","))"
+            + "over_window=\(overWindow) node_reconnects=\(nodeReconnects) node_restarts=\(nodeRestarts) "
+            + "respawned_workers=\(respawnedWorkers) sink_disconnects=\(sinkDisconnects) sink_dropped=\(sinkDropped) nodes=\(nodes.isEmpty ? "-" : nodes.joined(separator: ","))"
     }
 }

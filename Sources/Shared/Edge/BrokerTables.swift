@@ -28,14 +28,24 @@ struct NodeEntry {
     var queue: [PendingLatent] = []
     var lastSeen: Double
     var departed = false
-    var results = 0
-    var errors = 0
-    var restarts = 0
+    /// The node reconnected: its credits are held back until it says Hello (a new session).
+    var awaitingHello = false
 
     /// Nodes silent this long (no heartbeat, no latent) stop counting toward the credit share.
     static let staleAfterSeconds = 10.0
 
     func isActive(at now: Double) -> Bool { !departed && now - lastSeen < Self.staleAfterSeconds }
+
+    /// Starts the bookkeeping of a new session: nothing granted, nothing of this session received.
+    mutating func startSession(incarnation: UInt64, window: Int) {
+        self.incarnation = incarnation
+        self.window = window
+        outstanding = 0
+        target = 0
+        inBroker = 0
+        departed = false
+        awaitingHello = false
+    }
 }
 
 /// One worker process connected to the backend.

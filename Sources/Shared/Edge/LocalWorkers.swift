@@ -1,30 +1,87 @@
 import Foundation
 
 /// The worker processes `ladon-edge serve --workers N` starts: the same executable with the `worker`
-/// subcommand, connected to the broker's backend, told to stop if the broker dies. `stop()` sends
-/// SIGTERM, waits, then SIGKILLs what is left.
+/// subcommand, connected to the broker's backend, told to stop if the broker dies. `supervise()`, called
+/// from the broker's loop, starts a worker again when one has died, after a `RestartBackoff` delay, under
+/// a fresh worker id (the broker retires the dead one by its heartbeat timeout). `stop()` sends SIGTERM,
+/// waits, then SIGKILLs what is left.
 public final class LocalWorkers {
-    private var processes: [Process] = []
+    private struct Slot {
+        var process: Process
+        var generation = 0
+        var startedAt: Double
+        var restartAt: Double?
+        var backoff: RestartBackoff
+    }
+
+    /// Workers started again after they died.
+    public private(set) var respawned = 0
+    private var slots: [Slot] = []
+    private var executable = ""
+    private var arguments: [String] = []
+    private let backoff: RestartBackoff
     private let log = Logger(label: "ladon-edge.serve")
 
-    public init() {}
+    public init(backoff: RestartBackoff = RestartBackoff()) {
+        self.backoff = backoff
+    }
 
     /// Starts `count` workers running `executable worker <arguments>`.
     public func start(count: Int, executable: String, arguments: [String]) throws {
+        self.executable = executable
+        self.arguments = arguments
         for index in 0 ..< count {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = ["worker"] + arguments + ["--parent", "\(getpid())", "--id", "worker-\(getpid())-\(index)"]
-            try process.run()
-            processes.append(process)
-            log.info("spawned worker", ["pid": process.processIdentifier, "index": index])
+            let process = try launch(index: index, generation: 0)
+            slots.append(Slot(process: process, startedAt: PipelineClock.seconds(), backoff: backoff))
         }
     }
 
-    /// Workers that exited on their own so far (logged once each by the caller's loop).
-    public var exited: [Int32] { processes.filter { !$0.isRunning }.map(\.processIdentifier) }
+    /// The pids of the workers running now.
+    public var running: [Int32] { slots.map(\.process).filter(\.isRunning).map(\.processIdentifier) }
+
+    /// Notices workers that died (logged once each, with how) and starts each again once its delay has passed.
+    public func supervise(now: Double = PipelineClock.seconds()) {
+        guard !StopSignal.isRequested else { return }
+        for index in slots.indices {
+            let slot = slots[index]
+            guard !slot.process.isRunning else { continue }
+            guard let restartAt = slot.restartAt else {
+                let delay = slots[index].backoff.delay(afterRunning: now - slot.startedAt)
+                slots[index].restartAt = now + delay
+                let how = slot.process.terminationReason == .uncaughtSignal ? "signal" : "status"
+                log.warning("worker exited; starting it again", ["pid": slot.process.processIdentifier, "index": index,
+                                                                 "how": "\(how) \(slot.process.terminationStatus)",
+                                                                 "after_seconds": String(format: "%.1f", delay)])
+                continue
+            }
+            guard now >= restartAt else { continue }
+            do {
+                let process = try launch(index: index, generation: slot.generation + 1)
+                slots[index].process = process
+                slots[index].generation += 1
+                slots[index].startedAt = now
+                slots[index].restartAt = nil
+                respawned += 1
+            } catch {
+                slots[index].restartAt = now + slots[index].backoff.delay(afterRunning: 0)
+                log.error("cannot start a worker again", ["index": index, "error": "\(error)"])
+            }
+        }
+    }
+
+    private func launch(index: Int, generation: Int) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        let id = "worker-\(getpid())-\(index)" + (generation > 0 ? ".\(generation)" : "")
+        process.arguments = ["worker"] + arguments + ["--parent", "\(getpid())", "--id", id]
+        try process.run()
+        log.info("spawned worker", ["pid": process.processIdentifier, "index": index, "id": id])
+        return process
+    }
 
     public func stop(graceSeconds: Double = 3) {
+        let processes = slots.map(\.process)
+        slots.removeAll()
         for process in processes where process.isRunning { process.terminate() }
         let deadline = Date().addingTimeInterval(graceSeconds)
         while processes.contains(where: \.isRunning), Date() < deadline { usleep(20_000) }
@@ -33,11 +90,35 @@ public final class LocalWorkers {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
-        processes.removeAll()
     }
 
     /// This process's executable, so workers run exactly the broker's build.
     public static var currentExecutable: String {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+}
+
+/// How long to wait before starting a dead worker again: `initial` seconds, doubling with each death
+/// that follows a short life, up to `maximum`; a worker that ran `stableAfter` seconds starts the series
+/// again. A worker that crashes at start is retried ever more slowly instead of spinning.
+public struct RestartBackoff: Sendable, Equatable {
+    public var initial: Double
+    public var maximum: Double
+    public var stableAfter: Double
+    private var next: Double
+
+    public init(initial: Double = 0.5, maximum: Double = 30, stableAfter: Double = 30) {
+        self.initial = initial
+        self.maximum = maximum
+        self.stableAfter = stableAfter
+        next = initial
+    }
+
+    /// The delay before the next start of a worker that died after running `seconds`.
+    public mutating func delay(afterRunning seconds: Double) -> Double {
+        if seconds >= stableAfter { next = initial }
+        let delay = next
+        next = min(maximum, next * 2)
+        return delay
     }
 }

@@ -8,7 +8,13 @@
 /// - freshest frame: frames that arrive while the node waits (for credit, or for the link) replace the
 ///   held one; every replaced, stale or corrupt frame adds to the next latent's `dropped_before`;
 /// - `--link-kbps` releases each whole ZeroMQ message through a `TokenBucket`;
-/// - Heartbeat when nothing was sent for a second; Bye to the broker on exit.
+/// - Heartbeat when nothing was sent for a second; Bye to the broker on exit;
+/// - a latent larger than `maximumLatentBytes` (what the edge accepts) is dropped before sending and
+///   counted (`oversized`), keeping its credit;
+/// - new sessions: the DEALER probes the broker on every (re)connection; a Bye from the broker (it
+///   restarted, or saw this node reconnect, or is shutting down) ends the session: latents in flight are
+///   written off (counted; their Results may still reach the sink), the credit count starts from zero,
+///   and the node says Hello again with a new incarnation.
 /// Ingest's Bye (end of stream) lets the node finish its held frame, wait for its in-flight latents'
 /// credits to return (or the drain timeout), and exit. SIGINT/SIGTERM exit at once, counting held frames
 /// as dropped.
@@ -34,6 +40,8 @@ public struct EncoderStage {
         public var policy: Policy
         public var drainTimeoutSeconds: Double
         public var helloIntervalSeconds: Double = 1
+        /// The largest serialized Latent the edge accepts; larger ones are dropped here, before the link.
+        public var maximumLatentBytes = LatentMessage.maximumSize
         public var heartbeatIntervalSeconds: Double = 1
 
         public init(ingestEndpoint: String, edgeEndpoint: String, nodeID: String, window: Int,
@@ -57,7 +65,12 @@ public struct EncoderStage {
         /// Every frame of this node that never became a latent: ingest's drops, this stage's, bad frames.
         public var dropped: UInt64 = 0
         public var badFrames = 0
+        /// Latents larger than the edge accepts, dropped before sending (also in `dropped`).
+        public var oversized = 0
         public var malformedMessages = 0
+        /// Sessions the edge ended (Bye from the broker), and latents in flight then whose credit was written off.
+        public var sessionsEnded = 0
+        public var writtenOff = 0
         public var bytes = 0
         public var encodeMilliseconds = 0.0
         public var transmitMilliseconds = 0.0
@@ -67,8 +80,9 @@ public struct EncoderStage {
             let meanEncode = encoded > 0 ? encodeMilliseconds / Double(encoded) : 0
             let meanTransmit = sent > 0 ? transmitMilliseconds / Double(sent) : 0
             return "frames received=\(received) encoded=\(encoded) sent=\(sent) dropped=\(dropped) bad=\(badFrames) "
-                + "bytes=\(bytes) mean_encode_ms=\(String(format: "%.1f", meanEncode)) "
-                + "mean_transmit_ms=\(String(format: "%.1f", meanTransmit)) in_flight_at_exit=\(unreturnedCredits)"
+                + "oversized=\(oversized) bytes=\(bytes) mean_encode_ms=\(String(format: "%.1f", meanEncode)) "
+                + "mean_transmit_ms=\(String(format: "%.1f", meanTransmit)) in_flight_at_exit=\(unreturnedCredits) "
+                + "sessions_ended=\(sessionsEnded) written_off=\(writtenOff)"
         }
     }
 
@@ -105,6 +119,11 @@ public struct EncoderStage {
         defer { dealer.close() }
         try dealer.set(.routingID(Array(config.nodeID.utf8)))
         try dealer.set(.maxMessageSize(bytes: ControlMessage.maximumSize + 4096))
+        // The broker learns of every new connection (a lost one may have taken latents with it): the probe
+        // goes out when a pipe attaches, and with ZMQ_IMMEDIATE each reconnection attaches a new pipe
+        // (messages are queued only to a live connection; unsent ones wait in the outbox instead).
+        try dealer.set(.immediate(true))
+        try dealer.set(.probeRouter(true))
         try dealer.connect(config.edgeEndpoint)
 
         var summary = Summary()
@@ -120,16 +139,36 @@ public struct EncoderStage {
         var endOfStreamDeadline: Double?
         var lastHello = -Double.infinity, lastSend = PipelineClock.seconds()
         var heartbeats: UInt64 = 0
-        let incarnation = UInt64.random(in: 1 ... .max)
+        var incarnation = UInt64.random(in: 1 ... .max)
         let maximumQueued = config.policy == .queue ? 100_000 : 1
 
-        func sendControl(_ message: ControlMessage) throws {
-            if try dealer.trySend([MessageKind.control.tag, message.serialized()]) { lastSend = PipelineClock.seconds() }
+        /// `false` while there is no connection to the broker (ZMQ_IMMEDIATE): the caller tries again next turn.
+        @discardableResult
+        func sendControl(_ message: ControlMessage) throws -> Bool {
+            guard try dealer.trySend([MessageKind.control.tag, message.serialized()]) else { return false }
+            lastSend = PipelineClock.seconds()
+            return true
         }
 
         func drop(_ count: UInt64) {
             pendingDrops += count
             summary.dropped += count
+        }
+
+        /// The edge holds no session for this node any more: start a new one (see the type's comment).
+        func endSession(_ reason: String) {
+            let unsent = outbox.count
+            summary.sessionsEnded += 1
+            summary.writtenOff += inFlight - unsent
+            log.warning("the edge ended this node's session; starting a new one",
+                        ["reason": reason, "written_off": inFlight - unsent, "unsent_dropped": unsent])
+            drop(UInt64(unsent))
+            outbox.removeAll()
+            inFlight = 0
+            credits = 0
+            credited = false
+            incarnation = UInt64.random(in: 1 ... .max)
+            lastHello = -Double.infinity
         }
 
         log.info("running", ["ingest": config.ingestEndpoint, "edge": config.edgeEndpoint, "window": window,
@@ -138,9 +177,10 @@ public struct EncoderStage {
         while !StopSignal.isRequested {
             var now = PipelineClock.seconds()
             if !credited && now - lastHello >= config.helloIntervalSeconds {
-                try sendControl(.hello(.init(peerID: config.nodeID, role: .node, model: encoder.identity,
-                                             window: UInt32(window), incarnation: incarnation)))
-                lastHello = now
+                if try sendControl(.hello(.init(peerID: config.nodeID, role: .node, model: encoder.identity,
+                                                window: UInt32(window), incarnation: incarnation))) {
+                    lastHello = now
+                }
             } else if credited && now - lastSend >= config.heartbeatIntervalSeconds {
                 heartbeats += 1
                 try sendControl(.heartbeat(.init(peerID: config.nodeID, sequence: heartbeats, timeMicroseconds: PipelineClock.wallMicroseconds())))
@@ -155,13 +195,21 @@ public struct EncoderStage {
                     var latent = output.message
                     latent.droppedBefore = pendingDrops
                     latent.source = frame.source
-                    pendingDrops = 0
-                    credits -= 1
-                    inFlight += 1
                     summary.encoded += 1
                     summary.encodeMilliseconds += output.timings.total
-                    let wire = [MessageKind.latent.tag, latent.serialized()]
-                    outbox.append(Outgoing(wire: wire, bytes: wire.reduce(0) { $0 + $1.count }, queuedAt: PipelineClock.seconds()))
+                    let bytes = latent.serialized()
+                    if bytes.count > config.maximumLatentBytes {
+                        summary.oversized += 1
+                        drop(1)
+                        log.warning("dropping a latent larger than the edge accepts", ["sequence": frame.sequence, "bytes": bytes.count,
+                                                                                        "limit": config.maximumLatentBytes])
+                    } else {
+                        pendingDrops = 0
+                        credits -= 1
+                        inFlight += 1
+                        let wire = [MessageKind.latent.tag, bytes]
+                        outbox.append(Outgoing(wire: wire, bytes: wire.reduce(0) { $0 + $1.count }, queuedAt: PipelineClock.seconds()))
+                    }
                 } catch {
                     summary.badFrames += 1
                     drop(1)
@@ -241,7 +289,10 @@ public struct EncoderStage {
                             log.warning("broker granted past the window; keeping the window", ["grants": credit.grants])
                             credits = window - inFlight
                         }
-                    case .control(.heartbeat), .control(.bye):
+                    case let .control(.bye(bye)):
+                        // Before the first Credit of a session a Hello is on its way already: it starts the session.
+                        if credited { endSession(bye.reason) }
+                    case .control(.heartbeat):
                         break
                     case let .malformed(reason):
                         summary.malformedMessages += 1

@@ -20,6 +20,10 @@ public enum SocketOption: Sendable, Equatable {
     case routerMandatory(Bool)
     /// A new peer with a taken routing id replaces the old connection (ZMQ_ROUTER_HANDOVER): a restarted node.
     case routerHandover(Bool)
+    /// Send an empty message first when a pipe attaches (ZMQ_PROBE_ROUTER, DEALER to ROUTER). A connecting
+    /// socket keeps its pipe across reconnections unless `immediate` is on: with both, the ROUTER learns
+    /// of every (re)connection, in order with the messages that follow it.
+    case probeRouter(Bool)
     /// SUB: receive messages whose first frame starts with the prefix (ZMQ_SUBSCRIBE / ZMQ_UNSUBSCRIBE).
     case subscribe(prefix: [UInt8])
     case unsubscribe(prefix: [UInt8])
@@ -34,4 +38,28 @@ public struct PollEvents: OptionSet, Sendable, Hashable {
     public static let readable = PollEvents(rawValue: 1)
     /// A message can be sent without blocking.
     public static let writable = PollEvents(rawValue: 2)
+}
+
+/// Connection events a socket monitor reports (libzmq's ZMQ_EVENT_* subset the pipeline watches).
+public struct SocketEvents: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    /// A connect call reached its peer (ZMQ_EVENT_CONNECTED); after a disconnect this is a reconnection.
+    public static let connected = SocketEvents(rawValue: 0x0001)
+    /// A bound socket accepted a peer (ZMQ_EVENT_ACCEPTED).
+    public static let accepted = SocketEvents(rawValue: 0x0020)
+    /// A connection ended: the peer went away or libzmq dropped it (ZMQ_EVENT_DISCONNECTED).
+    public static let disconnected = SocketEvents(rawValue: 0x0200)
+}
+
+/// One event from a socket monitor: what happened and on which endpoint.
+public struct SocketEvent: Sendable, Equatable {
+    public let kind: SocketEvents
+    public let endpoint: String
+
+    public init(kind: SocketEvents, endpoint: String) {
+        self.kind = kind
+        self.endpoint = endpoint
+    }
 }

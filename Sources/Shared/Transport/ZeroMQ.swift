@@ -160,6 +160,7 @@ public final class Socket {
         case let .immediate(on): try integer(ZMQ_IMMEDIATE, on ? 1 : 0)
         case let .routerMandatory(on): try integer(ZMQ_ROUTER_MANDATORY, on ? 1 : 0)
         case let .routerHandover(on): try integer(ZMQ_ROUTER_HANDOVER, on ? 1 : 0)
+        case let .probeRouter(on): try integer(ZMQ_PROBE_ROUTER, on ? 1 : 0)
         case let .subscribe(prefix): try bytes(ZMQ_SUBSCRIBE, prefix)
         case let .unsubscribe(prefix): try bytes(ZMQ_UNSUBSCRIBE, prefix)
         }
@@ -266,12 +267,69 @@ public final class Socket {
         return frames
     }
 
+    // MARK: Monitoring
+
+    /// Starts libzmq's monitor for `events` on this socket and returns the reader of those events
+    /// (an inproc PAIR of the same context). libzmq blocks on a monitor whose reader is gone, so read it
+    /// often and close it (which stops the monitor first) before or with this socket.
+    public func monitor(_ events: SocketEvents) throws(TransportError) -> SocketMonitor {
+        let raw = try open("monitor")
+        let endpoint = "inproc://ladon-monitor-\(UInt(bitPattern: raw))"
+        _ = try checked("monitor \(endpoint)") { zmq_socket_monitor(raw, endpoint, Int32(events.rawValue)) }
+        do throws(TransportError) {
+            let reader = try context.socket(.pair)
+            try reader.connect(endpoint)
+            return SocketMonitor(reader, monitored: self)
+        } catch {
+            stopMonitoring()
+            throw error
+        }
+    }
+
+    fileprivate func stopMonitoring() {
+        guard let raw = handle else { return }
+        _ = zmq_socket_monitor(raw, nil, 0)
+    }
+
     fileprivate func pollItem(_ events: PollEvents) throws(TransportError) -> zmq_pollitem_t {
         var wanted: Int16 = 0
         if events.contains(.readable) { wanted |= Int16(ZMQ_POLLIN) }
         if events.contains(.writable) { wanted |= Int16(ZMQ_POLLOUT) }
         return zmq_pollitem_t(socket: try open("poll"), fd: 0, events: wanted, revents: 0)
     }
+}
+
+// MARK: - Socket monitor
+
+/// The events libzmq's monitor reports for one socket. Each arrives as two frames: 6 bytes (the event
+/// id, a native-endian UInt16, then a UInt32 value) and the endpoint. Used on the monitored socket's thread.
+public final class SocketMonitor {
+    private let reader: Socket
+    private weak var monitored: Socket?
+
+    fileprivate init(_ reader: Socket, monitored: Socket) {
+        self.reader = reader
+        self.monitored = monitored
+    }
+
+    /// The next event if one is waiting, else `nil`.
+    public func next() throws(TransportError) -> SocketEvent? {
+        while let frames = try reader.tryReceive() {
+            guard frames.count == 2, frames[0].count == 6 else { continue }
+            let id = frames[0].withUnsafeBytes { $0.loadUnaligned(as: UInt16.self) }
+            return SocketEvent(kind: SocketEvents(rawValue: id), endpoint: String(decoding: frames[1], as: UTF8.self))
+        }
+        return nil
+    }
+
+    /// Stops the monitor, then closes the reader. Idempotent; `deinit` calls it.
+    public func close() {
+        guard !reader.isClosed else { return }
+        monitored?.stopMonitoring()
+        reader.close()
+    }
+
+    deinit { close() }
 }
 
 // MARK: - Poller
