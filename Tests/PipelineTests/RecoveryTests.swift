@@ -29,7 +29,9 @@ import TestSupport
         }
 
         func startIngest(_ edge: EdgeServeTests.Edge, source: String = RecoveryTests.frames, extra: [String] = ["--loop", "--fps", "5"]) throws -> ChildProcess {
-            try edge.start("ladon-ingest", ["--source", source, "--connect", ingestEndpoint, "--node-id", id] + extra)
+            // A generous finish timeout: the last frame and the end-of-stream Bye wait for a loaded machine.
+            try edge.start("ladon-ingest", ["--source", source, "--connect", ingestEndpoint, "--node-id", id,
+                                            "--finish-timeout", "30"] + extra)
         }
     }
 
