@@ -23,12 +23,14 @@ let package = Package(
         .target(name: "CImageCodecs", path: "Sources/CImageCodecs",
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]),
 
+        .target(name: "CVideoCapture", path: "Sources/CVideoCapture"),
+
         .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .target(name: "CLadonProto", path: "Sources/CLadonProto",
                 linkerSettings: [.linkedLibrary("protobuf-c")]),
 
         // MARK: Shared library: tensors, ops, model, weights, codec, images
-        .target(name: "Shared", dependencies: ["COpenBLAS", "CImageCodecs", "CLadonProto", "CZeroMQ"], path: "Sources/Shared",
+        .target(name: "Shared", dependencies: ["COpenBLAS", "CImageCodecs", "CLadonProto", "CVideoCapture", "CZeroMQ"], path: "Sources/Shared",
                 swiftSettings: optimize),
 
         // MARK: Stages

@@ -6,8 +6,9 @@ let spec = CommandSpec(
     command: "ladon-ingest",
     summary: "Read JPEG frames and push them to ladon-encoder run, keeping only the freshest when it is busy.",
     options: [
-        .value("source", "path", help: "A JPEG file, a directory of JPEGs, a glob ('frames/*.jpg'), or '-' for MJPEG on stdin.",
+        .value("source", "path", help: "A JPEG file, a directory of JPEGs, a glob ('frames/*.jpg'), '-' for MJPEG on stdin, or a V4L2 camera offering MJPEG ('/dev/video0' or 'v4l2:/dev/video0').",
                required: true),
+        .value("size", "WxH", help: "Frame size to ask a camera for (default 640x480; the driver may pick the nearest it has)."),
         .value("connect", "endpoint", help: "The encoder's ingest endpoint (ladon-encoder run --ingest).", required: true),
         .value("node-id", "name", help: "Node id recorded in each frame (default 'cam-01')."),
         .value("fps", "rate", help: "Frames per second (default: as fast as the source and encoder allow)."),
@@ -36,6 +37,14 @@ runCommandLineProgram("ladon-ingest") {
     let summary: IngestStage.Summary
     if options.required("source") == "-" {
         var source = MJPEGStreamSource()
+        summary = try stage.run(source: &source)
+    } else if let device = CameraSource.devicePath(for: options.required("source")) {
+        let size = options.value("size") ?? "640x480"
+        let parts = size.split(separator: "x").compactMap { Int($0) }
+        guard parts.count == 2, parts.allSatisfy({ $0 > 0 && $0 <= 16_384 }) else {
+            throw CommandLineError.invalidValue(option: "size", value: size, expected: "WIDTHxHEIGHT, e.g. 640x480")
+        }
+        var source = try CameraSource(device: device, width: parts[0], height: parts[1])
         summary = try stage.run(source: &source)
     } else {
         var source = try FileSequenceSource(pattern: options.required("source"), loop: options.flag("loop"))

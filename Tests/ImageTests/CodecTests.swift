@@ -17,6 +17,31 @@ import TestSupport
         #expect(image.pixels.count == expected.count && worst == 0, "\(name): max pixel difference \(worst)")
     }
 
+    /// USB cameras' MJPEG frames often leave out the Huffman tables (DHT) and rely on the standard ones of
+    /// the JPEG specification; libjpeg-turbo supplies those. The fixture was written with the standard
+    /// tables (not optimised), so without its DHT segments it must decode to the same pixels.
+    @Test func aMotionJPEGFrameWithoutHuffmanTablesDecodesWithTheStandardOnes() throws {
+        let jpeg = try FileIO.read(Fixtures.path("stream/strip-24x480.jpg"))
+        var stripped: [UInt8] = Array(jpeg[0 ..< 2])
+        var index = 2
+        var removed = 0
+        while index + 4 <= jpeg.count, jpeg[index] == 0xFF {
+            let marker = jpeg[index + 1]
+            if marker == 0xDA {  // start of scan: the entropy-coded data follows
+                stripped += jpeg[index...]
+                break
+            }
+            let length = Int(jpeg[index + 2]) << 8 | Int(jpeg[index + 3])
+            if marker == 0xC4 { removed += 1 } else { stripped += jpeg[index ..< index + 2 + length] }
+            index += 2 + length
+        }
+        #expect(removed > 0, "the fixture has Huffman tables to remove")
+        let original = try JPEG.decode(jpeg)
+        let decoded = try JPEG.decode(stripped)
+        #expect(decoded.size == original.size)
+        #expect(decoded.pixels == original.pixels)
+    }
+
     @Test func emptyInputIsCorruptJPEG() {
         #expect(throws: ImageError.corruptJPEG(reason: "empty input")) { try JPEG.decode([]) }
     }
