@@ -59,7 +59,8 @@ public final class Broker {
         self.configuration = configuration
         self.identity = identity
         context = try Context()
-        frontend = try context.socket(.router)
+        // A little linger so the Byes sent to nodes at shutdown leave before the socket closes.
+        frontend = try context.socket(.router, lingerMilliseconds: 500)
         backend = try context.socket(.router)
         try frontend.set(.routerMandatory(true))
         try frontend.set(.routerHandover(true))
