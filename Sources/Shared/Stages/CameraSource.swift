@@ -38,7 +38,8 @@ public struct CameraSource: FrameSource {
 
     public var isOnDemand: Bool { false }
 
-    public mutating func next(shouldStop: () -> Bool) throws -> [UInt8]? {
+    /// Camera frames have no names: `source` stays empty.
+    public mutating func next(shouldStop: () -> Bool) throws -> SourcedFrame? {
         while !shouldStop() {
             guard var newest = try dequeue(timeoutMilliseconds: 50) else { continue }
             // Older buffers that filled while ingest was busy: keep only the newest.
@@ -51,7 +52,7 @@ public struct CameraSource: FrameSource {
                 continue
             }
             delivered += 1
-            return newest
+            return SourcedFrame(jpeg: newest)
         }
         return nil
     }
