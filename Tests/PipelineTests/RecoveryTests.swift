@@ -145,6 +145,15 @@ import TestSupport
         #expect(second.isRunning && sink.isRunning, "\(edge.logs)")
     }
 
+    /// Ingest over `mixedFrames` at 4 fps, started once the encoder has said hello to the broker (so it
+    /// is bound and takes every frame). Paced, not on demand: libzmq discards what a PUSH peer sent last
+    /// when it disconnects while the receiving PULL is at its high-water mark, and an on-demand ingest
+    /// keeps it there, so its end-of-stream Bye could be lost as it exits.
+    static func startPacedIngest(_ node: Node, edge: EdgeServeTests.Edge, broker: ChildProcess) throws -> ChildProcess {
+        #expect(waitUntil(60) { broker.standardError.contains("node joined node=\(node.id) ") }, "\(edge.logs)")
+        return try node.startIngest(edge, source: try mixedFrames(in: edge.folder), extra: ["--fps", "4"])
+    }
+
     /// A directory of frames whose latents are small (the strip) except one 640x480 frame's.
     static func mixedFrames(in folder: URL) throws -> String {
         let images = folder.appendingPathComponent("mixed")
@@ -165,7 +174,7 @@ import TestSupport
         // Latents up to 700 bytes pass (the strip's ~430), over 1400 (ZMQ_MAXMSGSIZE) the node is cut off.
         let broker = try edge.broker(extra: ["--max-latent-bytes", "700"])
         let encoder = try node.startEncoder(edge)
-        let ingest = try node.startIngest(edge, source: try Self.mixedFrames(in: edge.folder), extra: [])
+        let ingest = try Self.startPacedIngest(node, edge: edge, broker: broker)
         #expect(ingest.waitForExit(timeout: 60), "ingest did not finish\n\(edge.logs)")
         #expect(encoder.waitForExit(timeout: 60), "encoder did not drain\n\(edge.logs)")
         let summary = encoder.standardOutput
@@ -196,7 +205,7 @@ import TestSupport
         let sink = try edge.sink(expect: 6)
         let broker = try edge.broker()
         let encoder = try node.startEncoder(edge)
-        let ingest = try node.startIngest(edge, source: try Self.mixedFrames(in: edge.folder), extra: [])
+        let ingest = try Self.startPacedIngest(node, edge: edge, broker: broker)
         #expect(ingest.waitForExit(timeout: 60), "ingest did not finish\n\(edge.logs)")
         #expect(encoder.waitForExit(timeout: 60), "encoder did not drain\n\(edge.logs)")
         let summary = encoder.standardOutput
