@@ -13,17 +13,40 @@ public struct EvaluationReport: Encodable, Sendable {
     public struct Segmentation: Encodable, Sendable {
         public let miou: Double?, pixelAccuracy: Double?, images: Int, classes: [ClassIoU]
     }
+    /// What the latents cost on the link: the entropy-coded bytes (the `Latent` message's `coded` field)
+    /// per image and per original image pixel, the other half of a rate/accuracy trade-off.
+    public struct Rate: Encodable, Sendable { public let meanLatentBytes: Double, bitsPerPixel: Double, images: Int }
+
+    /// Sums the coded bytes and pixels of each latent an evaluation ran.
+    struct RateTally {
+        private var bytes = 0, pixels = 0, images = 0
+
+        mutating func add(_ latent: LatentMessage) {
+            bytes += latent.coded.count
+            pixels += latent.originalSize.width * latent.originalSize.height
+            images += 1
+        }
+
+        var rate: Rate? {
+            guard images > 0, pixels > 0 else { return nil }
+            return Rate(meanLatentBytes: Double(bytes) / Double(images), bitsPerPixel: Double(bytes * 8) / Double(pixels),
+                        images: images)
+        }
+    }
 
     public let images: Int
     public let labelMatching: String
     public let classification: Classification?
     public let detection: Detection?
     public let segmentation: Segmentation?
+    /// Present when the model ran in process (not when scoring saved result files).
+    public let rate: Rate?
     /// Model class names that matched no data-set class, per task.
     public let unmatchedModelClasses: [String: [String]]
 
-    public init(_ evaluation: Evaluation, images: Int, matching: LabelMatching) {
+    public init(_ evaluation: Evaluation, images: Int, matching: LabelMatching, rate: Rate? = nil) {
         self.images = images
+        self.rate = rate
         labelMatching = matching.rawValue
         classification = evaluation.classified == 0 ? nil
             : Classification(top1: evaluation.topOneAccuracy, images: evaluation.classified, correct: evaluation.correct)
@@ -81,6 +104,10 @@ public struct EvaluationReport: Encodable, Sendable {
             for c in s.classes {
                 lines.append("  " + padded(c.name) + String(format: "IoU %6.2f", c.iou * 100))
             }
+        }
+        if let r = rate {
+            lines.append(String(format: "rate            %.0f bytes per frame  %.3f bits per pixel  (%d coded latents)",
+                                r.meanLatentBytes, r.bitsPerPixel, r.images))
         }
         for (task, names) in unmatchedModelClasses.sorted(by: { $0.key < $1.key }) {
             lines.append("warning: \(task) classes that match no data-set class (counted wrong): \(names.prefix(8).joined(separator: ", "))\(names.count > 8 ? ", ..." : "")")

@@ -23,28 +23,35 @@ public struct EvaluationRunner {
     /// `progress` is called after each image with its index and file name.
     public func run(matching: LabelMatching, progress: (Int, String) -> Void = { _, _ in }) throws -> EvaluationReport {
         var evaluation = Evaluation(dataset: dataset, matching: matching)
+        var rate = EvaluationReport.RateTally()
         for (index, image) in dataset.images.enumerated() {
             let stem = (image.fileName as NSString).deletingPathExtension
             let truthMask = try maskFolder.flatMap { folder in
                 try readMask(join(folder, (stem as NSString).lastPathComponent + ".png"))
             }
-            try evaluation.add(image, try predict(image, stem: (stem as NSString).lastPathComponent), truthMask: truthMask)
+            let (prediction, latent) = try predict(image, stem: (stem as NSString).lastPathComponent)
+            try evaluation.add(image, prediction, truthMask: truthMask)
+            if let latent { rate.add(latent) }
             progress(index, image.fileName)
         }
-        return EvaluationReport(evaluation, images: dataset.images.count, matching: matching)
+        return EvaluationReport(evaluation, images: dataset.images.count, matching: matching, rate: rate.rate)
     }
 
-    private func predict(_ image: EvaluationDataset.Image, stem: String) throws -> ImagePrediction {
+    /// The prediction, and the latent it came from when the model ran in process.
+    private func predict(_ image: EvaluationDataset.Image, stem: String) throws -> (ImagePrediction, LatentMessage?) {
         switch source {
         case let .model(encoder, edge, folder):
             let jpeg = try FileIO.read(join(folder, image.fileName), what: "image", limit: 64 << 20)
             let wire = try encoder.encode(jpeg: jpeg, nodeID: "eval", sequence: UInt64(image.id)).message.serialized()
-            return ImagePrediction(try edge.infer(try LatentMessage(serialized: wire)))
+            let latent = try LatentMessage(serialized: wire)
+            return (ImagePrediction(try edge.infer(latent)), latent)
         case let .results(folder):
             let path = join(folder, stem + ".json")
             let maskPath = join(folder, stem + ".mask.png")
             let mask = FileManager.default.fileExists(atPath: maskPath) ? try readMask(maskPath) : nil
-            return try ImagePrediction(resultJSON: Data(FileIO.read(path, what: "result", limit: 64 << 20)), path: path, mask: mask)
+            let prediction = try ImagePrediction(resultJSON: Data(FileIO.read(path, what: "result", limit: 64 << 20)),
+                                                 path: path, mask: mask)
+            return (prediction, nil)
         }
     }
 
