@@ -12,39 +12,29 @@ public struct SavedResult: Sendable {
 
     /// `labels`: the 8-bit label map PNG's pixels, when there is one.
     public init(json: Data, labels: PixelImage?, path: String) throws(AnnotationError) {
-        let document: Document
+        let document: ResultFile
         do {
-            document = try JSONDecoder().decode(Document.self, from: json)
+            document = try JSONDecoder().decode(ResultFile.self, from: json)
         } catch {
             throw .badResultFile(path: path, reason: "not a result document (\(Self.reason(error)))")
         }
-        let size = ImageSize(height: document.frame.height, width: document.frame.width)
+        guard let frame = document.frame else { throw .badResultFile(path: path, reason: "not a result document (no 'frame')") }
+        let size = ImageSize(height: frame.height, width: frame.width)
         if let labels, labels.channels != 1 || labels.size != size {
             throw .badResultFile(path: path, reason: "label map is \(labels.size.width)x\(labels.size.height)x\(labels.channels), "
                                      + "expected \(size.width)x\(size.height)x1")
         }
-        let objects = try (document.detection ?? []).map { (entry) throws(AnnotationError) in
-            guard entry.box.count == 4 else { throw .badResultFile(path: path, reason: "a box has \(entry.box.count) numbers") }
-            return DetectedObject(box: Box(x1: entry.box[0], y1: entry.box[1], x2: entry.box[2], y2: entry.box[3]),
-                                  label: entry.label, name: entry.name, score: entry.score)
+        if let length = document.malformedBoxLength { throw .badResultFile(path: path, reason: "a box has \(length) numbers") }
+        let objects = (document.detection ?? []).map {
+            DetectedObject(box: Box(x1: $0.box[0], y1: $0.box[1], x2: $0.box[2], y2: $0.box[3]),
+                           label: $0.label, name: $0.name, score: $0.score)
         }
-        source = document.frame.source
+        source = frame.source
         error = document.error
         annotations = FrameAnnotations(
             size: size,
             top: document.classification?.top5.first.map { ClassScore(classIndex: $0.class, name: $0.name, probability: $0.prob) },
             objects: objects, labels: labels?.pixels)
-    }
-
-    private struct Document: Decodable {
-        struct Frame: Decodable { let width: Int, height: Int, source: String? }
-        struct Score: Decodable { let `class`: Int, name: String, prob: Float }
-        struct Classification: Decodable { let top5: [Score] }
-        struct Detection: Decodable { let box: [Float], label: Int, name: String, score: Float }
-        let frame: Frame
-        let classification: Classification?
-        let detection: [Detection]?
-        let error: String?
     }
 
     /// DecodingError's descriptions span lines; keep the first clause.

@@ -38,22 +38,14 @@ public struct ImagePrediction: Sendable {
             throw .badResult(path: path, reason: "not a ladon-edge result JSON (\(error))")
         }
         topClass = document.classification?.top5.first.map { FrameResult.ClassScore(index: $0.class, name: $0.name, probability: $0.prob) }
-        detections = try document.detection?.map { (entry) throws(EvaluationError) in
-            guard entry.box.count == 4 else { throw .badResult(path: path, reason: "a detection box has \(entry.box.count) numbers") }
-            return FrameResult.DetectedObject(box: entry.box, label: entry.label, name: entry.name, score: entry.score)
+        if let length = document.malformedBoxLength {
+            throw .badResult(path: path, reason: "a detection box has \(length) numbers")
+        }
+        detections = document.detection?.map {
+            FrameResult.DetectedObject(box: $0.box, label: $0.label, name: $0.name, score: $0.score)
         }
         if let mask {
             segmentation = LabelMap(labels: mask.labels, size: mask.size, classNames: document.segmentation?.classes ?? [])
         }
-    }
-
-    private struct ResultFile: Decodable {
-        struct Score: Decodable { let `class`: Int, name: String, prob: Float }
-        struct Classification: Decodable { let top5: [Score] }
-        struct Segmentation: Decodable { let classes: [String] }
-        struct Detection: Decodable { let box: [Float], label: Int, name: String, score: Float }
-        let classification: Classification?
-        let segmentation: Segmentation?
-        let detection: [Detection]?
     }
 }
