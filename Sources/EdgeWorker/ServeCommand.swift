@@ -47,7 +47,7 @@ enum ServeCommand {
             "--threads", "\(try options.integer("threads", default: 1))",
             "--hold-ms", "\(try options.integer("hold-ms", default: 0))",
         ])
-        try broker.run(housekeeping: { workers.supervise() })
+        try broker.run(housekeeping: { for id in workers.supervise() { broker.workerProcessExited(id) } })
         workers.stop()
         var summary = broker.summary
         summary.respawnedWorkers = workers.respawned

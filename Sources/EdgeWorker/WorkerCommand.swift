@@ -21,7 +21,7 @@ enum WorkerCommand {
         let inference = try EdgeInference(LadonModelFile(path: options.required("model")))
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
         var configuration = EdgeWorkerLoop.Configuration(connect: options.required("connect"),
-                                                         workerID: options.value("id") ?? "worker-\(host)-\(getpid())")
+                                                         workerID: try options.peerID("id", default: "worker-\(host)-\(getpid())"))
         configuration.holdMilliseconds = try options.integer("hold-ms", default: 0)
         if options.value("parent") != nil { configuration.parentProcess = Int32(try options.integer("parent", default: 0)) }
         StopSignal.install()

@@ -10,7 +10,7 @@ enum RunCommand {
             .value("model", "path", help: "Ladon model file (tools/convert.py).", required: true),
             .value("ingest", "endpoint", help: "Endpoint to bind for ingest's frames (e.g. tcp://127.0.0.1:5550).", required: true),
             .value("edge", "endpoint", help: "The edge broker's frontend (e.g. tcp://127.0.0.1:5555).", required: true),
-            .value("node-id", "name", help: "This node's id, also its routing id (default 'cam-01')."),
+            .value("node-id", "name", help: "This node's id, the prefix of its result topics (default 'cam-01')."),
             .value("window", "n", help: "Latents this node may have in flight (default 2)."),
             .value("link-kbps", "rate", help: "Pace sends through a token bucket at this many kilobits per second."),
             .value("link-burst-bytes", "n", help: "Token bucket depth in bytes (default 0: a serial link)."),
@@ -41,7 +41,7 @@ enum RunCommand {
         let encoder = try MobileEncoder(LadonModelFile(path: options.required("model")))
         var configuration = EncoderStage.Configuration(
             ingestEndpoint: options.required("ingest"), edgeEndpoint: options.required("edge"),
-            nodeID: options.value("node-id") ?? "cam-01", window: window, linkKilobitsPerSecond: kbps,
+            nodeID: try options.peerID("node-id", default: "cam-01"), window: window, linkKilobitsPerSecond: kbps,
             burstBytes: try options.integer("link-burst-bytes", default: 0), policy: policy)
         configuration.drainTimeoutSeconds = drainSeconds
         configuration.maximumLatentBytes = try options.integer("max-latent-bytes", default: configuration.maximumLatentBytes)

@@ -30,7 +30,7 @@ runCommandLineProgram("ladon-ingest") {
     let count = try options.value("count").map { _ in try options.integer("count", default: 0) }
     if let count, count < 0 { throw CommandLineError.invalidValue(option: "count", value: "\(count)", expected: "a non-negative count") }
     let configuration = IngestStage.Configuration(
-        endpoint: options.required("connect"), nodeID: options.value("node-id") ?? "cam-01",
+        endpoint: options.required("connect"), nodeID: try options.peerID("node-id", default: "cam-01"),
         framesPerSecond: try number("fps", default: 0), count: count,
         finishTimeoutSeconds: try number("finish-timeout", default: 5))
     let stage = IngestStage(configuration)

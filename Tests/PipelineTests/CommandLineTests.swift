@@ -51,7 +51,6 @@ import TestSupport
         try Data((0 ..< 300).map { UInt8(truncatingIfNeeded: $0 &* 37) }).write(to: garbage)
         let outcome = try Executables.run("ladon-edge", ["infer", "--model", model, "--latent", garbage.path, "--json", "-"])
         #expect(outcome.status == 1)
-        #expect(outcome.standardError.split(separator: "\n").count == 1, "\(outcome.standardError)")
     }
 
     @Test func missingModelFileIsNamed() throws {
@@ -65,5 +64,26 @@ import TestSupport
         let outcome = try Executables.run("ladon-encoder", ["encode", "--modle", model])
         #expect(outcome.status == 64)
         #expect(outcome.standardError.contains("--model"))
+    }
+
+    /// Node ids prefix the result topics (`<node>/<task>`) and routing ids hold 255 bytes.
+    @Test(arguments: [["ladon-encoder", "run", "--ingest", "ipc:///nowhere/a", "--edge", "ipc:///nowhere/b"],
+                      ["ladon-ingest", "--source", "-", "--connect", "ipc:///nowhere/a"]],
+          ["cam/01", "", "cam 01", String(repeating: "c", count: 201)])
+    func anUnusableNodeIDIsAUsageErrorNamingIt(command: [String], id: String) throws {
+        let arguments = Array(command.dropFirst()) + (command[0] == "ladon-encoder" ? ["--model", model] : []) + ["--node-id", id]
+        let outcome = try Executables.run(command[0], arguments)
+        #expect(outcome.status == 64, "\(outcome.standardError)")
+        #expect(outcome.standardError.contains("--node-id") && outcome.standardError.contains("without '/'"), "\(outcome.standardError)")
+    }
+
+    @Test func peerRoutesKeepTheIDReadableAndApartPerProcess() {
+        let first = String(decoding: PeerRoute.routingID(for: "cam-01", token: 0xABC), as: UTF8.self)
+        let second = String(decoding: PeerRoute.routingID(for: "cam-01", token: 0xABD), as: UTF8.self)
+        #expect(first == "cam-01#abc" && first != second)
+        #expect(PeerRoute.peerID(of: first) == "cam-01")
+        #expect(PeerRoute.peerID(of: "cam#7#abc") == "cam#7")
+        #expect(PeerRoute.peerID(of: "plain") == "plain")
+        #expect(PeerRoute.routingID(for: String(repeating: "x", count: PeerRoute.maximumPeerIDBytes), token: .max).count <= 255)
     }
 }

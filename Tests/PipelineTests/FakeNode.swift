@@ -2,8 +2,9 @@ import Foundation
 import Shared
 import TestSupport
 
-/// A mobile node speaking docs/pipeline.md from inside the test: a DEALER whose routing id is the
-/// node id, Hello until the first Credit, one latent per credit. It checks the broker's side of the
+/// A mobile node speaking docs/pipeline.md from inside the test: a DEALER whose route is the node id
+/// and a token of its own (each FakeNode plays one process), Hello until the first Credit, one latent
+/// per credit. It checks the broker's side of the
 /// contract as it goes: it never holds more than its window (credits + latents in flight).
 final class FakeNode {
     let id: String
@@ -16,13 +17,15 @@ final class FakeNode {
     private(set) var returned = 0
     private(set) var mostHeld = 0
     private(set) var sent = 0
+    /// Reasons of the Byes the broker sent.
+    private(set) var byes: [String] = []
 
     init(_ context: Context, id: String, window: Int, frontend: String, model: ModelIdentity) throws {
         self.id = id
         self.window = window
         self.model = model
         socket = try context.socket(.dealer)
-        try socket.set(.routingID(Array(id.utf8)))
+        try socket.set(.routingID(PeerRoute.routingID(for: id, token: .random(in: 1 ... .max))))
         try socket.connect(frontend)
     }
 
@@ -31,6 +34,17 @@ final class FakeNode {
                                                window: UInt32(window), incarnation: 42))
         try socket.send([MessageKind.control.tag, hello.serialized()])
     }
+
+    func heartbeat() throws {
+        try socket.send([MessageKind.control.tag, ControlMessage.heartbeat(.init(peerID: id, sequence: 1, timeMicroseconds: 0)).serialized()])
+    }
+
+    func bye() throws {
+        try socket.send([MessageKind.control.tag, ControlMessage.bye(.init(peerID: id, reason: "test")).serialized()])
+    }
+
+    /// Closes the connection as a crashed process's would close.
+    func close() { socket.close() }
 
     /// Says hello until the first credit arrives (or `timeout` seconds pass).
     func join(timeout: Double = 30) throws -> Bool {
@@ -49,7 +63,9 @@ final class FakeNode {
         guard try poller.poll(timeoutMilliseconds: milliseconds)[0].contains(.readable) else { return }
         while let message = try socket.tryReceive() {
             guard message.count == 2, MessageKind(tag: message[0]) == .control,
-                  case let .credit(credit)? = try? ControlMessage(serialized: message[1]) else { continue }
+                  let control = try? ControlMessage(serialized: message[1]) else { continue }
+            if case let .bye(bye) = control { byes.append(bye.reason) }
+            guard case let .credit(credit) = control else { continue }
             let back = min(Int(credit.grants), inFlight)
             inFlight -= back
             returned += back

@@ -17,9 +17,9 @@ import TestSupport
         let ingestEndpoint: String
         let encoderArguments: [String]
 
-        init(_ id: String, edge: EdgeServeTests.Edge, window: Int = 2, extra: [String] = []) {
+        init(_ id: String, edge: EdgeServeTests.Edge, window: Int = 2, extra: [String] = [], ingestName: String? = nil) {
             self.id = id
-            ingestEndpoint = "ipc://\(edge.folder.path)/ingest-\(id)"
+            ingestEndpoint = "ipc://\(edge.folder.path)/\(ingestName ?? "ingest-\(id)")"
             encoderArguments = ["run", "--model", RecoveryTests.model, "--ingest", ingestEndpoint, "--edge", edge.frontend,
                                 "--node-id", id, "--window", "\(window)"] + extra
         }
@@ -88,9 +88,37 @@ import TestSupport
         #expect(broker.isRunning && sink.isRunning, "\(edge.logs)")
         broker.stop()
         let line = "ladon-edge serve:"
+        // The new process is a new route taking the id over (its old connection closed), not a reconnection.
         #expect(Self.number("node_restarts", in: broker.standardOutput, line: line) == 1, "\(broker.standardOutput)")
-        #expect(Self.number("node_reconnects", in: broker.standardOutput, line: line) == 1, "\(broker.standardOutput)")
+        #expect(Self.number("node_reconnects", in: broker.standardOutput, line: line) == 0, "\(broker.standardOutput)")
+        #expect(Self.number("duplicate_node_ids", in: broker.standardOutput, line: line) == 0, "\(broker.standardOutput)")
         #expect(broker.process.terminationStatus == 0)
+    }
+
+    @Test func aSecondEncoderStartedWithATakenNodeIDIsRefusedAndTakesTheIDOverWhenTheFirstEnds() throws {
+        let edge = try EdgeServeTests.Edge()
+        defer { edge.stop() }
+        let node = Node("cam-d", edge: edge)
+        let sink = try edge.start("ladon-sink", ["serve", "--results", edge.results, "--publish", edge.publish])
+        let broker = try edge.broker(workers: 1)
+        let first = try node.startEncoder(edge)
+        let ingest = try node.startIngest(edge)
+        #expect(Self.waitUntil(60) { Self.answered("cam-d", by: sink) >= 2 }, "no results from the first encoder\n\(edge.logs)")
+
+        let twin = Node("cam-d", edge: edge, ingestName: "ingest-twin")
+        let second = try twin.startEncoder(edge)
+        #expect(Self.waitUntil(30) { second.standardError.contains("the edge has not taken this node on") },
+                "the second encoder did not report the refusal\n\(edge.logs)")
+        #expect(Self.waitUntil(30) { Self.answered("cam-d", by: sink) >= 4 }, "the first encoder stopped being served\n\(edge.logs)")
+
+        let summary = Self.finish(ingest, first, edge)
+        #expect(Self.number("in_flight_at_exit", in: summary) == 0, "\(summary)")
+        #expect(Self.waitUntil(30) { broker.standardError.contains("node id taken over by a new process node=cam-d ") },
+                "the second encoder did not get the id after the first left\n\(edge.logs)")
+        second.stop()
+        #expect((Self.number("refusals", in: second.standardOutput) ?? 0) >= 1, "\(second.standardOutput)")
+        broker.stop()
+        #expect(Self.number("duplicate_node_ids", in: broker.standardOutput, line: "ladon-edge serve:") == 1, "\(broker.standardOutput)")
     }
 
     @Test func aSinkRestartedMidRunGetsTheResultsThatFollowAndTheEdgeKeepsServing() throws {

@@ -22,7 +22,7 @@ import TestSupport
         let edge = try EdgeServeTests.Edge()
         defer { edge.stop() }
         let sink = try edge.sink(expect: 8)
-        let broker = try edge.broker(extra: ["--heartbeat-timeout", "1"])
+        let broker = try edge.broker(extra: ["--heartbeat-timeout", "30"])
         let node = try FakeNode(edge.context, id: "cam-w", window: 2, frontend: edge.frontend, model: latent.model)
         #expect(try node.join(), "no credit arrived\n\(edge.logs)")
         // Both workers have said hello: the broker knows the one the test kills.
@@ -34,8 +34,9 @@ import TestSupport
             return now.count == 2 && !now.contains(victim)
         }, "no worker was started in place of \(victim)\n\(edge.logs)")
         #expect(broker.standardError.contains("worker exited; starting it again"), "\(broker.standardError)")
-        // The broker retires the dead worker's entry by its heartbeat timeout, as it would a remote worker's.
-        #expect(RecoveryTests.waitUntil(30) { count("worker gone", in: broker) == 1 }, "\(broker.standardError)")
+        // The broker retires the dead worker at once, told by the supervisor that its process exited.
+        #expect(RecoveryTests.waitUntil(10) { count("worker gone", in: broker) == 1 }, "\(broker.standardError)")
+        #expect(broker.standardError.contains("reason=process exited"), "\(broker.standardError)")
 
         var sequence: UInt64 = 0
         let deadline = Date().addingTimeInterval(60)

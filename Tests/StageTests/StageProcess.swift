@@ -61,10 +61,12 @@ func receive(_ socket: Socket, timeout: Double) throws -> [[UInt8]]? {
 }
 
 /// The test's stand-in for the edge broker: a ROUTER speaking the node side of the credit contract.
+/// Events name nodes by id; replies go to the route (PeerRoute) the node last used.
 final class FakeBroker {
     let context: Context
     let router: Socket
     let endpoint: String
+    private var routes: [String: [UInt8]] = [:]
 
     init(endpoint requested: String) throws {
         context = try Context()
@@ -86,7 +88,8 @@ final class FakeBroker {
             received = try receive(router, timeout: max(0, deadline - PipelineClock.seconds()))
         }
         guard let frames = received, frames.count == 3, let kind = MessageKind(tag: frames[1]) else { return nil }
-        let node = String(decoding: frames[0], as: UTF8.self)
+        let node = PeerRoute.peerID(of: String(decoding: frames[0], as: UTF8.self))
+        routes[node] = frames[0]
         switch kind {
         case .control: return .control(node: node, try ControlMessage(serialized: frames[2]))
         case .latent:
@@ -97,13 +100,13 @@ final class FakeBroker {
     }
 
     func grant(_ node: String, _ grants: UInt32) throws {
-        try router.send([Array(node.utf8), MessageKind.control.tag,
+        try router.send([routes[node] ?? Array(node.utf8), MessageKind.control.tag,
                          ControlMessage.credit(.init(nodeID: node, grants: grants)).serialized()])
     }
 
     /// Tells the node this broker holds no session for it (docs/pipeline.md: it starts a new one).
     func bye(_ node: String, reason: String = "test: send hello") throws {
-        try router.send([Array(node.utf8), MessageKind.control.tag,
+        try router.send([routes[node] ?? Array(node.utf8), MessageKind.control.tag,
                          ControlMessage.bye(.init(peerID: "edge", reason: reason)).serialized()])
     }
 

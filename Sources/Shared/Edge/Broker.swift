@@ -1,15 +1,19 @@
 /// `ladon-edge serve`: the edge broker of docs/pipeline.md. One I/O thread owns three sockets:
-/// - frontend ROUTER (mobile nodes' DEALERs, routing id = node id): Hello, Heartbeat, Bye, latents in;
+/// - frontend ROUTER (mobile nodes' DEALERs, one route per node process, see PeerRoute): Hello,
+///   Heartbeat, Bye, latents in;
 ///   Credit out, one credit back per answered latent (CreditPolicy);
 /// - backend ROUTER (workers' DEALERs, routing id = worker id): Hello, Ready, Heartbeat, results in;
 ///   latents and heartbeats out, one latent per worker at a time, nodes served round-robin;
 /// - sink PUSH (SinkLink): every Result, error Results included.
-/// A worker silent for `heartbeatTimeoutSeconds` is dead: its latent goes to another worker once, and
-/// is answered with an error Result if that fails too. Nothing credited is dropped without a Result.
+/// A worker silent for `heartbeatTimeoutSeconds`, or a local one whose process exited, is dead: its
+/// latent goes to another worker once, and is answered with an error Result if that fails too. Nothing credited is dropped without a Result.
 /// Node sessions: a node that reconnects (its DEALER's probe, an empty message, arrives first on every
 /// new connection) or that the broker does not know (a restarted broker) is sent a Bye asking it to
 /// start a new session; its credit is held back until its next Hello, which resets the bookkeeping
 /// (NodeEntry), so latents lost with the old connection cannot starve it.
+/// Node ids: a node id belongs to one process (route) at a time. A Hello for the id from another route
+/// takes the id over when its holder is gone (said Bye, fell silent, or its connection closed: a crashed
+/// and restarted node) and is refused with a Bye while the holder is alive (a duplicate id).
 public final class Broker {
     public struct Configuration: Sendable {
         public var frontend: String
@@ -45,13 +49,20 @@ public final class Broker {
     public let frontendEndpoint: String
     public let backendEndpoint: String
 
+    /// By node id.
     private var nodes: [String: NodeEntry] = [:]
+    /// The node id each node's current route holds.
+    private var nodeByRoute: [String: String] = [:]
     private var nodeOrder: [String] = []
-    /// When each node was last asked for a new session.
+    /// When each route was last asked for a new session.
     private var sessionRequests: [String: Double] = [:]
+    /// Routes refused for claiming a node id held by another live process, and when that was last logged.
+    private var refusedRoutes: [String: Double] = [:]
     private var nextNode = 0
     private var workers: [String: WorkerEntry] = [:]
     private var readyWorkers: [String] = []
+    /// Ids of local workers whose process exited, retired on the next turn.
+    private var exitedWorkers: [String] = []
     private var lastHeartbeat = 0.0
 
     /// Binds the frontend and backend and connects the sink; `identity` is the model this edge serves.
@@ -94,8 +105,14 @@ public final class Broker {
             summary.sinkDisconnects = sink.disconnects
             summary.sinkDropped = sink.dropped
             housekeeping()
+            try retireExitedWorkers(now)
         }
         try shutDown()
+    }
+
+    /// A local worker's process exited (`LocalWorkers.supervise`); called from `housekeeping`.
+    public func workerProcessExited(_ workerID: String) {
+        exitedWorkers.append(workerID)
     }
 
     private func drain(_ socket: Socket, _ handle: ([[UInt8]]) throws(TransportError) -> Void) throws(TransportError) {
@@ -109,17 +126,17 @@ public final class Broker {
     // MARK: Frontend: mobile nodes
 
     private func frontendMessage(_ message: [[UInt8]], _ now: Double) throws(TransportError) {
-        let sender = String(decoding: message[0], as: UTF8.self)
+        let route = String(decoding: message[0], as: UTF8.self)
         if message.count == 2 && message[1].isEmpty {
-            try nodeConnected(sender, now)
+            try nodeConnected(route, now)
             return
         }
         guard message.count == 3, let kind = MessageKind(tag: message[1]) else {
             summary.malformed += 1
-            log.warning("malformed message from a node", ["node": sender, "frames": message.count])
+            log.warning("malformed message from a node", ["route": route, "frames": message.count])
             return
         }
-        nodes[sender]?.lastSeen = now
+        if let id = nodeByRoute[route] { nodes[id]?.lastSeen = now }
         switch kind {
         case .control:
             let control: ControlMessage
@@ -127,81 +144,133 @@ public final class Broker {
                 control = try ControlMessage(serialized: message[2])
             } catch {
                 summary.malformed += 1
-                log.warning("malformed control message from a node", ["node": sender, "error": error])
+                log.warning("malformed control message from a node", ["route": route, "error": error])
                 return
             }
-            try nodeControl(control, from: sender, now)
+            try nodeControl(control, from: route, now)
         case .latent:
-            try latentArrived(message[2], from: sender, now)
+            try latentArrived(message[2], from: route, now)
         case .frame, .result:
             summary.malformed += 1
-            log.warning("unexpected message kind on the frontend", ["node": sender, "kind": kind.rawValue])
+            log.warning("unexpected message kind on the frontend", ["route": route, "kind": kind.rawValue])
         }
     }
 
-    private func nodeControl(_ control: ControlMessage, from sender: String, _ now: Double) throws(TransportError) {
+    private func nodeControl(_ control: ControlMessage, from route: String, _ now: Double) throws(TransportError) {
         switch control {
         case let .hello(hello):
             guard hello.role == .node else {
-                log.warning("hello with a non-node role on the frontend", ["peer": sender])
+                log.warning("hello with a non-node role on the frontend", ["route": route])
                 return
             }
-            if hello.peerID != sender { log.warning("hello peer id differs from the routing id; using the routing id", ["peer": hello.peerID, "routing_id": sender]) }
-            if let model = hello.model, model != identity {
-                log.warning("node encodes for another model; its latents will be refused", ["node": sender, "model": model])
-            }
-            let window = max(1, Int(hello.window))
-            if var node = nodes[sender] {
-                // A repeated Hello of the current session (the node had no Credit yet): nothing to do.
-                guard node.incarnation != hello.incarnation || node.departed || node.awaitingHello else { return }
-                if node.incarnation != hello.incarnation && !node.departed {
-                    summary.nodeRestarts += 1
-                    log.info("node started a new session", ["node": sender, "window": window,
-                                                            "latents_of_old_session_queued": node.queue.count])
-                } else {
-                    log.info("node rejoined", ["node": sender, "window": window])
-                }
-                // Latents of the old session still queued are answered as usual; their credits are not returned.
-                node.startSession(incarnation: hello.incarnation, window: window)
-                nodes[sender] = node
-            } else {
-                nodes[sender] = NodeEntry(id: sender, incarnation: hello.incarnation, window: window, lastSeen: now)
-                nodeOrder.append(sender)
-                summary.perNode[sender] = summary.perNode[sender] ?? .init()
-                log.info("node joined", ["node": sender, "window": window])
-            }
-            try topUpAll(now)
+            try nodeHello(hello, from: route, now)
         case let .bye(bye):
-            nodes[sender]?.departed = true
-            log.info("node left", ["node": sender, "reason": bye.reason])
+            guard let id = nodeByRoute[route] else { return }  // a refused or replaced process leaving
+            nodes[id]?.departed = true
+            log.info("node left", ["node": id, "reason": bye.reason])
             try topUpAll(now)
         case .heartbeat:
             // A heartbeat from a node without a live session: its Bye was lost or it talked to an earlier broker.
-            if nodes[sender].map({ $0.departed || $0.awaitingHello }) ?? true {
-                try requestSession(sender, reason: "no session for this node", now)
+            if nodeByRoute[route].flatMap({ nodes[$0] }).map({ $0.departed || $0.awaitingHello }) ?? true {
+                try requestSession(route, reason: "no session for this node", now)
             }
         case .credit, .ready:
-            log.warning("unexpected control message from a node", ["node": sender])
+            log.warning("unexpected control message from a node", ["route": route])
         }
     }
 
-    private func latentArrived(_ bytes: [UInt8], from sender: String, _ now: Double) throws(TransportError) {
-        guard var node = nodes[sender], !node.departed else {
+    private func nodeHello(_ hello: ControlMessage.Hello, from route: String, _ now: Double) throws(TransportError) {
+        let id = PeerRoute.isValid(hello.peerID) ? hello.peerID : PeerRoute.peerID(of: route)
+        if id != hello.peerID { log.warning("hello with an invalid node id; using the route's", ["peer": hello.peerID, "route": route]) }
+        if let model = hello.model, model != identity {
+            log.warning("node encodes for another model; its latents will be refused", ["node": id, "model": model])
+        }
+        let window = max(1, Int(hello.window))
+        guard var node = nodes[id] else {
+            nodes[id] = NodeEntry(id: id, route: route, incarnation: hello.incarnation, window: window, lastSeen: now)
+            nodeByRoute[route] = id
+            nodeOrder.append(id)
+            summary.perNode[id] = summary.perNode[id] ?? .init()
+            log.info("node joined", ["node": id, "window": window])
+            try topUpAll(now)
+            return
+        }
+        if node.route != route {
+            guard try !isHeld(node, now) else {
+                try refuse(route, nodeID: id, holder: node.route, now)
+                return
+            }
+            summary.nodeRestarts += 1
+            log.info("node id taken over by a new process", ["node": id, "route": route, "previous_route": node.route,
+                                                            "latents_of_old_process_queued": node.queue.count])
+            nodeByRoute[node.route] = nil
+            nodeByRoute[route] = id
+            node.route = route
+            refusedRoutes[route] = nil
+        } else {
+            // A repeated Hello of the current session (the node had no Credit yet): nothing to do.
+            guard node.incarnation != hello.incarnation || node.departed || node.awaitingHello else { return }
+            if node.incarnation != hello.incarnation && !node.departed {
+                summary.nodeRestarts += 1
+                log.info("node started a new session", ["node": id, "window": window,
+                                                        "latents_of_old_session_queued": node.queue.count])
+            } else {
+                log.info("node rejoined", ["node": id, "window": window])
+            }
+        }
+        // Latents of the old session still queued are answered as usual; their credits are not returned.
+        node.startSession(incarnation: hello.incarnation, window: window)
+        node.lastSeen = now
+        nodes[id] = node
+        try topUpAll(now)
+    }
+
+    /// Whether the process holding `node`'s id is still there: it has not said Bye, was heard from
+    /// lately, and its connection is open (ROUTER_MANDATORY: a route without a connection is unroutable).
+    /// A crashed process's connection closes at once, so its restart need not wait out the silence.
+    private func isHeld(_ node: NodeEntry, _ now: Double) throws(TransportError) -> Bool {
+        guard !node.departed, now - node.lastSeen < NodeEntry.staleAfterSeconds else { return false }
+        let beat = ControlMessage.heartbeat(.init(peerID: "edge", sequence: 0, timeMicroseconds: PipelineClock.wallMicroseconds()))
+        do throws(TransportError) {
+            _ = try frontend.trySend([Array(node.route.utf8), MessageKind.control.tag, beat.serialized()])
+            return true
+        } catch where error.isUnroutable {
+            return false
+        }
+    }
+
+    /// A second live process claims a node id: it gets no credit, only a Bye saying why; its Hellos
+    /// (repeated every second) take the id over once the holder is gone.
+    private func refuse(_ route: String, nodeID: String, holder: String, _ now: Double) throws(TransportError) {
+        if refusedRoutes[route] == nil { summary.duplicateNodeIDs += 1 }
+        if now - (refusedRoutes[route] ?? -.infinity) >= 30 {
+            refusedRoutes[route] = now
+            log.warning("refused a node id held by another live process", ["node": nodeID, "route": route, "holder": holder])
+        }
+        let bye = ControlMessage.bye(.init(peerID: "edge", reason: "node id '\(nodeID)' is in use by another live process"))
+        do throws(TransportError) {
+            _ = try frontend.trySend([Array(route.utf8), MessageKind.control.tag, bye.serialized()])
+        } catch where error.isUnroutable {}
+    }
+
+    private func latentArrived(_ bytes: [UInt8], from route: String, _ now: Double) throws(TransportError) {
+        guard let id = nodeByRoute[route], var node = nodes[id], !node.departed else {
+            let name = nodeByRoute[route] ?? PeerRoute.peerID(of: route)
             summary.unknownNode += 1
-            log.warning("latent from a node that has not said hello", ["node": sender])
-            answerUnparsed(from: sender, bytes: bytes.count, error: "latent from node '\(sender)' before its hello")
-            try requestSession(sender, reason: "no session for this node", now)
+            log.warning("latent from a node that has not said hello", ["node": name, "route": route])
+            answerUnparsed(from: name, bytes: bytes.count, error: "latent from node '\(name)' before its hello")
+            try requestSession(route, reason: "no session for this node", now)
             return
         }
         // The node spent a credit on it, whatever it holds; the credit comes back with its Result.
         guard node.inBroker < node.outstanding else {
             summary.overWindow += 1
-            log.warning("latent sent without credit", ["node": sender, "outstanding": node.outstanding])
-            answerUnparsed(from: sender, bytes: bytes.count, error: "latent sent without credit (window \(node.window))")
+            log.warning("latent sent without credit", ["node": id, "outstanding": node.outstanding])
+            answerUnparsed(from: id, bytes: bytes.count, error: "latent sent without credit (window \(node.window))")
             return
         }
         node.inBroker += 1
-        nodes[sender] = node
+        nodes[id] = node
         let latent: LatentMessage
         do throws(WireError) {
             guard bytes.count <= configuration.maximumLatentBytes else {
@@ -210,27 +279,27 @@ public final class Broker {
             latent = try LatentMessage(serialized: bytes)
         } catch {
             if case .tooLarge = error { summary.oversized += 1 } else { summary.malformed += 1 }
-            log.warning("refused a latent", ["node": sender, "error": error])
-            answerUnparsed(from: sender, bytes: bytes.count, error: "\(error)")
-            try returnCredit(to: sender, incarnation: node.incarnation, now)
+            log.warning("refused a latent", ["node": id, "error": error])
+            answerUnparsed(from: id, bytes: bytes.count, error: "\(error)")
+            try returnCredit(to: id, incarnation: node.incarnation, now)
             return
         }
         var stamped = latent
-        if latent.nodeID != sender {
-            log.warning("latent node id differs from the routing id; using the routing id", ["node": latent.nodeID, "routing_id": sender])
-            stamped.nodeID = sender
+        if latent.nodeID != id {
+            log.warning("latent node id differs from the session's; using the session's", ["node": latent.nodeID, "session": id])
+            stamped.nodeID = id
         }
-        let pending = PendingLatent(nodeID: sender, incarnation: node.incarnation, latent: stamped,
-                                    bytes: latent.nodeID == sender ? bytes : stamped.serialized(), arrivedAt: now,
+        let pending = PendingLatent(nodeID: id, incarnation: node.incarnation, latent: stamped,
+                                    bytes: latent.nodeID == id ? bytes : stamped.serialized(), arrivedAt: now,
                                     arrivedWallMicroseconds: PipelineClock.wallMicroseconds())
         guard latent.model == identity else {
             summary.modelMismatch += 1
             let error = InferenceError.modelMismatch(latent: latent.model, edge: identity)
-            log.warning("refused a latent for another model", ["node": sender, "sequence": latent.sequence])
+            log.warning("refused a latent for another model", ["node": id, "sequence": latent.sequence])
             try answer(pending, ResultMessage(failed: stamped, error: "\(error)", stagesBefore: stagesBefore(pending, now)), now)
             return
         }
-        nodes[sender]?.queue.append(pending)
+        nodes[id]?.queue.append(pending)
     }
 
     // MARK: Node sessions
@@ -238,26 +307,27 @@ public final class Broker {
     /// A node's DEALER opened a new connection (its probe). For a node with a live session, latents and
     /// credits may have been lost with the old connection (libzmq drops a peer that sends more than
     /// ZMQ_MAXMSGSIZE, a link fails): hold its credit and ask it for a new session.
-    private func nodeConnected(_ id: String, _ now: Double) throws(TransportError) {
-        guard var node = nodes[id], !node.departed else { return }  // a new node says Hello next
+    private func nodeConnected(_ route: String, _ now: Double) throws(TransportError) {
+        // A new process (or a new node) says Hello next.
+        guard let id = nodeByRoute[route], var node = nodes[id], !node.departed else { return }
         summary.nodeReconnects += 1
         node.awaitingHello = true
         node.lastSeen = now
         nodes[id] = node
         log.warning("node reconnected; asking it for a new session", ["node": id, "credits_outstanding": node.outstanding,
                                                                        "latents_in_broker": node.inBroker])
-        try requestSession(id, reason: "connection replaced", now, force: true)
+        try requestSession(route, reason: "connection replaced", now, force: true)
     }
 
-    /// Sends the node a Bye: "this edge holds no session for you; say Hello again" (rate-limited).
-    private func requestSession(_ id: String, reason: String, _ now: Double, force: Bool = false) throws(TransportError) {
-        if !force, let last = sessionRequests[id], now - last < configuration.sessionRequestIntervalSeconds { return }
-        sessionRequests[id] = now
+    /// Sends the route a Bye: "this edge holds no session for you; say Hello again" (rate-limited).
+    private func requestSession(_ route: String, reason: String, _ now: Double, force: Bool = false) throws(TransportError) {
+        if !force, let last = sessionRequests[route], now - last < configuration.sessionRequestIntervalSeconds { return }
+        sessionRequests[route] = now
         let bye = ControlMessage.bye(.init(peerID: "edge", reason: "\(reason): send hello"))
         do throws(TransportError) {
-            _ = try frontend.trySend([Array(id.utf8), MessageKind.control.tag, bye.serialized()])
+            _ = try frontend.trySend([Array(route.utf8), MessageKind.control.tag, bye.serialized()])
         } catch where error.isUnroutable {
-            log.warning("cannot reach node to ask for a new session", ["node": id])
+            log.warning("cannot reach node to ask for a new session", ["route": route])
         }
     }
 
@@ -280,7 +350,7 @@ public final class Broker {
         }
         let credit = ControlMessage.credit(.init(nodeID: id, grants: UInt32(grants)))
         do throws(TransportError) {
-            try frontend.send([Array(id.utf8), MessageKind.control.tag, credit.serialized()])
+            try frontend.send([Array(node.route.utf8), MessageKind.control.tag, credit.serialized()])
         } catch where error.isUnroutable {
             log.warning("cannot reach node; its credit waits for its next message", ["node": id])
             return
@@ -332,14 +402,14 @@ public final class Broker {
                 return
             }
             if workers[sender] == nil {
-                workers[sender] = WorkerEntry(id: sender, lastSeen: now)
+                workers[sender] = WorkerEntry(id: sender, name: hello.peerID, lastSeen: now)
                 log.info("worker joined", ["worker": sender, "workers": workers.count])
                 try topUpAll(now)
             }
         case .ready:
             if workers[sender] == nil {
                 // A worker that said hello to a previous broker process: take it on.
-                workers[sender] = WorkerEntry(id: sender, lastSeen: now)
+                workers[sender] = WorkerEntry(id: sender, name: PeerRoute.peerID(of: sender), lastSeen: now)
                 log.info("worker joined", ["worker": sender, "workers": workers.count])
                 try topUpAll(now)
             }
@@ -409,6 +479,16 @@ public final class Broker {
 
     private func requeue(_ job: PendingLatent, _ now: Double) {
         nodes[job.nodeID]?.queue.insert(job, at: 0)
+    }
+
+    private func retireExitedWorkers(_ now: Double) throws(TransportError) {
+        guard !exitedWorkers.isEmpty else { return }
+        let names = Set(exitedWorkers)
+        exitedWorkers.removeAll()
+        for worker in workers.values where names.contains(worker.name) {
+            summary.deadWorkers += 1
+            try removeWorker(worker, reason: "process exited", now)
+        }
     }
 
     private func checkWorkers(_ now: Double) throws(TransportError) {
@@ -507,8 +587,8 @@ public final class Broker {
             }
         }
         // Nodes start a new session with the next broker at once instead of waiting for credits.
-        for id in nodeOrder where nodes[id]?.departed == false {
-            _ = try? frontend.trySend([Array(id.utf8), MessageKind.control.tag,
+        for node in nodeOrder.compactMap({ nodes[$0] }) where !node.departed {
+            _ = try? frontend.trySend([Array(node.route.utf8), MessageKind.control.tag,
                                        ControlMessage.bye(.init(peerID: "edge", reason: "edge shutting down")).serialized()])
         }
         try sink.close(within: 2)

@@ -20,6 +20,8 @@ public struct BrokerSummary: Sendable, Equatable {
     public var nodeReconnects = 0
     /// A known node said Hello with a new incarnation: a restarted process or a new session.
     public var nodeRestarts = 0
+    /// Processes refused because another live process held the node id they claimed.
+    public var duplicateNodeIDs = 0
     /// Local worker processes started again after they died (`ladon-edge serve --workers N`).
     public var respawnedWorkers = 0
     /// The connection to the sink ended (a sink restart), and Results dropped because the sink was away too long.
@@ -32,6 +34,7 @@ public struct BrokerSummary: Sendable, Equatable {
         return "ladon-edge serve: results=\(results) errors=\(errors) retries=\(retries) dead_workers=\(deadWorkers) "
             + "malformed=\(malformed) oversized=\(oversized) model_mismatch=\(modelMismatch) unknown_node=\(unknownNode) "
             + "over_window=\(overWindow) node_reconnects=\(nodeReconnects) node_restarts=\(nodeRestarts) "
+            + "duplicate_node_ids=\(duplicateNodeIDs) "
             + "respawned_workers=\(respawnedWorkers) sink_disconnects=\(sinkDisconnects) sink_dropped=\(sinkDropped) nodes=\(nodes.isEmpty ? "-" : nodes.joined(separator: ","))"
     }
 }

@@ -17,6 +17,8 @@ struct PendingLatent {
 /// One mobile node as the broker sees it.
 struct NodeEntry {
     let id: String
+    /// The routing id of the process holding this node id (PeerRoute).
+    var route: String
     var incarnation: UInt64
     var window: Int
     /// Credits granted and not yet returned: latents the node may send or has sent and awaits.
@@ -50,7 +52,10 @@ struct NodeEntry {
 
 /// One worker process connected to the backend.
 struct WorkerEntry {
+    /// The worker's route (PeerRoute), which keys it.
     let id: String
+    /// The id it names itself by.
+    var name: String
     var lastSeen: Double
     var job: PendingLatent?
     var ready = false

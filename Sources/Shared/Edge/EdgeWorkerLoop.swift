@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// `ladon-edge worker`: one worker process of the broker's pool (docs/pipeline.md). Its I/O thread owns
-/// a DEALER (routing id = worker id) to the broker's backend: Hello{role: worker} and Ready{capacity: 1},
+/// a DEALER (routing id `PeerRoute.routingID(for: worker id)`) to the broker's backend: Hello{role: worker} and Ready{capacity: 1},
 /// then one latent at a time, each answered by a `result` that also says it is ready again. Compute runs
 /// on a second thread reached through an inproc PAIR, so Heartbeats keep flowing every 500 ms while a
 /// frame is computed.
@@ -44,7 +44,7 @@ public final class EdgeWorkerLoop {
         let compute = try context.socket(.pair)
         let inproc = "inproc://compute"
         do throws(TransportError) {
-            try dealer.set(.routingID(Array(configuration.workerID.utf8)))
+            try dealer.set(.routingID(PeerRoute.routingID(for: configuration.workerID)))
             try dealer.set(.maxMessageSize(bytes: LatentMessage.maximumSize * 2 + 4096))
             try compute.bind(inproc)
             try dealer.connect(configuration.connect)

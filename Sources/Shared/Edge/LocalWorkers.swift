@@ -3,11 +3,13 @@ import Foundation
 /// The worker processes `ladon-edge serve --workers N` starts: the same executable with the `worker`
 /// subcommand, connected to the broker's backend, told to stop if the broker dies. `supervise()`, called
 /// from the broker's loop, starts a worker again when one has died, after a `RestartBackoff` delay, under
-/// a fresh worker id (the broker retires the dead one by its heartbeat timeout). `stop()` sends SIGTERM,
+/// a fresh worker id; it returns the ids of the workers it found dead, so the broker retires them (and
+/// hands on a latent one held) at once rather than after its heartbeat timeout. `stop()` sends SIGTERM,
 /// waits, then SIGKILLs what is left.
 public final class LocalWorkers {
     private struct Slot {
         var process: Process
+        var id: String
         var generation = 0
         var startedAt: Double
         var restartAt: Double?
@@ -31,23 +33,27 @@ public final class LocalWorkers {
         self.executable = executable
         self.arguments = arguments
         for index in 0 ..< count {
-            let process = try launch(index: index, generation: 0)
-            slots.append(Slot(process: process, startedAt: PipelineClock.seconds(), backoff: backoff))
+            let (process, id) = try launch(index: index, generation: 0)
+            slots.append(Slot(process: process, id: id, startedAt: PipelineClock.seconds(), backoff: backoff))
         }
     }
 
     /// The pids of the workers running now.
     public var running: [Int32] { slots.map(\.process).filter(\.isRunning).map(\.processIdentifier) }
 
-    /// Notices workers that died (logged once each, with how) and starts each again once its delay has passed.
-    public func supervise(now: Double = PipelineClock.seconds()) {
-        guard !StopSignal.isRequested else { return }
+    /// Notices workers that died (logged once each, with how) and starts each again once its delay has
+    /// passed. Returns the ids of the workers found dead on this call.
+    @discardableResult
+    public func supervise(now: Double = PipelineClock.seconds()) -> [String] {
+        guard !StopSignal.isRequested else { return [] }
+        var exited: [String] = []
         for index in slots.indices {
             let slot = slots[index]
             guard !slot.process.isRunning else { continue }
             guard let restartAt = slot.restartAt else {
                 let delay = slots[index].backoff.delay(afterRunning: now - slot.startedAt)
                 slots[index].restartAt = now + delay
+                exited.append(slot.id)
                 let how = slot.process.terminationReason == .uncaughtSignal ? "signal" : "status"
                 log.warning("worker exited; starting it again", ["pid": slot.process.processIdentifier, "index": index,
                                                                  "how": "\(how) \(slot.process.terminationStatus)",
@@ -56,8 +62,9 @@ public final class LocalWorkers {
             }
             guard now >= restartAt else { continue }
             do {
-                let process = try launch(index: index, generation: slot.generation + 1)
+                let (process, id) = try launch(index: index, generation: slot.generation + 1)
                 slots[index].process = process
+                slots[index].id = id
                 slots[index].generation += 1
                 slots[index].startedAt = now
                 slots[index].restartAt = nil
@@ -67,16 +74,17 @@ public final class LocalWorkers {
                 log.error("cannot start a worker again", ["index": index, "error": "\(error)"])
             }
         }
+        return exited
     }
 
-    private func launch(index: Int, generation: Int) throws -> Process {
+    private func launch(index: Int, generation: Int) throws -> (Process, id: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         let id = "worker-\(getpid())-\(index)" + (generation > 0 ? ".\(generation)" : "")
         process.arguments = ["worker"] + arguments + ["--parent", "\(getpid())", "--id", id]
         try process.run()
         log.info("spawned worker", ["pid": process.processIdentifier, "index": index, "id": id])
-        return process
+        return (process, id)
     }
 
     public func stop(graceSeconds: Double = 3) {

@@ -1,7 +1,7 @@
 /// `ladon-encoder run`: the mobile node's network side. It PULLs frames from ingest, encodes them with
 /// `MobileEncoder`, and sends `latent` messages to the edge broker under credit flow control
 /// (docs/pipeline.md):
-/// - a DEALER with routing id = node id connects to the broker's frontend and sends Hello (node role,
+/// - a DEALER with routing id `PeerRoute.routingID(for: node id)` connects to the broker's frontend and sends Hello (node role,
 ///   model identity, window W, incarnation) every second until the first Credit arrives;
 /// - a latent is encoded and sent only while credits > 0; each send spends one credit; the node never
 ///   counts more than W latents in flight (a Credit first returns in-flight latents, the rest is new);
@@ -11,6 +11,8 @@
 /// - Heartbeat when nothing was sent for a second; Bye to the broker on exit;
 /// - a latent larger than `maximumLatentBytes` (what the edge accepts) is dropped before sending and
 ///   counted (`oversized`), keeping its credit;
+/// - a Bye while the node holds no session (the node id is held by another live process) is logged and
+///   counted (`refusals`); the node keeps saying Hello and is taken on once the id is free;
 /// - new sessions: the DEALER probes the broker on every (re)connection; a Bye from the broker (it
 ///   restarted, or saw this node reconnect, or is shutting down) ends the session: latents in flight are
 ///   written off (counted; their Results may still reach the sink), the credit count starts from zero,
@@ -71,6 +73,9 @@ public struct EncoderStage {
         /// Sessions the edge ended (Bye from the broker), and latents in flight then whose credit was written off.
         public var sessionsEnded = 0
         public var writtenOff = 0
+        /// Byes from the broker while this node had no session (its Hello refused: the node id is held
+        /// by another live process); the node keeps saying Hello.
+        public var refusals = 0
         public var bytes = 0
         public var encodeMilliseconds = 0.0
         public var transmitMilliseconds = 0.0
@@ -82,7 +87,7 @@ public struct EncoderStage {
             return "frames received=\(received) encoded=\(encoded) sent=\(sent) dropped=\(dropped) bad=\(badFrames) "
                 + "oversized=\(oversized) bytes=\(bytes) mean_encode_ms=\(String(format: "%.1f", meanEncode)) "
                 + "mean_transmit_ms=\(String(format: "%.1f", meanTransmit)) in_flight_at_exit=\(unreturnedCredits) "
-                + "sessions_ended=\(sessionsEnded) written_off=\(writtenOff)"
+                + "sessions_ended=\(sessionsEnded) written_off=\(writtenOff) refusals=\(refusals)"
         }
     }
 
@@ -117,7 +122,7 @@ public struct EncoderStage {
         try pull.bind(config.ingestEndpoint)
         let dealer = try context.socket(.dealer, lingerMilliseconds: 1000)
         defer { dealer.close() }
-        try dealer.set(.routingID(Array(config.nodeID.utf8)))
+        try dealer.set(.routingID(PeerRoute.routingID(for: config.nodeID)))
         try dealer.set(.maxMessageSize(bytes: ControlMessage.maximumSize + 4096))
         // The broker learns of every new connection (a lost one may have taken latents with it): the probe
         // goes out when a pipe attaches, and with ZMQ_IMMEDIATE each reconnection attaches a new pipe
@@ -140,6 +145,7 @@ public struct EncoderStage {
         var lastHello = -Double.infinity, lastSend = PipelineClock.seconds()
         var heartbeats: UInt64 = 0
         var incarnation = UInt64.random(in: 1 ... .max)
+        var lastRefusal = (reason: "", loggedAt: -Double.infinity)
         let maximumQueued = config.policy == .queue ? 100_000 : 1
 
         /// `false` while there is no connection to the broker (ZMQ_IMMEDIATE): the caller tries again next turn.
@@ -291,7 +297,16 @@ public struct EncoderStage {
                         }
                     case let .control(.bye(bye)):
                         // Before the first Credit of a session a Hello is on its way already: it starts the session.
-                        if credited { endSession(bye.reason) }
+                        if credited {
+                            endSession(bye.reason)
+                        } else {
+                            summary.refusals += 1
+                            let now = PipelineClock.seconds()
+                            if bye.reason != lastRefusal.reason || now - lastRefusal.loggedAt >= 30 {
+                                lastRefusal = (bye.reason, now)
+                                log.warning("the edge has not taken this node on; saying hello again", ["reason": bye.reason])
+                            }
+                        }
                     case .control(.heartbeat):
                         break
                     case let .malformed(reason):
