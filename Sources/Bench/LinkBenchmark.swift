@@ -108,7 +108,10 @@ enum LinkBenchmark {
         ingest.executableURL = binaries.appendingPathComponent("ladon-ingest")
         ingest.arguments = ["--source", source, "--loop", "--fps", "\(fps)", "--connect", ingestEndpoint, "--node-id", "bench",
                             "--finish-timeout", "0"]
-        for process in [encoder, ingest] { process.standardOutput = FileHandle.nullDevice }
+        for process in [encoder, ingest] {
+            process.standardOutput = FileHandle.nullDevice
+            process.environment = ParentProcess.environmentForChild()
+        }
         defer {
             for process in [ingest, encoder] where process.isRunning {
                 kill(process.processIdentifier, SIGTERM)

@@ -12,7 +12,7 @@ enum WorkerCommand {
             .value("id", "name", help: "Worker id (default worker-<host>-<pid>)."),
             .value("threads", "n", help: "Compute threads (default 1)."),
             .value("hold-ms", "ms", help: "Keep each frame this long after computing it (emulates a slower edge)."),
-            .value("parent", "pid", help: "Stop when the process with this id is no longer the parent (set by serve)."),
+            .value("parent", "pid", help: "Stop when the process with this id is no longer the parent (default: LADON_PARENT_PID, which serve sets)."),
         ])
 
     static func run(_ arguments: [String]) throws {
@@ -23,8 +23,15 @@ enum WorkerCommand {
         var configuration = EdgeWorkerLoop.Configuration(connect: options.required("connect"),
                                                          workerID: try options.peerID("id", default: "worker-\(host)-\(getpid())"))
         configuration.holdMilliseconds = try options.integer("hold-ms", default: 0)
-        if options.value("parent") != nil { configuration.parentProcess = Int32(try options.integer("parent", default: 0)) }
-        StopSignal.install()
+        var parent = ParentProcess.fromEnvironment()
+        if options.value("parent") != nil {
+            let pid = try options.integer("parent", default: 0)
+            guard pid > 0, let pid = Int32(exactly: pid) else {
+                throw CommandLineError.invalidValue(option: "parent", value: "\(pid)", expected: "a process id")
+            }
+            parent = pid
+        }
+        StopSignal.install(parent: parent)
         try EdgeWorkerLoop(configuration, inference: inference).run()
     }
 }

@@ -33,9 +33,7 @@ import TestSupport
         defer { pull.close() }
         let endpoint = try pull.bind("ipc://\(folder.path)/ingest")
 
-        let ingest = Process()
-        ingest.executableURL = Executables.productsFolder.appendingPathComponent("ladon-ingest")
-        ingest.arguments = ["--source", "-", "--connect", endpoint, "--node-id", "cam-m"]
+        let ingest = Executables.process("ladon-ingest", ["--source", "-", "--connect", endpoint, "--node-id", "cam-m"])
         ingest.standardInput = try FileHandle(forReadingFrom: stream)
         ingest.standardOutput = FileHandle.nullDevice
         ingest.standardError = FileHandle.nullDevice

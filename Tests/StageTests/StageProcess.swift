@@ -5,13 +5,12 @@ import TestSupport
 /// A stage executable running in the background with its output captured; `stop` (call it in a
 /// `defer`) terminates it if it is still running.
 final class StageProcess {
-    let process = Process()
+    let process: Process
     private let output = Pipe(), error = Pipe()
     private var collected: (String, String)?
 
     init(_ name: String, _ arguments: [String]) throws {
-        process.executableURL = Executables.productsFolder.appendingPathComponent(name)
-        process.arguments = arguments
+        process = Executables.process(name, arguments)
         process.standardOutput = output
         process.standardError = error
         try process.run()

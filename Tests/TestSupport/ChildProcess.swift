@@ -4,7 +4,7 @@ import Foundation
 /// child never blocks on a full pipe). Call `stop()` in a `defer`: SIGTERM, then SIGKILL after a grace.
 public final class ChildProcess {
     public let name: String
-    public let process = Process()
+    public let process: Process
     private let outputURL: URL
     private let errorURL: URL
 
@@ -15,8 +15,7 @@ public final class ChildProcess {
         errorURL = folder.appendingPathComponent("\(stem).err")
         _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
-        process.executableURL = Executables.productsFolder.appendingPathComponent(name)
-        process.arguments = arguments
+        process = Executables.process(name, arguments)
         process.standardOutput = try FileHandle(forWritingTo: outputURL)
         process.standardError = try FileHandle(forWritingTo: errorURL)
         try process.run()

@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 
 /// Runs the package's built executables as separate processes, as users and the pipeline do.
 public enum Executables {
@@ -16,11 +17,19 @@ public enum Executables {
             ?? candidates[0]
     }()
 
-    /// Runs `name` with `arguments` to completion and captures both streams.
-    public static func run(_ name: String, _ arguments: [String]) throws -> Outcome {
+    /// A process for the built executable `name`, not started yet. It is told to stop should this test
+    /// process die (a crash, a failed precondition) instead of running on orphaned (`ParentProcess`).
+    public static func process(_ name: String, _ arguments: [String]) -> Process {
         let process = Process()
         process.executableURL = productsFolder.appendingPathComponent(name)
         process.arguments = arguments
+        process.environment = ParentProcess.environmentForChild()
+        return process
+    }
+
+    /// Runs `name` with `arguments` to completion and captures both streams.
+    public static func run(_ name: String, _ arguments: [String]) throws -> Outcome {
+        let process = process(name, arguments)
         let output = Pipe(), error = Pipe()
         process.standardOutput = output
         process.standardError = error

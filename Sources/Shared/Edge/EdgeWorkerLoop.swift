@@ -18,8 +18,6 @@ public final class EdgeWorkerLoop {
         public var brokerSilenceSeconds = 3.0
         /// Keep each frame this long after computing it: emulates a slower edge for tests and capacity planning.
         public var holdMilliseconds = 0
-        /// Stop when this process's parent is no longer `parentProcess` (workers a broker spawned die with it).
-        public var parentProcess: Int32?
 
         public init(connect: String, workerID: String) {
             self.connect = connect
@@ -82,10 +80,6 @@ public final class EdgeWorkerLoop {
         var lastHeard = PipelineClock.seconds(), lastBeat = 0.0
         var beats: UInt64 = 0
         while !shouldStop() {
-            if let parent = configuration.parentProcess, getppid() != parent {
-                log.warning("parent broker process is gone; stopping", ["worker": id])
-                break
-            }
             let ready = try poller.poll(timeoutMilliseconds: 100)
             let now = PipelineClock.seconds()
             if ready[0].contains(.readable), let message = try dealer.tryReceive() {

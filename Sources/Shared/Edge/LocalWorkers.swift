@@ -1,7 +1,7 @@
 import Foundation
 
 /// The worker processes `ladon-edge serve --workers N` starts: the same executable with the `worker`
-/// subcommand, connected to the broker's backend, told to stop if the broker dies. `supervise()`, called
+/// subcommand, connected to the broker's backend, told to stop if the broker dies (`ParentProcess`). `supervise()`, called
 /// from the broker's loop, starts a worker again when one has died, after a `RestartBackoff` delay, under
 /// a fresh worker id; it returns the ids of the workers it found dead, so the broker retires them (and
 /// hands on a latent one held) at once rather than after its heartbeat timeout. `stop()` sends SIGTERM,
@@ -81,7 +81,8 @@ public final class LocalWorkers {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         let id = "worker-\(getpid())-\(index)" + (generation > 0 ? ".\(generation)" : "")
-        process.arguments = ["worker"] + arguments + ["--parent", "\(getpid())", "--id", id]
+        process.arguments = ["worker"] + arguments + ["--id", id]
+        process.environment = ParentProcess.environmentForChild()
         try process.run()
         log.info("spawned worker", ["pid": process.processIdentifier, "index": index, "id": id])
         return (process, id)

@@ -60,6 +60,8 @@ public final class Launcher {
                 child.process.arguments = stage.arguments.map {
                     $0.replacingOccurrences(of: "{index}", with: "\(index)").replacingOccurrences(of: "{tmp}", with: scratch.path)
                 }
+                // Stages stop by themselves should this launch be killed before it can stop them.
+                child.process.environment = ParentProcess.environmentForChild()
                 children.append(child)
             }
         }

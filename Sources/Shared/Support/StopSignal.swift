@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 #if canImport(Glibc)
@@ -6,13 +7,18 @@ import Glibc
 
 // Set from the signal handler, read by the stages' I/O loops: an atomic store is all a handler may do.
 private let stopRequested = Atomic<Int32>(0)
+// The process whose death stops this one (0: none), set by `install`.
+private let watchedParent = Atomic<Int32>(0)
 
 /// SIGINT and SIGTERM ask a stage to stop: the I/O loop sees `isRequested` at its next turn (loops poll
-/// with short timeouts), finishes or abandons its in-flight work and exits with its summary.
+/// with short timeouts), finishes or abandons its in-flight work and exits with its summary. So does the
+/// death of the process that started the stage, when it asked for that (`ParentProcess`).
 public enum StopSignal {
     /// Installs the handlers; the loop then checks `isRequested`. SIGPIPE is ignored so a closed stdout
-    /// or stdin pipe is an error value, not a death.
-    public static func install() {
+    /// or stdin pipe is an error value, not a death. Once `parent` (by default the one `LADON_PARENT_PID`
+    /// names) is no longer this process's parent, `isRequested` is true as after a SIGTERM.
+    public static func install(parent: Int32? = ParentProcess.fromEnvironment()) {
+        watchedParent.store(parent ?? 0, ordering: .relaxed)
         // A parent may have started us with these signals blocked (the mask is inherited across exec):
         // unblock them so they reach the handlers, and so our own children start with them unblocked.
         var set = sigset_t()
@@ -25,10 +31,20 @@ public enum StopSignal {
         signal(SIGPIPE, SIG_IGN)
     }
 
-    public static var isRequested: Bool { stopRequested.load(ordering: .relaxed) != 0 }
+    public static var isRequested: Bool { signalNumber != 0 }
 
-    /// The signal that asked to stop, 0 when none did (−1 after `request()`).
-    public static var signalNumber: Int32 { stopRequested.load(ordering: .relaxed) }
+    /// The signal that asked to stop, 0 when none did (−1 after `request()`, SIGTERM once the parent is gone).
+    public static var signalNumber: Int32 {
+        let number = stopRequested.load(ordering: .relaxed)
+        guard number == 0 else { return number }
+        let parent = watchedParent.load(ordering: .relaxed)
+        guard parent != 0, ParentProcess.isGone(parent) else { return 0 }
+        // What the parent would have sent had it stopped cleanly; a launch forwards it to its own stages.
+        if stopRequested.compareExchange(expected: 0, desired: SIGTERM, ordering: .relaxed).exchanged {
+            Logger(label: ProcessInfo.processInfo.processName).warning("the parent process is gone; stopping", ["parent": parent])
+        }
+        return stopRequested.load(ordering: .relaxed)
+    }
 
     /// Lets a loop end itself the same way a signal would (`--expect N` reached, a fatal socket error).
     public static func request() { stopRequested.store(-1, ordering: .relaxed) }
