@@ -3,17 +3,22 @@ import Shared
 import Testing
 import TestSupport
 
-/// `ladon-ingest` as a process, with the test's PULL socket standing in for the encoder.
+/// `ladon-ingest` as a process, with the test's ROUTER socket standing in for the encoder.
 @Suite struct IngestStageTests {
     let frames = Fixtures.path("../../samples/frames")
 
-    func collect(from pull: Socket, until timeout: Double) throws -> (frames: [FrameMessage], bye: ControlMessage.Bye?) {
+    /// Frames until ingest's Bye, which is answered as the encoder does.
+    func collect(from router: Socket, until timeout: Double) throws -> (frames: [FrameMessage], bye: ControlMessage.Bye?) {
         var received: [FrameMessage] = []
-        while let message = try receive(pull, timeout: timeout), message.count == 2 {
-            switch MessageKind(tag: message[0]) {
-            case .frame: received.append(try FrameMessage(serialized: message[1]))
+        while let message = try receive(router, timeout: timeout), message.count == 3 {
+            switch MessageKind(tag: message[1]) {
+            case .frame: received.append(try FrameMessage(serialized: message[2]))
             case .control:
-                if case let .bye(bye) = try ControlMessage(serialized: message[1]) { return (received, bye) }
+                if case let .bye(bye) = try ControlMessage(serialized: message[2]) {
+                    try router.send([message[0], MessageKind.control.tag,
+                                     ControlMessage.bye(.init(peerID: "encoder", reason: "end of stream received")).serialized()])
+                    return (received, bye)
+                }
             default: break
             }
         }
@@ -29,9 +34,9 @@ import TestSupport
 
         let context = try Context()
         defer { context.close() }
-        let pull = try context.socket(.pull)
-        defer { pull.close() }
-        let endpoint = try pull.bind("ipc://\(folder.path)/ingest")
+        let router = try context.socket(.router, lingerMilliseconds: 1000)
+        defer { router.close() }
+        let endpoint = try router.bind("ipc://\(folder.path)/ingest")
 
         let ingest = Executables.process("ladon-ingest", ["--source", "-", "--connect", endpoint, "--node-id", "cam-m"])
         ingest.standardInput = try FileHandle(forReadingFrom: stream)
@@ -40,7 +45,7 @@ import TestSupport
         try ingest.run()
         defer { if ingest.isRunning { kill(ingest.processIdentifier, SIGKILL) }; ingest.waitUntilExit() }
 
-        let (received, bye) = try collect(from: pull, until: 20)
+        let (received, bye) = try collect(from: router, until: 20)
         #expect(bye?.peerID == "cam-m" && bye?.reason == "end of stream")
         // Every frame is either delivered intact, in order, or counted as dropped before a delivered one.
         let delivered = received.map(\.jpeg)
@@ -55,16 +60,17 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: folder) }
         let context = try Context()
         defer { context.close() }
-        let pull = try context.socket(.pull)
-        defer { pull.close() }
-        let endpoint = try pull.bind("ipc://\(folder.path)/ingest")
+        let router = try context.socket(.router, lingerMilliseconds: 1000)
+        defer { router.close() }
+        let endpoint = try router.bind("ipc://\(folder.path)/ingest")
         // Files without --fps wait for the consumer, so none is dropped.
         let ingest = try StageProcess("ladon-ingest", ["--source", frames, "--loop", "--count", "8", "--connect", endpoint])
         defer { ingest.stop() }
-        let (received, bye) = try collect(from: pull, until: 20)
+        let (received, bye) = try collect(from: router, until: 20)
         let outcome = ingest.wait()
         #expect(outcome.status == 0, "\(outcome.error)")
         #expect(bye != nil)
+        #expect(outcome.output.contains("bye=answered"), "ingest saw the answer to its Bye: \(outcome.output)")
         let names = try FileSequenceSource.expand(frames)
         let expected = try (0 ..< 8).map { try FileIO.read(names[$0 % names.count]) }
         #expect(received.map(\.jpeg) == expected)

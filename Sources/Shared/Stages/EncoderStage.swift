@@ -1,4 +1,4 @@
-/// `ladon-encoder run`: the mobile node's network side. It PULLs frames from ingest, encodes them with
+/// `ladon-encoder run`: the mobile node's network side. It receives frames from ingest, encodes them with
 /// `MobileEncoder`, and sends `latent` messages to the edge broker under credit flow control
 /// (docs/pipeline.md):
 /// - a DEALER with routing id `PeerRoute.routingID(for: node id)` connects to the broker's frontend and sends Hello (node role,
@@ -17,9 +17,9 @@
 ///   restarted, or saw this node reconnect, or is shutting down) ends the session: latents in flight are
 ///   written off (counted; their Results may still reach the sink), the credit count starts from zero,
 ///   and the node says Hello again with a new incarnation.
-/// Ingest's Bye (end of stream) lets the node finish its held frame, wait for its in-flight latents'
-/// credits to return (or the drain timeout), and exit. SIGINT/SIGTERM exit at once, counting held frames
-/// as dropped.
+/// Ingest's Bye (end of stream), answered with a Bye so ingest knows every frame arrived (IngestStage),
+/// lets the node finish its held frame, wait for its in-flight latents' credits to return (or the drain
+/// timeout), and exit. SIGINT/SIGTERM exit at once, counting held frames as dropped.
 ///
 /// Encoding runs inline on the I/O thread: ZeroMQ keeps queueing credits and frames meanwhile, and a
 /// node holds at most one frame to encode, so nothing else needs the thread during an encode.
@@ -112,14 +112,15 @@ public struct EncoderStage {
         let config = configuration
         let context = try Context()
         defer { context.close() }
-        let pull = try context.socket(.pull)
-        defer { pull.close() }
+        // A ROUTER, not a PULL, only so that ingest's end-of-stream Bye can be answered (see IngestStage);
+        // linger lets the answer leave when the stream ends and the encoder exits at once.
+        let ingest = try context.socket(.router, lingerMilliseconds: 1000)
+        defer { ingest.close() }
         // A few frames of room: the loop drains the socket each turn and keeps only the newest, so this
-        // adds no staleness, while with room for one the messages ingest sends just before closing (its
-        // last frame, then the end-of-stream Bye) were now and then lost despite its linger.
-        try pull.set(.receiveHighWaterMark(messages: 4))
-        try pull.set(.maxMessageSize(bytes: FrameMessage.maximumSize + 4096))
-        try pull.bind(config.ingestEndpoint)
+        // adds no staleness.
+        try ingest.set(.receiveHighWaterMark(messages: 4))
+        try ingest.set(.maxMessageSize(bytes: FrameMessage.maximumSize + 4096))
+        try ingest.bind(config.ingestEndpoint)
         let dealer = try context.socket(.dealer, lingerMilliseconds: 1000)
         defer { dealer.close() }
         try dealer.set(.routingID(PeerRoute.routingID(for: config.nodeID)))
@@ -255,11 +256,12 @@ public struct EncoderStage {
             }
 
             var poller = Poller()
-            poller.add(pull)
+            poller.add(ingest)
             poller.add(dealer)
             let ready = try poller.poll(timeoutMilliseconds: max(0, min(50, Int(((wakeAt - now) * 1000).rounded(.up)))))
             if ready[0].contains(.readable) {
-                while let message = try pull.tryReceive() {
+                while let routed = try ingest.tryReceive(), let peer = routed.first {
+                    let message = Array(routed.dropFirst())
                     switch Incoming(message) {
                     case let .frame(frame):
                         summary.received += 1
@@ -270,6 +272,8 @@ public struct EncoderStage {
                         }
                         frames.append(frame)
                     case .control(.bye):
+                        let answer = ControlMessage.bye(.init(peerID: config.nodeID, reason: "end of stream received"))
+                        _ = try ingest.trySend([peer, MessageKind.control.tag, answer.serialized()])
                         if endOfStreamDeadline == nil {
                             log.info("ingest reached the end of its stream; draining")
                             endOfStreamDeadline = PipelineClock.seconds() + config.drainTimeoutSeconds

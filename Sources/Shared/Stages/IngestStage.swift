@@ -2,14 +2,22 @@
 import Glibc
 #endif
 
-/// `ladon-ingest`: reads frames from a source, paces them, and PUSHes `frame` messages to one encoder.
+/// `ladon-ingest`: reads frames from a source, paces them, and sends `frame` messages to one encoder.
 ///
-/// Freshest-frame semantics (docs/pipeline.md): the PUSH socket has SNDHWM 1 and sends do not block;
+/// Freshest-frame semantics (docs/pipeline.md): the DEALER socket has SNDHWM 1 and sends do not block;
 /// when the encoder is not taking frames, ingest keeps only the newest frame and counts the ones it
 /// replaced in `dropped_before`. An on-demand source (files) without `--fps` is the exception: nothing
 /// is captured until the encoder takes the previous frame, so nothing is dropped.
 /// At the end of the source (or `--count`, or a signal) ingest sends `control` Bye{peer_id: node id,
-/// reason: "end of stream"}, the encoder's cue that this node's stream is over.
+/// reason: "end of stream"}, the encoder's cue that this node's stream is over, and exits once the
+/// encoder answers it with a Bye of its own (or the finish timeout passes).
+///
+/// Why the answer: a message libzmq has accepted, even written to the kernel, is not yet delivered.
+/// When the encoder is busy (encoding) its ROUTER's queue can be at the high-water mark, and libzmq
+/// then stops reading the connection; if ingest exits meanwhile, a Unix-domain socket (ipc://) reports
+/// the hang-up at once and libzmq drops the connection with the bytes still unread in it: the last
+/// frames and the Bye. Linger cannot help (it only covers ingest's own queue). TCP reports no hang-up
+/// on a clean close, so there the unread bytes survive; the answer makes both reliable.
 public struct IngestStage {
     public struct Configuration: Sendable {
         public var endpoint: String
@@ -36,10 +44,11 @@ public struct IngestStage {
         public var sent = 0
         public var dropped = 0
         public var bytes = 0
+        /// The encoder answered the end-of-stream Bye, so it has every frame sent before it.
         public var byeDelivered = false
 
         public var description: String {
-            "frames captured=\(captured) sent=\(sent) dropped=\(dropped) bytes=\(bytes) bye=\(byeDelivered ? "sent" : "lost")"
+            "frames captured=\(captured) sent=\(sent) dropped=\(dropped) bytes=\(bytes) bye=\(byeDelivered ? "answered" : "lost")"
         }
     }
 
@@ -54,10 +63,11 @@ public struct IngestStage {
     public func run(source: inout some FrameSource) throws -> Summary {
         let context = try Context()
         defer { context.close() }
-        let push = try context.socket(.push, lingerMilliseconds: Int(configuration.finishTimeoutSeconds * 1000))
-        defer { push.close() }
-        try push.set(.sendHighWaterMark(messages: 1))
-        try push.connect(configuration.endpoint)
+        let encoder = try context.socket(.dealer, lingerMilliseconds: Int(configuration.finishTimeoutSeconds * 1000))
+        defer { encoder.close() }
+        try encoder.set(.sendHighWaterMark(messages: 1))
+        try encoder.set(.maxMessageSize(bytes: ControlMessage.maximumSize + 4096))
+        try encoder.connect(configuration.endpoint)
 
         var summary = Summary()
         var pending: FrameMessage?
@@ -70,7 +80,7 @@ public struct IngestStage {
         func flush(until deadline: Double) throws {
             while let frame = pending {
                 let wire = [MessageKind.frame.tag, frame.serialized()]
-                if try push.trySend(wire) {
+                if try encoder.trySend(wire) {
                     summary.sent += 1
                     summary.bytes += wire[1].count
                     pending = nil
@@ -79,7 +89,7 @@ public struct IngestStage {
                 let left = deadline - PipelineClock.seconds()
                 if left <= 0 || stop() { return }
                 var poller = Poller()
-                poller.add(push, events: .writable)
+                poller.add(encoder, events: .writable)
                 _ = try poller.poll(timeoutMilliseconds: max(1, min(50, Int(left * 1000))))
             }
         }
@@ -110,9 +120,26 @@ public struct IngestStage {
             log.warning("the encoder did not take the last frame before the finish timeout")
         }
         let bye = ControlMessage.bye(.init(peerID: configuration.nodeID, reason: "end of stream"))
-        summary.byeDelivered = try sendControl(bye, on: push, until: deadline)
+        if try sendControl(bye, on: encoder, until: deadline) {
+            summary.byeDelivered = try awaitAnswer(on: encoder, until: deadline)
+        }
+        if !summary.byeDelivered { log.warning("the encoder did not answer the end-of-stream Bye before the finish timeout") }
         log.info("finished: \(summary) \(source.report)")
         return summary
+    }
+
+    /// Waits for the encoder's Bye answering ours: it has then read every message sent before.
+    private func awaitAnswer(on socket: Socket, until deadline: Double) throws -> Bool {
+        while true {
+            while let message = try socket.tryReceive() {
+                if case .control(.bye) = Incoming(message) { return true }
+            }
+            let left = deadline - PipelineClock.seconds()
+            if left <= 0 { return false }
+            var poller = Poller()
+            poller.add(socket)
+            _ = try poller.poll(timeoutMilliseconds: max(1, min(100, Int(left * 1000))))
+        }
     }
 
     private func sendControl(_ message: ControlMessage, on socket: Socket, until deadline: Double) throws -> Bool {
