@@ -174,9 +174,7 @@ import TestSupport
     }
 
     /// Ingest over `mixedFrames` at 4 fps, started once the encoder has said hello to the broker (so it
-    /// is bound and takes every frame). Paced, not on demand: libzmq discards what a PUSH peer sent last
-    /// when it disconnects while the receiving PULL is at its high-water mark, and an on-demand ingest
-    /// keeps it there, so its end-of-stream Bye could be lost as it exits.
+    /// is bound and takes every frame).
     static func startPacedIngest(_ node: Node, edge: EdgeServeTests.Edge, broker: ChildProcess) throws -> ChildProcess {
         #expect(waitUntil(60) { broker.standardError.contains("node joined node=\(node.id) ") }, "\(edge.logs)")
         return try node.startIngest(edge, source: try mixedFrames(in: edge.folder), extra: ["--fps", "4"])

@@ -193,8 +193,6 @@ import TestSupport
         #expect(repeated.incarnation == first.incarnation)
         try broker.grant("cam-n", 2)
 
-        // Paced: an on-demand ingest can end while the encoder's PULL is at its high-water mark, and libzmq
-        // then discards the last messages (the end-of-stream Bye) when ingest disconnects.
         let ingest = try StageProcess("ladon-ingest", ["--source", frames, "--fps", "10", "--connect", "ipc://\(folder.path)/ingest", "--node-id", "cam-n"])
         defer { ingest.stop() }
         let old = try nextLatents(2, broker)
