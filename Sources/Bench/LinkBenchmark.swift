@@ -2,7 +2,7 @@ import Foundation
 import Shared
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `ladon-bench link`: flow control on a shaped link. The real `ladon-ingest` and `ladon-encoder run`
@@ -44,30 +44,39 @@ enum LinkBenchmark {
             guard let value = Double(text), value > 0 else { throw .invalidValue(option: name, value: text, expected: "a positive number") }
             return value
         }
-        let kbps = try number("kbps", 100), fps = try number("fps", 15)
-        let seconds = try number("seconds", 10), edgeMilliseconds = try number("edge-ms", 50)
+        let kbps = try number("kbps", 100)
+        let fps = try number("fps", 15)
+        let seconds = try number("seconds", 10)
+        let edgeMilliseconds = try number("edge-ms", 50)
         let source = options.value("source") ?? "samples/frames"
         let model = options.required("model")
 
         print("ladon-bench link: \(kbps) kbps shaped link, \(fps) fps camera, \(Int(seconds)) s per mode")
         print("edge: STAND-IN (in-process broker + one worker holding each latent \(edgeMilliseconds) ms; no inference)")
-        let unloaded = try measure(Mode(name: "unloaded", window: 1, policy: "freshest"), model: model, source: source,
-                                   kbps: kbps, fps: 1, seconds: max(4, seconds / 2), edgeMilliseconds: edgeMilliseconds)
+        let unloaded = try measure(
+            Mode(name: "unloaded", window: 1, policy: "freshest"), model: model, source: source,
+            kbps: kbps, fps: 1, seconds: max(4, seconds / 2), edgeMilliseconds: edgeMilliseconds)
         let baseline = median(unloaded.latencies)
         print(String(format: "unloaded one-frame latency (1 fps, W=1): median %.0f ms over %d frames", baseline, unloaded.latencies.count))
         print("mode                          frames  drops  util    p50 ms  p90 ms  p50/unloaded")
-        let modes = [Mode(name: "credit W=1, freshest", window: 1, policy: "freshest"),
-                     Mode(name: "credit W=2, freshest", window: 2, policy: "freshest"),
-                     Mode(name: "stop-and-wait (queue, W=1)", window: 1, policy: "queue"),
-                     Mode(name: "unbounded push (queue)", window: 100_000, policy: "queue")]
+        let modes = [
+            Mode(name: "credit W=1, freshest", window: 1, policy: "freshest"),
+            Mode(name: "credit W=2, freshest", window: 2, policy: "freshest"),
+            Mode(name: "stop-and-wait (queue, W=1)", window: 1, policy: "queue"),
+            Mode(name: "unbounded push (queue)", window: 100_000, policy: "queue"),
+        ]
         for mode in modes where !StopSignal.isRequested {
-            let result = try measure(mode, model: model, source: source, kbps: kbps, fps: fps, seconds: seconds,
-                                     edgeMilliseconds: edgeMilliseconds)
+            let result = try measure(
+                mode, model: model, source: source, kbps: kbps, fps: fps, seconds: seconds,
+                edgeMilliseconds: edgeMilliseconds)
             let utilisation = linkUtilisation(result.arrivals, bytesPerSecond: kbps * 125)
-            let p50 = median(result.latencies), p90 = percentile(result.latencies, 0.9)
-            print(mode.name.padding(toLength: 30, withPad: " ", startingAt: 0)
-                + String(format: "%6d %6d  %5.1f%%  %6.0f  %6.0f  %5.2fx", result.latencies.count, Int(result.dropped),
-                         utilisation * 100, p50, p90, p50 / baseline))
+            let p50 = median(result.latencies)
+            let p90 = percentile(result.latencies, 0.9)
+            print(
+                mode.name.padding(toLength: 30, withPad: " ", startingAt: 0)
+                    + String(
+                        format: "%6d %6d  %5.1f%%  %6.0f  %6.0f  %5.2fx", result.latencies.count, Int(result.dropped),
+                        utilisation * 100, p50, p90, p50 / baseline))
         }
     }
 
@@ -87,8 +96,10 @@ enum LinkBenchmark {
 
     /// One mode: the stand-in edge binds, the real encoder and ingest start, and frames flow for `seconds`
     /// after a one-second warm-up; results before the warm-up ends are not counted.
-    static func measure(_ mode: Mode, model: String, source: String, kbps: Double, fps: Double, seconds: Double,
-                        edgeMilliseconds: Double) throws -> Measurement {
+    static func measure(
+        _ mode: Mode, model: String, source: String, kbps: Double, fps: Double, seconds: Double,
+        edgeMilliseconds: Double
+    ) throws -> Measurement {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ladon-link-\(getpid())-\(UInt32.random(in: 0 ... .max))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -102,12 +113,16 @@ enum LinkBenchmark {
 
         let encoder = Process()
         encoder.executableURL = binaries.appendingPathComponent("ladon-encoder")
-        encoder.arguments = ["run", "--model", model, "--ingest", ingestEndpoint, "--edge", edge, "--node-id", "bench",
-                             "--window", "\(mode.window)", "--policy", mode.policy, "--link-kbps", "\(kbps)", "--drain-timeout", "0"]
+        encoder.arguments = [
+            "run", "--model", model, "--ingest", ingestEndpoint, "--edge", edge, "--node-id", "bench",
+            "--window", "\(mode.window)", "--policy", mode.policy, "--link-kbps", "\(kbps)", "--drain-timeout", "0",
+        ]
         let ingest = Process()
         ingest.executableURL = binaries.appendingPathComponent("ladon-ingest")
-        ingest.arguments = ["--source", source, "--loop", "--fps", "\(fps)", "--connect", ingestEndpoint, "--node-id", "bench",
-                            "--finish-timeout", "0"]
+        ingest.arguments = [
+            "--source", source, "--loop", "--fps", "\(fps)", "--connect", ingestEndpoint, "--node-id", "bench",
+            "--finish-timeout", "0",
+        ]
         for process in [encoder, ingest] {
             process.standardOutput = FileHandle.nullDevice
             process.environment = ParentProcess.environmentForChild()
@@ -124,7 +139,11 @@ enum LinkBenchmark {
         var queue: [(LatentMessage, arrived: Double)] = []
         var busyUntil: Double?
         var started: Double?
-        let poller = { () -> Poller in var poller = Poller(); poller.add(router); return poller }()
+        let poller = { () -> Poller in
+            var poller = Poller()
+            poller.add(router)
+            return poller
+        }()
         while !StopSignal.isRequested {
             let now = PipelineClock.seconds()
             if let started, now - started > 1 + seconds { break }
@@ -135,8 +154,10 @@ enum LinkBenchmark {
                 if let started, arrived >= started + 1 {
                     measurement.latencies.append(Double(PipelineClock.wallMicroseconds() - latent.captureTimeMicroseconds) / 1000)
                 }
-                try router.send([Array("bench".utf8), MessageKind.control.tag,
-                                 ControlMessage.credit(.init(nodeID: "bench", grants: 1)).serialized()])
+                try router.send([
+                    Array("bench".utf8), MessageKind.control.tag,
+                    ControlMessage.credit(.init(nodeID: "bench", grants: 1)).serialized(),
+                ])
             }
             if busyUntil == nil, !queue.isEmpty { busyUntil = PipelineClock.seconds() + edgeMilliseconds / 1000 }
             let wait = busyUntil.map { max(0, $0 - PipelineClock.seconds()) } ?? 0.05
@@ -146,8 +167,10 @@ enum LinkBenchmark {
                 switch kind {
                 case .control:
                     if case let .hello(hello) = try ControlMessage(serialized: frames[2]), started == nil {
-                        try router.send([frames[0], MessageKind.control.tag,
-                                         ControlMessage.credit(.init(nodeID: hello.peerID, grants: hello.window)).serialized()])
+                        try router.send([
+                            frames[0], MessageKind.control.tag,
+                            ControlMessage.credit(.init(nodeID: hello.peerID, grants: hello.window)).serialized(),
+                        ])
                         try ingest.run()
                         started = PipelineClock.seconds()
                     }

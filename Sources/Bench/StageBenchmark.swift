@@ -17,7 +17,7 @@ func measure(_ stage: String, runs: Int, _ body: () -> Void) -> StageTiming {
     body()
     var samples: [Double] = []
     var work = 0
-    for _ in 0 ..< max(1, runs) {
+    for _ in 0..<max(1, runs) {
         let macsBefore = Compute.multiplyAccumulateCount
         let start = DispatchTime.now().uptimeNanoseconds
         body()
@@ -36,7 +36,7 @@ struct ReferenceTimings {
     static func load(_ path: String) throws -> ReferenceTimings {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         guard let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let stages = json["stages"] as? [String: Any]
+            let stages = json["stages"] as? [String: Any]
         else { throw BenchmarkError.badReference(path) }
         var milliseconds: [String: Double] = [:]
         for (name, value) in stages {
@@ -66,10 +66,13 @@ struct BenchmarkReport {
     let threads: Int
 
     var table: String {
-        var lines = ["threads: \(threads)" + (reference?.threads.map { ", reference threads: \($0)" } ?? ""),
-                     pad("stage", 16) + pad("swift ms", 11) + pad("GFLOP/s", 10) + pad("pytorch ms", 12) + "swift/pytorch"]
+        var lines = [
+            "threads: \(threads)" + (reference?.threads.map { ", reference threads: \($0)" } ?? ""),
+            pad("stage", 16) + pad("swift ms", 11) + pad("GFLOP/s", 10) + pad("pytorch ms", 12) + "swift/pytorch",
+        ]
         for result in results {
-            var line = pad(result.stage, 16) + pad(String(format: "%.1f", result.medianMilliseconds), 11)
+            var line =
+                pad(result.stage, 16) + pad(String(format: "%.1f", result.medianMilliseconds), 11)
                 + pad(result.multiplyAccumulates > 0 ? String(format: "%.1f", result.gigaflopsPerSecond) : "-", 10)
             if let reference = reference?.milliseconds[result.stage] {
                 line += pad(String(format: "%.1f", reference), 12) + String(format: "%.2f", result.medianMilliseconds / reference)

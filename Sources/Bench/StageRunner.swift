@@ -42,27 +42,34 @@ struct StageBenchmark {
         }
         if let head = model.segmentation {
             let padded = prepared.inputSize
-            results.append(measure("segmentation", runs: runs) {
-                _ = Resize.bilinear(head(features.layer4), height: padded.height, width: padded.width)
-            })
+            results.append(
+                measure("segmentation", runs: runs) {
+                    _ = Resize.bilinear(head(features.layer4), height: padded.height, width: padded.width)
+                })
             let logits = Resize.bilinear(head(features.layer4), height: padded.height, width: padded.width)
-            results.append(measure("label_map", runs: runs) {
-                _ = LabelMap.labels(logits, resized: prepared.resizedSize, original: prepared.originalSize)
-            })
+            results.append(
+                measure("label_map", runs: runs) {
+                    _ = LabelMap.labels(logits, resized: prepared.resizedSize, original: prepared.originalSize)
+                })
         }
         if let head = model.detection {
             let sizes = (padded: prepared.inputSize, resized: prepared.resizedSize, original: prepared.originalSize)
             let pyramidInputs = [features.decoded, features.layer2, features.layer3, features.layer4]
-            let (parts, _) = try head.medianTimings(pyramidInputs, paddedSize: sizes.padded, resizedSize: sizes.resized,
-                                                    originalSize: sizes.original, runs: runs)
-            for (name, milliseconds) in [("fpn", parts.fpn), ("rpn", parts.rpn), ("roi_align", parts.roiAlign),
-                                         ("box_head", parts.boxHead), ("box_postprocess", parts.postprocess)] {
+            let (parts, _) = try head.medianTimings(
+                pyramidInputs, paddedSize: sizes.padded, resizedSize: sizes.resized,
+                originalSize: sizes.original, runs: runs)
+            for (name, milliseconds) in [
+                ("fpn", parts.fpn), ("rpn", parts.rpn), ("roi_align", parts.roiAlign),
+                ("box_head", parts.boxHead), ("box_postprocess", parts.postprocess),
+            ] {
                 results.append(StageTiming(stage: name, medianMilliseconds: milliseconds, multiplyAccumulates: 0))
             }
-            results.append(measure("detection", runs: runs) {
-                _ = try? head(features: features, paddedSize: sizes.padded, resizedSize: sizes.resized,
-                              originalSize: sizes.original)
-            })
+            results.append(
+                measure("detection", runs: runs) {
+                    _ = try? head(
+                        features: features, paddedSize: sizes.padded, resizedSize: sizes.resized,
+                        originalSize: sizes.original)
+                })
         }
         let message = try mobile.encode(jpeg: jpeg).message
         results.append(measure("edge_frame", runs: runs) { _ = try? edge.infer(message) })

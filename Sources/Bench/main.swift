@@ -9,10 +9,12 @@ let spec = CommandSpec(
     summary: "Time the Swift runtime's stages beside the PyTorch reference.",
     options: [
         .value("model", "path", help: "Ladon model file (tools/convert.py --random-init --preset official)."),
-        .value("detection-head", "path",
-               help: "Time only the detection head from tools/time_detection_head.py's file, per part."),
-        .value("codec-frame", "path",
-               help: "Time only the entropy coder on tools/bench_codec_reference.py's frame latent."),
+        .value(
+            "detection-head", "path",
+            help: "Time only the detection head from tools/time_detection_head.py's file, per part."),
+        .value(
+            "codec-frame", "path",
+            help: "Time only the entropy coder on tools/bench_codec_reference.py's frame latent."),
         .value("image", "path", help: "JPEG to run (default: samples/bench/astronaut-640x480.jpg)."),
         .value("threads", "n", help: "Threads for BLAS and our kernels (default 2)."),
         .value("runs", "n", help: "Timed runs per stage after one warm-up (default 5)."),
@@ -38,8 +40,9 @@ runCommandLineProgram("ladon-bench") {
     }
     guard arguments.value("model") != nil else { throw BenchmarkError.missingModel }
     let reference = try arguments.value("reference").map(ReferenceTimings.load)
-    let benchmark = try StageBenchmark(modelPath: arguments.required("model"),
-                                       imagePath: arguments.value("image") ?? "samples/bench/astronaut-640x480.jpg")
+    let benchmark = try StageBenchmark(
+        modelPath: arguments.required("model"),
+        imagePath: arguments.value("image") ?? "samples/bench/astronaut-640x480.jpg")
     let results = try benchmark.run(runs: runs)
     print("BLAS kernels: \(Compute.blasKernels) (OPENBLAS_CORETYPE overrides)")
     print(BenchmarkReport(results: results, reference: reference, threads: threads).table)

@@ -16,7 +16,9 @@ enum ServeCommand {
             .value("threads", "n", help: "Compute threads per local worker (default 1)."),
             .value("hold-ms", "ms", help: "Local workers keep each frame this long after computing it (emulates a slower edge)."),
             .value("heartbeat-timeout", "seconds", help: "A worker silent this long is dead (default 3)."),
-            .value("max-latent-bytes", "n", help: "Refuse larger latents with an error Result (default 8 MiB); libzmq disconnects a node sending over twice this."),
+            .value(
+                "max-latent-bytes", "n",
+                help: "Refuse larger latents with an error Result (default 8 MiB); libzmq disconnects a node sending over twice this."),
         ])
 
     static func run(_ arguments: [String]) throws {
@@ -42,11 +44,13 @@ enum ServeCommand {
         let broker = try Broker(configuration, identity: identity)
         let workers = LocalWorkers()
         defer { workers.stop() }
-        try workers.start(count: count, executable: LocalWorkers.currentExecutable, arguments: [
-            "--model", model, "--connect", broker.backendEndpoint,
-            "--threads", "\(try options.integer("threads", default: 1))",
-            "--hold-ms", "\(try options.integer("hold-ms", default: 0))",
-        ])
+        try workers.start(
+            count: count, executable: LocalWorkers.currentExecutable,
+            arguments: [
+                "--model", model, "--connect", broker.backendEndpoint,
+                "--threads", "\(try options.integer("threads", default: 1))",
+                "--hold-ms", "\(try options.integer("hold-ms", default: 0))",
+            ])
         try broker.run(housekeeping: { for id in workers.supervise() { broker.workerProcessExited(id) } })
         workers.stop()
         var summary = broker.summary

@@ -12,7 +12,8 @@ enum WorkerCommand {
             .value("id", "name", help: "Worker id (default worker-<host>-<pid>)."),
             .value("threads", "n", help: "Compute threads (default 1)."),
             .value("hold-ms", "ms", help: "Keep each frame this long after computing it (emulates a slower edge)."),
-            .value("parent", "pid", help: "Stop when the process with this id is no longer the parent (default: LADON_PARENT_PID, which serve sets)."),
+            .value(
+                "parent", "pid", help: "Stop when the process with this id is no longer the parent (default: LADON_PARENT_PID, which serve sets)."),
         ])
 
     static func run(_ arguments: [String]) throws {
@@ -20,8 +21,9 @@ enum WorkerCommand {
         Compute.setThreads(try options.integer("threads", default: 1))
         let inference = try EdgeInference(LadonModelFile(path: options.required("model")))
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
-        var configuration = EdgeWorkerLoop.Configuration(connect: options.required("connect"),
-                                                         workerID: try options.peerID("id", default: "worker-\(host)-\(getpid())"))
+        var configuration = EdgeWorkerLoop.Configuration(
+            connect: options.required("connect"),
+            workerID: try options.peerID("id", default: "worker-\(host)-\(getpid())"))
         configuration.holdMilliseconds = try options.integer("hold-ms", default: 0)
         var parent = ParentProcess.fromEnvironment()
         if options.value("parent") != nil {

@@ -12,7 +12,8 @@ runCommandLineProgram("ladon-edge") {
     case "worker": try WorkerCommand.run(Array(arguments.dropFirst()))
     case "infer": try InferCommand.run(Array(arguments.dropFirst()))
     case "--help", "-h", nil:
-        throw CommandLineError.helpRequested("""
+        throw CommandLineError.helpRequested(
+            """
             ladon-edge: the edge stage of Ladon split computing.
 
             SUBCOMMANDS:

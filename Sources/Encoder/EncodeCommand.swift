@@ -22,16 +22,18 @@ enum EncodeCommand {
         Compute.setThreads(try options.integer("threads", default: 1))
         let encoder = try MobileEncoder(LadonModelFile(path: options.required("model")))
         let jpeg = try FileIO.read(options.required("image"), what: "image", limit: 64 << 20)
-        let output = try encoder.encode(jpeg: jpeg, nodeID: options.value("node-id") ?? "local",
-                                        sequence: UInt64(try options.integer("sequence", default: 0)),
-                                        captureTimeMicroseconds: Int64(Date().timeIntervalSince1970 * 1e6))
+        let output = try encoder.encode(
+            jpeg: jpeg, nodeID: options.value("node-id") ?? "local",
+            sequence: UInt64(try options.integer("sequence", default: 0)),
+            captureTimeMicroseconds: Int64(Date().timeIntervalSince1970 * 1e6))
         try FileIO.write(output.message.serialized(), to: options.required("out"), what: "latent")
         if let path = options.value("dump-input") { try dump(output.input, to: path) }
         if let path = options.value("dump-latent") { try dump(output.latent, to: path) }
         let shape = output.message.latentShape.map(String.init).joined(separator: "x")
         let times = output.timings.stages.map { "\($0.name) \(String(format: "%.1f", $0.milliseconds)) ms" }
-        FileHandle.standardError.write(Data(
-            "latent \(shape), \(output.message.coded.count) coded bytes; \(times.joined(separator: ", "))\n".utf8))
+        FileHandle.standardError.write(
+            Data(
+                "latent \(shape), \(output.message.coded.count) coded bytes; \(times.joined(separator: ", "))\n".utf8))
     }
 
     private static func dump(_ tensor: Tensor, to path: String) throws {

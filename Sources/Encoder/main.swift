@@ -11,7 +11,9 @@ runCommandLineProgram("ladon-encoder") {
     case "encode": try EncodeCommand.run(Array(arguments.dropFirst()))
     case "run": try RunCommand.run(Array(arguments.dropFirst()))
     case "--help", "-h", nil:
-        throw CommandLineError.helpRequested("ladon-encoder: the mobile stage of Ladon split computing.\n\nSUBCOMMANDS:\n  encode    \(EncodeCommand.spec.summary)\n  run       \(RunCommand.spec.summary)\n\nSee 'ladon-encoder <subcommand> --help'.")
+        throw CommandLineError.helpRequested(
+            "ladon-encoder: the mobile stage of Ladon split computing.\n\nSUBCOMMANDS:\n  encode    \(EncodeCommand.spec.summary)\n  run       \(RunCommand.spec.summary)\n\nSee 'ladon-encoder <subcommand> --help'."
+        )
     case let other?: throw CommandLineError.unknownSubcommand(other, known: subcommands)
     }
 }

@@ -34,8 +34,9 @@ enum EvalCommand {
         case let (nil, results?):
             source = .results(folder: results)
         default:
-            throw CommandLineError.invalidValue(option: "model", value: options.value("model") ?? "",
-                                                expected: "exactly one of --model and --results")
+            throw CommandLineError.invalidValue(
+                option: "model", value: options.value("model") ?? "",
+                expected: "exactly one of --model and --results")
         }
         let dataset = try EvaluationDataset(cocoJSONAt: options.required("annotations"))
         let runner = EvaluationRunner(dataset: dataset, source: source, maskFolder: options.value("masks"))

@@ -6,8 +6,11 @@ let spec = CommandSpec(
     command: "ladon-ingest",
     summary: "Read JPEG frames and push them to ladon-encoder run, keeping only the freshest when it is busy.",
     options: [
-        .value("source", "path", help: "A JPEG file, a directory of JPEGs, a glob ('frames/*.jpg'), '-' for MJPEG on stdin, or a V4L2 camera offering MJPEG ('/dev/video0' or 'v4l2:/dev/video0').",
-               required: true),
+        .value(
+            "source", "path",
+            help:
+                "A JPEG file, a directory of JPEGs, a glob ('frames/*.jpg'), '-' for MJPEG on stdin, or a V4L2 camera offering MJPEG ('/dev/video0' or 'v4l2:/dev/video0').",
+            required: true),
         .value("size", "WxH", help: "Frame size to ask a camera for (default 640x480; the driver may pick the nearest it has)."),
         .value("connect", "endpoint", help: "The encoder's ingest endpoint (ladon-encoder run --ingest).", required: true),
         .value("node-id", "name", help: "Node id recorded in each frame (default 'cam-01')."),

@@ -36,8 +36,9 @@ enum AnnotateCommand {
                     continue
                 }
                 let png = try frames.annotatedPNG(source: source, saved.annotations)
-                try FileIO.write(png, to: URL(fileURLWithPath: out).appendingPathComponent("\(stem)-annotated.png").path,
-                                 what: "annotated frame")
+                try FileIO.write(
+                    png, to: URL(fileURLWithPath: out).appendingPathComponent("\(stem)-annotated.png").path,
+                    what: "annotated frame")
                 written += 1
             } catch {
                 failed += 1
@@ -54,7 +55,8 @@ enum AnnotateCommand {
         let json = Data(try FileIO.read(base + ".json", what: "result file", limit: 256 << 20))
         guard (try? JSONSerialization.jsonObject(with: json) as? [String: Any])?["frame"] != nil else { return nil }
         let labelsPath = base + "-labels.png"
-        let labels = FileManager.default.fileExists(atPath: labelsPath)
+        let labels =
+            FileManager.default.fileExists(atPath: labelsPath)
             ? try PNG.decode(try FileIO.read(labelsPath, what: "label map")) : nil
         return try SavedResult(json: json, labels: labels, path: base + ".json")
     }

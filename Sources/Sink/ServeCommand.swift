@@ -10,8 +10,10 @@ enum ServeCommand {
             .value("results", "endpoint", help: "Where the edge broker PUSHes Results (e.g. tcp://*:5557).", required: true),
             .value("publish", "endpoint", help: "Where subscribers connect (e.g. tcp://*:5558).", required: true),
             .value("out", "dir", help: "Write each Result as JSON and its label map as PNG into this folder."),
-            .value("frames", "dir", help: "The folder ingest reads: also draw each Result on its source frame into "
-                   + "<node>-<seq>-annotated.png (needs --out)."),
+            .value(
+                "frames", "dir",
+                help: "The folder ingest reads: also draw each Result on its source frame into "
+                    + "<node>-<seq>-annotated.png (needs --out)."),
             .value("min-score", "score", help: "Smallest detection score drawn on annotated frames (default 0.5)."),
             .value("summary-every", "seconds", help: "Print a summary this often (default: only at exit)."),
             .value("expect", "n", help: "Exit after this many Results."),
@@ -23,8 +25,9 @@ enum ServeCommand {
         configuration.outDirectory = options.value("out")
         if options.value("frames") != nil {
             guard configuration.outDirectory != nil else { throw CommandLineError.missingOption("out") }
-            configuration.frames = FrameFolder(path: try AnnotateCommand.folder(options, "frames"),
-                                               renderer: try AnnotateCommand.renderer(options))
+            configuration.frames = FrameFolder(
+                path: try AnnotateCommand.folder(options, "frames"),
+                renderer: try AnnotateCommand.renderer(options))
         }
         if let every = options.value("summary-every") {
             guard let seconds = Double(every), seconds > 0 else {

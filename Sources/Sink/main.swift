@@ -12,7 +12,8 @@ runCommandLineProgram("ladon-sink") {
     case "subscribe": try SubscribeCommand.run(Array(arguments.dropFirst()))
     case "annotate": try AnnotateCommand.run(Array(arguments.dropFirst()))
     case "--help", "-h", nil:
-        throw CommandLineError.helpRequested("""
+        throw CommandLineError.helpRequested(
+            """
             ladon-sink: the results stage of Ladon split computing.
 
             SUBCOMMANDS:

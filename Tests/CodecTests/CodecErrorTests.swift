@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// Bad tables, bad latents and bad streams end in the CodecError that names them.
 struct CodecErrorTests {
@@ -11,8 +11,9 @@ struct CodecErrorTests {
         let fixture = try Self.fixture()
         for size in [0, 4, 7, 9] {
             #expect(throws: CodecError.badLength(size: size)) {
-                try fixture.bottleneck.decodeSymbols(Array(fixture.bytes.prefix(size)) + [UInt8](repeating: 0, count: max(0, size - fixture.bytes.count)),
-                                                     height: fixture.height, width: fixture.width)
+                try fixture.bottleneck.decodeSymbols(
+                    Array(fixture.bytes.prefix(size)) + [UInt8](repeating: 0, count: max(0, size - fixture.bytes.count)),
+                    height: fixture.height, width: fixture.width)
             }
         }
     }
@@ -41,7 +42,7 @@ struct CodecErrorTests {
     @Test func aFlippedBitInTheLastWordIsCaught() throws {
         let fixture = try Self.fixture()
         var kinds: [String] = []
-        for bit in 0 ..< 32 {
+        for bit in 0..<32 {
             var bytes = fixture.bytes
             bytes[bytes.count - 4 + bit / 8] ^= 1 << UInt8(bit % 8)
             do {
@@ -69,7 +70,10 @@ struct CodecErrorTests {
         var latent = fixture.latent
         latent.withUnsafeMutableBufferPointer { $0[fixture.latent.count - 1] = value }
         let error = #expect(throws: CodecError.self) { try fixture.bottleneck.compress(latent) }
-        guard case .valueOutOfRange(23, let reported)? = error else { Issue.record("got \(String(describing: error))"); return }
+        guard case .valueOutOfRange(23, let reported)? = error else {
+            Issue.record("got \(String(describing: error))")
+            return
+        }
         #expect(reported.bitPattern == value.bitPattern)
     }
 

@@ -31,11 +31,11 @@ struct CodecFixture {
 
 /// Laplacian samples with per-channel scales and centres, like a trained bottleneck's latent.
 func laplacianLatent(channels: Int, height: Int, width: Int, using generator: inout SplitMix64) -> Tensor {
-    let scales = (0 ..< channels).map { _ in Float.random(in: 0.05 ... 3, using: &generator) }
-    let centres = (0 ..< channels).map { _ in Float.random(in: -0.5 ... 0.5, using: &generator) }
+    let scales = (0..<channels).map { _ in Float.random(in: 0.05...3, using: &generator) }
+    let centres = (0..<channels).map { _ in Float.random(in: -0.5...0.5, using: &generator) }
     let plane = height * width
-    let values = (0 ..< channels * plane).map { i -> Float in
-        let u = Float.random(in: -0.5 ..< 0.5, using: &generator)
+    let values = (0..<channels * plane).map { i -> Float in
+        let u = Float.random(in: -0.5..<0.5, using: &generator)
         let magnitude = -log1p(-2 * abs(u))
         return (u < 0 ? -magnitude : magnitude) * scales[i / plane] + centres[i / plane]
     }

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// Hostile bytes: the decoder either decodes or throws a CodecError, never crashes or reads out of
 /// bounds. Seeded, so a failure reproduces.
@@ -27,47 +27,48 @@ struct CodecFuzzTests {
         var outcomes: [String: Int] = [:]
         var decodedCount = 0
         let trials = 100_000
-        for trial in 0 ..< trials {
+        for trial in 0..<trials {
             let base = bases[trial % bases.count]
             var bytes = base.bytes
             var (height, width) = (base.height, base.width)
             let mutation = Mutation.allCases.randomElement(using: &generator) ?? .garbage
             switch mutation {
             case .flipBits:
-                for _ in 0 ... Int.random(in: 0 ... 3, using: &generator) {
-                    bytes[Int.random(in: 0 ..< bytes.count, using: &generator)] ^= 1 << UInt8.random(in: 0 ... 7, using: &generator)
+                for _ in 0...Int.random(in: 0...3, using: &generator) {
+                    bytes[Int.random(in: 0..<bytes.count, using: &generator)] ^= 1 << UInt8.random(in: 0...7, using: &generator)
                 }
             case .overwriteBytes:
-                for _ in 0 ... Int.random(in: 0 ... 3, using: &generator) {
-                    bytes[Int.random(in: 0 ..< bytes.count, using: &generator)] = UInt8.random(in: 0 ... 255, using: &generator)
+                for _ in 0...Int.random(in: 0...3, using: &generator) {
+                    bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
                 }
             case .truncate:
-                bytes.removeLast(Int.random(in: 1 ... bytes.count, using: &generator))
+                bytes.removeLast(Int.random(in: 1...bytes.count, using: &generator))
             case .extend:
-                bytes += (0 ..< Int.random(in: 1 ... 12, using: &generator)).map { _ in UInt8.random(in: 0 ... 255, using: &generator) }
+                bytes += (0..<Int.random(in: 1...12, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
             case .garbage:
-                bytes = (0 ..< 4 * Int.random(in: 0 ... 40, using: &generator)).map { _ in
+                bytes = (0..<4 * Int.random(in: 0...40, using: &generator)).map { _ in
                     // Mostly 0xFF and 0x00 runs as well as noise: long escapes and long zero states.
-                    switch Int.random(in: 0 ..< 3, using: &generator) {
+                    switch Int.random(in: 0..<3, using: &generator) {
                     case 0: 0xFF
                     case 1: 0x00
-                    default: UInt8.random(in: 0 ... 255, using: &generator)
+                    default: UInt8.random(in: 0...255, using: &generator)
                     }
                 }
             case .splice:
                 let other = bases.randomElement(using: &generator)?.bytes ?? []
-                let cut = 4 * Int.random(in: 0 ... bytes.count / 4, using: &generator)
+                let cut = 4 * Int.random(in: 0...bytes.count / 4, using: &generator)
                 bytes = Array(bytes.prefix(cut)) + other.suffix(other.count - min(other.count, cut))
             case .wrongShape:
-                height = Int.random(in: 0 ... 12, using: &generator)
-                width = Int.random(in: 0 ... 12, using: &generator)
+                height = Int.random(in: 0...12, using: &generator)
+                width = Int.random(in: 0...12, using: &generator)
             }
             do {
                 let symbols = try base.bottleneck.decodeSymbols(bytes, height: height, width: width)
                 // Whatever decodes is a valid latent: it codes again and decodes to itself.
                 let again = try base.bottleneck.encode(symbols: symbols)
-                #expect(try base.bottleneck.decodeSymbols(again, height: height, width: width) == symbols,
-                        "trial \(trial): re-coded symbols differ")
+                #expect(
+                    try base.bottleneck.decodeSymbols(again, height: height, width: width) == symbols,
+                    "trial \(trial): re-coded symbols differ")
                 decodedCount += 1
             } catch {
                 outcomes[Self.kind(error), default: 0] += 1

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// Our coder against compressai 1.2.8's `EntropyBottleneck.compress` / `decompress` on the fixtures
 /// tools/make_codec_fixtures.py writes.
@@ -27,20 +27,22 @@ struct CodecParityTests {
         expectClose(latent, fixture.decoded, atol: 0, rtol: 0, "\(name): dequantized latent")
     }
 
-    @Test(arguments: [("ordinary_c24_9x11", 1 as UInt64), ("untrained_c6_5x5", 2), ("bypass_c4_6x7", 3),
-                      ("ordinary_c3_13x6", 4)])
+    @Test(arguments: [
+        ("ordinary_c24_9x11", 1 as UInt64), ("untrained_c6_5x5", 2), ("bypass_c4_6x7", 3),
+        ("ordinary_c3_13x6", 4),
+    ])
     func randomLatentsRoundTrip(_ name: String, _ seed: UInt64) throws {
         let bottleneck = try CodecFixture(name).bottleneck
         var generator = SplitMix64(seed: seed)
-        for trial in 0 ..< 40 {
-            let (height, width) = (Int.random(in: 0 ... 17, using: &generator), Int.random(in: 1 ... 19, using: &generator))
+        for trial in 0..<40 {
+            let (height, width) = (Int.random(in: 0...17, using: &generator), Int.random(in: 1...19, using: &generator))
             var latent = laplacianLatent(channels: bottleneck.channels, height: height, width: width, using: &generator)
             // Some trials scatter values far outside the tables, of up to 30 bits.
             if trial % 3 == 0, latent.count > 0 {
                 latent.withUnsafeMutableBufferPointer { values in
-                    for _ in 0 ..< 5 {
-                        let magnitude = Float(1 << Int.random(in: 3 ... 29, using: &generator))
-                        values[Int.random(in: 0 ..< values.count, using: &generator)] =
+                    for _ in 0..<5 {
+                        let magnitude = Float(1 << Int.random(in: 3...29, using: &generator))
+                        values[Int.random(in: 0..<values.count, using: &generator)] =
                             Bool.random(using: &generator) ? magnitude : -magnitude
                     }
                 }
@@ -52,9 +54,11 @@ struct CodecParityTests {
             let latentBack = try bottleneck.decompress(bytes, height: height, width: width)
             let (values, medians) = (latent.scalars, bottleneck.medians)
             let plane = max(height * width, 1)
-            let quantized = Tensor(shape: latent.shape, scalars: values.indices.map { i in
-                (values[i] - medians[i / plane]).rounded(.toNearestOrEven) + medians[i / plane]
-            })
+            let quantized = Tensor(
+                shape: latent.shape,
+                scalars: values.indices.map { i in
+                    (values[i] - medians[i / plane]).rounded(.toNearestOrEven) + medians[i / plane]
+                })
             expectClose(latentBack, quantized, atol: 0, rtol: 0, "\(name) trial \(trial): round(y - m) + m")
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// Inputs the parity fixtures do not reach: empty and degenerate sets, bad sizes, bad metadata.
 @Suite struct DetectionEdgeCaseTests {
@@ -13,7 +13,7 @@ import TestSupport
         let fixture = try DetectionFixture("head_small")
         self.fixture = fixture
         head = try DetectionParityTests.smallHead(fixture)
-        features = try (0 ..< 4).map { try fixture.tensor("feature\($0)") }
+        features = try (0..<4).map { try fixture.tensor("feature\($0)") }
     }
 
     func sizes() throws -> (ImageSize, ImageSize, ImageSize) {
@@ -34,14 +34,16 @@ import TestSupport
         #expect(!detections.isEmpty)
         for d in detections {
             // Boxes are clipped to the resized image and scaled by original/resized, so allow one float rounding.
-            let inside = d.box.x1 >= 0 && d.box.y1 >= 0 && d.box.x2 <= Float(original.width) * (1 + 1e-6)
+            let inside =
+                d.box.x1 >= 0 && d.box.y1 >= 0 && d.box.x2 <= Float(original.width) * (1 + 1e-6)
                 && d.box.y2 <= Float(original.height) * (1 + 1e-6)
             #expect(inside && d.score > 0.05 && d.label >= 1 && d.label < 6, "\(d)")
         }
     }
 
     @Test func onlyBackgroundScoresGiveAnEmptyList() {
-        let classes = 4, proposals = [Box(x1: 1, y1: 1, x2: 20, y2: 20), Box(x1: 5, y1: 5, x2: 9, y2: 30)]
+        let classes = 4
+        let proposals = [Box(x1: 1, y1: 1, x2: 20, y2: 20), Box(x1: 5, y1: 5, x2: 9, y2: 30)]
         let row: [Float] = [30, 0, 0, 0] + [Float](repeating: 0.1, count: 4 * classes)
         let predictions = Tensor(shape: [2, 5 * classes], scalars: row + row)
         let postprocess = DetectionPostprocess(scoreThreshold: 0.05, nmsThreshold: 0.5, detectionsPerImage: 100)
@@ -82,8 +84,10 @@ import TestSupport
     @Test(arguments: [
         (#""num_classes": 3, "class_names": ["a", "b"]"#, "3 classes but 2 names"),
         (#""num_classes": 2, "class_names": ["a", "b"], "anchor_sizes": [[32], [64]]"#, "5 levels"),
-        (#""num_classes": 2, "class_names": ["a", "b"], "aspect_ratios": [[1.0], [1.0], [1.0], [1.0], [0.5, 2.0]]"#,
-         "different anchor counts"),
+        (
+            #""num_classes": 2, "class_names": ["a", "b"], "aspect_ratios": [[1.0], [1.0], [1.0], [1.0], [0.5, 2.0]]"#,
+            "different anchor counts"
+        ),
     ])
     func inconsistentDetectionMetadataIsRejected(_ fields: String, _ reason: String) {
         let json = Self.architecture(detection: fields)
@@ -111,16 +115,16 @@ import TestSupport
         if !fields.contains("aspect_ratios") { detection.append("\"aspect_ratios\": " + String(repeating: "[0.5, 1.0, 2.0], ", count: 4).wrapped) }
         detection.append(fields)
         return """
-        {"format_version": 1, "family": "ladon", "backbone": "resnet50", "beta": 1.28,
-         "preprocess": {"min_size": 416, "max_size": 416, "size_divisible": 32, "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]},
-         "bottleneck": {"encoder_channels": [3, 96, 48, 24], "decoder_channels": [24, 512, 256, 256]},
-         "trunk": {"inplanes": 256, "planes": [128, 256, 512], "blocks": [4, 6, 3], "expansion": 4, "batch_norm_eps": 1e-05},
-         "heads": {"detection": {\(detection.joined(separator: ", "))}}}
-        """
+            {"format_version": 1, "family": "ladon", "backbone": "resnet50", "beta": 1.28,
+             "preprocess": {"min_size": 416, "max_size": 416, "size_divisible": 32, "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]},
+             "bottleneck": {"encoder_channels": [3, 96, 48, 24], "decoder_channels": [24, 512, 256, 256]},
+             "trunk": {"inplanes": 256, "planes": [128, 256, 512], "blocks": [4, 6, 3], "expansion": 4, "batch_norm_eps": 1e-05},
+             "heads": {"detection": {\(detection.joined(separator: ", "))}}}
+            """
     }
 }
 
-private extension String {
+extension String {
     /// "[a], [b], " → "[[a], [b], [0.5, 1.0, 2.0]]".
-    var wrapped: String { "[" + self + "[0.5, 1.0, 2.0]]" }
+    fileprivate var wrapped: String { "[" + self + "[0.5, 1.0, 2.0]]" }
 }

@@ -48,7 +48,8 @@ struct DetectionFixture {
 extension Box {
     /// Plain IoU for matching detections.
     func iou(_ other: Box) -> Float {
-        let w = max(0, min(x2, other.x2) - max(x1, other.x1)), h = max(0, min(y2, other.y2) - max(y1, other.y1))
+        let w = max(0, min(x2, other.x2) - max(x1, other.x1))
+        let h = max(0, min(y2, other.y2) - max(y1, other.y1))
         let union = area + other.area - w * h
         return union > 0 ? w * h / union : (self == other ? 1 : 0)
     }

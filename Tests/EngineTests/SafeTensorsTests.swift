@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Shared
+import Testing
 
 @Suite struct SafeTensorsTests {
     @Test func truncatedFileIsReportedWithItsSize() throws {

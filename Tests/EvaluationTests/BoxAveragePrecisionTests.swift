@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// Box mAP against pycocotools (tools/make_evaluation_fixtures.py) and hand-computed edge cases.
 struct BoxAveragePrecisionTests {
@@ -22,9 +22,11 @@ struct BoxAveragePrecisionTests {
                 box: Box(x: box[0], y: box[1], width: box[2], height: box[3]), score: (entry["score"] as? NSNumber)?.doubleValue ?? 0)
         }
         let expected = try #require(try Self.load("expected") as? [String: Any])
-        let ap = BoxAveragePrecision(groundTruth: Dictionary(uniqueKeysWithValues: dataset.images.map { ($0.id, $0.objects) }),
-                                     detections: detections, categoryIDs: Array(dataset.categories.keys))
-        let map = try #require(ap.map), map50 = try #require(ap.map50)
+        let ap = BoxAveragePrecision(
+            groundTruth: Dictionary(uniqueKeysWithValues: dataset.images.map { ($0.id, $0.objects) }),
+            detections: detections, categoryIDs: Array(dataset.categories.keys))
+        let map = try #require(ap.map)
+        let map50 = try #require(ap.map50)
         #expect(abs(map - ((expected["map"] as? Double) ?? -1)) < 1e-12)
         #expect(abs(map50 - ((expected["map50"] as? Double) ?? -1)) < 1e-12)
         let categories = try #require(expected["categories"] as? [String: [String: Double]])
@@ -47,8 +49,10 @@ struct BoxAveragePrecisionTests {
     func categoryWithoutGroundTruth() {
         let box = Box(x: 10, y: 10, width: 20, height: 20)
         let truth = [7: [EvaluationDataset.Object(category: 1, box: box)]]
-        let detections = [BoxAveragePrecision.Detection(image: 7, category: 1, box: box, score: 0.9),
-                          BoxAveragePrecision.Detection(image: 7, category: 3, box: box, score: 0.8)]
+        let detections = [
+            BoxAveragePrecision.Detection(image: 7, category: 1, box: box, score: 0.9),
+            BoxAveragePrecision.Detection(image: 7, category: 3, box: box, score: 0.8),
+        ]
         let ap = BoxAveragePrecision(groundTruth: truth, detections: detections, categoryIDs: [1, 3])
         #expect(ap.categories.map(\.id) == [1])
         // pycocotools divides by tp + fp + eps, so a perfect category scores 1 − 2.2e-16, not 1.
@@ -68,8 +72,10 @@ struct BoxAveragePrecisionTests {
     @Test("a hand-computed case: IoU 0.818 and a higher-scored false positive give AP50 0.5 and mAP 0.35")
     func handComputed() {
         let truth = [1: [EvaluationDataset.Object(category: 1, box: Box(x: 0, y: 0, width: 20, height: 20))]]
-        let detections = [BoxAveragePrecision.Detection(image: 1, category: 1, box: Box(x: 2, y: 0, width: 20, height: 20), score: 0.5),
-                          BoxAveragePrecision.Detection(image: 1, category: 1, box: Box(x: 50, y: 50, width: 5, height: 5), score: 0.9)]
+        let detections = [
+            BoxAveragePrecision.Detection(image: 1, category: 1, box: Box(x: 2, y: 0, width: 20, height: 20), score: 0.5),
+            BoxAveragePrecision.Detection(image: 1, category: 1, box: Box(x: 50, y: 50, width: 5, height: 5), score: 0.9),
+        ]
         let ap = BoxAveragePrecision(groundTruth: truth, detections: detections, categoryIDs: [1])
         #expect(abs((ap.map50 ?? -1) - 0.5) < 1e-12)
         #expect(abs((ap.map ?? -1) - 0.35) < 1e-12)

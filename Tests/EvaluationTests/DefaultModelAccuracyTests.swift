@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The shipped default models, run by our runtime on the held-out shapes-world set, score at least what
 /// the PyTorch reference scored with the same weights (models/*.pytorch-scores.json, from
@@ -17,9 +17,13 @@ import TestSupport
         let folder = try Executables.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let json = folder.appendingPathComponent("scores.json")
-        let outcome = try Executables.run("ladon-eval", ["--model", model, "--annotations", "\(eval)/annotations.json",
-                                                         "--images", "\(eval)/images", "--masks", "\(eval)/masks",
-                                                         "--quiet", "--json", json.path])
+        let outcome = try Executables.run(
+            "ladon-eval",
+            [
+                "--model", model, "--annotations", "\(eval)/annotations.json",
+                "--images", "\(eval)/images", "--masks", "\(eval)/masks",
+                "--quiet", "--json", json.path,
+            ])
         try #require(outcome.status == 0, "\(outcome.standardError)")
         return try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
     }
@@ -30,8 +34,9 @@ import TestSupport
 
     @Test(arguments: models)
     func swiftRuntimeReachesThePyTorchScores(_ name: String) throws {
-        let reference = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: Self.root.appendingPathComponent("models/\(name).pytorch-scores.json"))) as? [String: Any]
+        let reference =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: Self.root.appendingPathComponent("models/\(name).pytorch-scores.json"))) as? [String: Any]
         let report = try Self.evaluate(name)
         let ours: [String: Double?] = [
             "top1": Self.number(report, "classification", "top1"),

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// `ladon-eval` as users run it, on result files shaped like `ladon-edge infer`'s whose class names differ
 /// from the data set's; expected scores from pycocotools and numpy (tools/make_evaluation_fixtures.py).
@@ -12,13 +12,17 @@ struct EvalCommandTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let json = folder.appendingPathComponent("scores.json").path
         let run = Fixtures.path("evaluation/run")
-        let outcome = try Executables.run("ladon-eval", [
-            "--annotations", "\(run)/annotations.json", "--masks", "\(run)/masks", "--results", "\(run)/results",
-            "--json", json, "--quiet"])
+        let outcome = try Executables.run(
+            "ladon-eval",
+            [
+                "--annotations", "\(run)/annotations.json", "--masks", "\(run)/masks", "--results", "\(run)/results",
+                "--json", json, "--quiet",
+            ])
         #expect(outcome.status == 0, "\(outcome.standardError)")
         let scores = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
-        let expected = try #require(try JSONSerialization.jsonObject(
-            with: Data(contentsOf: URL(fileURLWithPath: "\(run)/expected.json"))) as? [String: Any])
+        let expected = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: "\(run)/expected.json"))) as? [String: Any])
         func number(_ object: Any?, _ key: String) -> Double { ((object as? [String: Any])?[key] as? NSNumber)?.doubleValue ?? -1 }
         #expect(abs(number(scores["classification"], "top1") - number(expected, "top1")) < 1e-12)
         #expect(abs(number(scores["detection"], "map") - number(expected, "map")) < 1e-12)

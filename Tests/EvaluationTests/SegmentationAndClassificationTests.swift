@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 struct SegmentationAndClassificationTests {
     @Test("mIoU counts only classes present in ground truth or prediction and skips 255")
@@ -51,11 +51,13 @@ struct SegmentationAndClassificationTests {
 
     @Test("top-1 counts the model's first class against the image-level class, matched by name")
     func topOne() throws {
-        let dataset = EvaluationDataset(categories: [1: "cat", 2: "dog"], images: [
-            .init(id: 1, fileName: "a.jpg", imageClass: 1, objects: []),
-            .init(id: 2, fileName: "b.jpg", imageClass: 2, objects: []),
-            .init(id: 3, fileName: "c.jpg", imageClass: nil, objects: []),
-        ])
+        let dataset = EvaluationDataset(
+            categories: [1: "cat", 2: "dog"],
+            images: [
+                .init(id: 1, fileName: "a.jpg", imageClass: 1, objects: []),
+                .init(id: 2, fileName: "b.jpg", imageClass: 2, objects: []),
+                .init(id: 3, fileName: "c.jpg", imageClass: nil, objects: []),
+            ])
         var evaluation = Evaluation(dataset: dataset)
         let guesses = [("Cat", 0), ("cat", 0), ("dog", 1)]
         for (image, guess) in zip(dataset.images, guesses) {
@@ -72,8 +74,9 @@ struct SegmentationAndClassificationTests {
         var evaluation = Evaluation(dataset: dataset)
         let map = ImagePrediction.LabelMap(labels: [0, 0], size: ImageSize(height: 1, width: 2), classNames: ["background"])
         #expect(throws: EvaluationError.self) {
-            try evaluation.add(dataset.images[0], ImagePrediction(topClass: nil, detections: nil, segmentation: map),
-                               truthMask: ([0, 0, 0], ImageSize(height: 1, width: 3)))
+            try evaluation.add(
+                dataset.images[0], ImagePrediction(topClass: nil, detections: nil, segmentation: map),
+                truthMask: ([0, 0, 0], ImageSize(height: 1, width: 3)))
         }
     }
 

@@ -8,8 +8,8 @@ import Testing
     /// A gradient, so "keeps the original" cannot pass by accident on a flat colour.
     static let frame: PixelImage = {
         var pixels: [UInt8] = []
-        for y in 0 ..< size.height {
-            for x in 0 ..< size.width { pixels += [UInt8(x * 3 + 20), UInt8(y * 4 + 10), 90] }
+        for y in 0..<size.height {
+            for x in 0..<size.width { pixels += [UInt8(x * 3 + 20), UInt8(y * 4 + 10), 90] }
         }
         return PixelImage(size: size, channels: 3, pixels: pixels)
     }()
@@ -39,9 +39,9 @@ import Testing
 
     @Test func theOverlayBlendsMaskedPixelsTowardTheClassColourAndLeavesBackgroundClear() throws {
         // Label 1 in a block, 0 elsewhere.
-        let labels = (0 ..< Self.size.height * Self.size.width).map { index -> UInt8 in
+        let labels = (0..<Self.size.height * Self.size.width).map { index -> UInt8 in
             let (x, y) = (index % 64, index / 64)
-            return (10 ..< 30).contains(x) && (20 ..< 40).contains(y) ? 1 : 0
+            return (10..<30).contains(x) && (20..<40).contains(y) ? 1 : 0
         }
         let out = try Self.renderer.render(FrameAnnotations(size: Self.size, labels: labels), on: Self.frame)
         let maroon = RGBColour(vocLabel: 1)
@@ -62,9 +62,10 @@ import Testing
         let annotations = FrameAnnotations(size: Self.size, objects: [Self.object(20, 24, 40, 40)])
         let out = try Self.renderer.render(annotations, on: Self.frame)
         // The tag sits on the box's top edge, ten rows high, from the box's left edge.
-        let tag = (14 ..< 24).flatMap { y in (20 ..< 64).map { x in Self.pixel(out, x, y) } }
+        let tag = (14..<24).flatMap { y in (20..<64).map { x in Self.pixel(out, x, y) } }
         let green = RGBColour(vocLabel: 2)
-        let fill = tag.filter { $0 == green }.count, ink = tag.filter { $0 == RGBColour.white }.count
+        let fill = tag.filter { $0 == green }.count
+        let ink = tag.filter { $0 == RGBColour.white }.count
         #expect(fill + ink == tag.count, "the tag holds only its fill and its text")
         #expect(ink > 40, "'square 0.90' leaves ink: \(ink) pixels")
         #expect(Self.pixel(out, 30, 13) == Self.pixel(Self.frame, 30, 13), "above the tag is untouched")
@@ -73,7 +74,7 @@ import Testing
     @Test func theBannerWritesTheTopClassOverADarkenedStrip() throws {
         let top = ClassScore(classIndex: 4, name: "circle", probability: 0.91)
         let out = try Self.renderer.render(FrameAnnotations(size: Self.size, top: top), on: Self.frame)
-        let banner = (0 ..< 10).flatMap { y in (0 ..< 64).map { x in Self.pixel(out, x, y) } }
+        let banner = (0..<10).flatMap { y in (0..<64).map { x in Self.pixel(out, x, y) } }
         #expect(banner.filter { $0 == RGBColour.white }.count > 60, "'top: circle 0.91' is written in white")
         // The strip's last row holds no ink at columns 0 and 63: the frame shows through, darkened.
         for x in [0, 63] {
@@ -95,9 +96,11 @@ import Testing
     }
 
     @Test func aBoxPartlyOutsideKeepsItsVisibleEdgesAndASubPixelBoxMarksItsPixel() throws {
-        let annotations = FrameAnnotations(size: Self.size, objects: [
-            Self.object(-10, 20, 30, 70, label: 2), Self.object(50.2, 40.3, 50.6, 40.7, label: 1, score: 0.8),
-        ])
+        let annotations = FrameAnnotations(
+            size: Self.size,
+            objects: [
+                Self.object(-10, 20, 30, 70, label: 2), Self.object(50.2, 40.3, 50.6, 40.7, label: 1, score: 0.8),
+            ])
         let out = try Self.renderer.render(annotations, on: Self.frame)
         #expect(Self.pixel(out, 28, 40) == RGBColour(vocLabel: 2) && Self.pixel(out, 29, 40) == RGBColour(vocLabel: 2))
         // The left and bottom edges lie outside: column 0 and the last row inside the box keep the frame.
@@ -117,9 +120,11 @@ import Testing
     @Test func onlyTheMostConfidentDetectionsUpToTheLimitAreDrawn() throws {
         var style = AnnotationRenderer.Style()
         style.maximumObjects = 1
-        let annotations = FrameAnnotations(size: Self.size, objects: [
-            Self.object(2, 30, 12, 40, label: 1, score: 0.6), Self.object(40, 30, 50, 40, label: 2, score: 0.9),
-        ])
+        let annotations = FrameAnnotations(
+            size: Self.size,
+            objects: [
+                Self.object(2, 30, 12, 40, label: 1, score: 0.6), Self.object(40, 30, 50, 40, label: 2, score: 0.9),
+            ])
         let out = try AnnotationRenderer(style: style).render(annotations, on: Self.frame)
         #expect(Self.pixel(out, 40, 35) == RGBColour(vocLabel: 2))
         #expect(Self.pixel(out, 2, 35) == Self.pixel(Self.frame, 2, 35), "the less confident box is left out")
@@ -142,11 +147,11 @@ import Testing
 }
 
 @Suite struct BitmapFontTests {
-    static let printable = (32 ... 126).map { Character(UnicodeScalar(UInt8($0))) }
+    static let printable = (32...126).map { Character(UnicodeScalar(UInt8($0))) }
 
     static func ink(_ character: Character) -> [[Bool]] {
-        (0 ..< BitmapFont.glyphHeight).map { row in
-            (0 ..< BitmapFont.glyphWidth).map { BitmapFont.isInk(character, column: $0, row: row) }
+        (0..<BitmapFont.glyphHeight).map { row in
+            (0..<BitmapFont.glyphWidth).map { BitmapFont.isInk(character, column: $0, row: row) }
         }
     }
 
@@ -160,7 +165,7 @@ import Testing
     }
 
     @Test func capitalsSitOnTheBaselineAndDescendersReachBelowIt() {
-        let below = BitmapFont.baseline ..< BitmapFont.glyphHeight
+        let below = BitmapFont.baseline..<BitmapFont.glyphHeight
         for character in "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789acemnorsuvwxz" {
             #expect(Self.ink(character)[below].joined().allSatisfy { !$0 }, "'\(character)' reaches below the baseline")
             #expect(Self.ink(character)[BitmapFont.baseline - 1].contains(true), "'\(character)' does not reach the baseline")
@@ -169,8 +174,8 @@ import Testing
             #expect(Self.ink(character)[below].joined().contains(true), "'\(character)' has no descender")
         }
         // 'L': a full left column over the cap height and a full bottom row.
-        #expect((0 ..< BitmapFont.baseline).allSatisfy { BitmapFont.isInk("L", column: 0, row: $0) })
-        #expect((0 ..< BitmapFont.glyphWidth).allSatisfy { BitmapFont.isInk("L", column: $0, row: BitmapFont.baseline - 1) })
+        #expect((0..<BitmapFont.baseline).allSatisfy { BitmapFont.isInk("L", column: 0, row: $0) })
+        #expect((0..<BitmapFont.glyphWidth).allSatisfy { BitmapFont.isInk("L", column: $0, row: BitmapFont.baseline - 1) })
     }
 
     @Test func charactersOutsidePrintableASCIIDrawAsAQuestionMark() {

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct JPEGDecodeTests {
     /// libjpeg-turbo here and the libjpeg-turbo bundled with PIL both run the integer DCT with fancy
@@ -22,7 +22,7 @@ import TestSupport
     /// tables (not optimised), so without its DHT segments it must decode to the same pixels.
     @Test func aMotionJPEGFrameWithoutHuffmanTablesDecodesWithTheStandardOnes() throws {
         let jpeg = try FileIO.read(Fixtures.path("stream/strip-24x480.jpg"))
-        var stripped: [UInt8] = Array(jpeg[0 ..< 2])
+        var stripped: [UInt8] = Array(jpeg[0..<2])
         var index = 2
         var removed = 0
         while index + 4 <= jpeg.count, jpeg[index] == 0xFF {
@@ -32,7 +32,7 @@ import TestSupport
                 break
             }
             let length = Int(jpeg[index + 2]) << 8 | Int(jpeg[index + 3])
-            if marker == 0xC4 { removed += 1 } else { stripped += jpeg[index ..< index + 2 + length] }
+            if marker == 0xC4 { removed += 1 } else { stripped += jpeg[index..<index + 2 + length] }
             index += 2 + length
         }
         #expect(removed > 0, "the fixture has Huffman tables to remove")
@@ -52,7 +52,10 @@ import TestSupport
         do {
             _ = try JPEG.decode(bytes)
         } catch {
-            guard case let .corruptJPEG(reason) = error else { Issue.record("got \(error)"); return }
+            guard case let .corruptJPEG(reason) = error else {
+                Issue.record("got \(error)")
+                return
+            }
             #expect(!reason.isEmpty)
         }
     }
@@ -75,7 +78,10 @@ import TestSupport
                 let image = try JPEG.decode(Array(bytes[..<cut]))
                 Issue.record("\(name) cut at \(cut) of \(bytes.count) decoded to \(image.size)")
             } catch {
-                guard case .corruptJPEG = error else { Issue.record("cut at \(cut): \(error)"); continue }
+                guard case .corruptJPEG = error else {
+                    Issue.record("cut at \(cut): \(error)")
+                    continue
+                }
             }
         }
     }
@@ -102,14 +108,14 @@ import TestSupport
             .map { try ImageFixture($0).bytes("jpeg") }
         var generator = SplitMix64(seed: 0x1ADC0)
         var (decoded, rejected) = (0, 0)
-        for round in 0 ..< 3000 {
+        for round in 0..<3000 {
             var bytes = sources[round % sources.count]
-            for _ in 0 ..< Int.random(in: 1 ... 6, using: &generator) {
-                let at = Int.random(in: 0 ..< bytes.count, using: &generator)
-                switch Int.random(in: 0 ..< 4, using: &generator) {
-                case 0: bytes[at] = UInt8.random(in: 0 ... 255, using: &generator)
-                case 1: bytes[at] ^= 1 << UInt8.random(in: 0 ..< 8, using: &generator)
-                case 2: bytes.insert(UInt8.random(in: 0 ... 255, using: &generator), at: at)
+            for _ in 0..<Int.random(in: 1...6, using: &generator) {
+                let at = Int.random(in: 0..<bytes.count, using: &generator)
+                switch Int.random(in: 0..<4, using: &generator) {
+                case 0: bytes[at] = UInt8.random(in: 0...255, using: &generator)
+                case 1: bytes[at] ^= 1 << UInt8.random(in: 0..<8, using: &generator)
+                case 2: bytes.insert(UInt8.random(in: 0...255, using: &generator), at: at)
                 default: bytes.removeSubrange(at...)
                 }
                 if bytes.isEmpty { break }
@@ -127,9 +133,11 @@ import TestSupport
     }
 
     @Test func errorDescriptionsAreOneLine() {
-        let errors: [ImageError] = [.corruptJPEG(reason: "Not a JPEG file"), .corruptPNG(reason: "bad signature"),
-                                    .unsupported(reason: "CMYK"), .tooLarge(width: 9, height: 9, limit: 1),
-                                    .outOfMemory(width: 1, height: 1), .badPixels(reason: "empty")]
+        let errors: [ImageError] = [
+            .corruptJPEG(reason: "Not a JPEG file"), .corruptPNG(reason: "bad signature"),
+            .unsupported(reason: "CMYK"), .tooLarge(width: 9, height: 9, limit: 1),
+            .outOfMemory(width: 1, height: 1), .badPixels(reason: "empty"),
+        ]
         for error in errors {
             #expect(!error.description.isEmpty && !error.description.contains("\n"), "\(error)")
         }
@@ -150,7 +158,7 @@ import TestSupport
     func encodeThenDecodeGivesBackTheSamePixels(_ channels: Int) throws {
         var generator = SplitMix64(seed: UInt64(channels))
         let size = ImageSize(height: 19, width: 23)
-        let pixels = (0 ..< size.height * size.width * channels).map { _ in UInt8.random(in: 0 ... 255, using: &generator) }
+        let pixels = (0..<size.height * size.width * channels).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let image = PixelImage(size: size, channels: channels, pixels: pixels)
         let encoded = try PNG.encode(image)
         #expect(Array(encoded.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])

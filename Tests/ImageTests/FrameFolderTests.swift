@@ -1,12 +1,13 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// Finding a result's frame by its source name, and reading saved result files back for annotation.
 @Suite struct FrameFolderTests {
     static let size = ImageSize(height: 48, width: 64)
-    static let annotations = FrameAnnotations(size: size, top: ClassScore(classIndex: 0, name: "circle", probability: 0.5),
+    static let annotations = FrameAnnotations(
+        size: size, top: ClassScore(classIndex: 0, name: "circle", probability: 0.5),
         objects: [DetectedObject(box: Box(x1: 8, y1: 20, x2: 30, y2: 40), label: 1, name: "circle", score: 0.75)])
 
     @Test func aFrameIsFoundByItsSourceNameAndComesBackAnnotatedAsAPNGOfItsSize() throws {
@@ -48,7 +49,7 @@ import TestSupport
     }
 
     @Test func aSavedResultFileReadsBackTheAnnotationsOfItsResult() throws {
-        let labels = (0 ..< 64 * 48).map { UInt8($0 % 7 == 0 ? 2 : 0) }
+        let labels = (0..<64 * 48).map { UInt8($0 % 7 == 0 ? 2 : 0) }
         let result = ResultMessage(
             nodeID: "cam-01", sequence: 3, captureTimeMicroseconds: 1, model: ModelIdentity(backbone: "r", beta: 1, weightsHash: 1),
             originalSize: Self.size,
@@ -63,8 +64,9 @@ import TestSupport
     }
 
     @Test func aSavedResultWithAMisfitLabelMapOrNoFrameIsRefused() throws {
-        let result = ResultMessage(nodeID: "cam-01", sequence: 3, captureTimeMicroseconds: 1,
-                                   model: ModelIdentity(backbone: "r", beta: 1, weightsHash: 1), originalSize: Self.size)
+        let result = ResultMessage(
+            nodeID: "cam-01", sequence: 3, captureTimeMicroseconds: 1,
+            model: ModelIdentity(backbone: "r", beta: 1, weightsHash: 1), originalSize: Self.size)
         let small = PixelImage(size: ImageSize(height: 4, width: 4), channels: 1, pixels: [UInt8](repeating: 0, count: 16))
         #expect(throws: AnnotationError.self) { try SavedResult(json: result.jsonData(), labels: small, path: "r.json") }
         #expect(throws: AnnotationError.self) { try SavedResult(json: Data("{\"stages\": []}".utf8), labels: nil, path: "t.json") }

@@ -47,18 +47,19 @@ struct ImageFixture {
     }
 
     func preprocessConfig() throws -> LadonArchitecture.Preprocess {
-        LadonArchitecture.Preprocess(minSize: try int("min_size"), maxSize: try int("max_size"),
-                                     sizeDivisible: try int("size_divisible"), mean: try floats("mean"),
-                                     std: try floats("std"))
+        LadonArchitecture.Preprocess(
+            minSize: try int("min_size"), maxSize: try int("max_size"),
+            sizeDivisible: try int("size_divisible"), mean: try floats("mean"),
+            std: try floats("std"))
     }
 }
 
 /// The generated frame of the preprocessing cases; mirrors `synthetic_pixels` in tools/make_image_fixtures.py.
 func syntheticPixels(height: Int, width: Int) -> PixelImage {
     var pixels = [UInt8](repeating: 0, count: height * width * 3)
-    for y in 0 ..< height {
-        for x in 0 ..< width {
-            for c in 0 ..< 3 {
+    for y in 0..<height {
+        for x in 0..<width {
+            for c in 0..<3 {
                 let (ux, uy, uc) = (UInt32(x), UInt32(y), UInt32(c))
                 let h = ux &* 2_654_435_761 &+ uy &* 40503 &+ uc &* 9973
                 pixels[(y * width + x) * 3 + c] = UInt8(((h >> 13) & 63) + (ux + 2 * uy + 50 * uc) % 192)

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// `LabelMap` against the reference's crop → bilinear resize → argmax.
 @Suite struct LabelMapTests {

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// `Preprocessor` against torchvision's `GeneralizedRCNNTransform` on generated frames.
 @Suite struct PreprocessTests {
@@ -18,7 +18,8 @@ import TestSupport
         if fixture.file.entries["expected"] != nil {
             expectClose(result.input, try fixture.tensor("expected"), atol: 1e-5, rtol: 0, name)
         } else {
-            let indices = try fixture.file.int32s("sample_index"), values = try fixture.tensor("sample_value").scalars
+            let indices = try fixture.file.int32s("sample_index")
+            let values = try fixture.tensor("sample_value").scalars
             let scalars = result.input.scalars
             let worst = zip(indices, values).map { abs(scalars[Int($0)] - $1) }.max() ?? .infinity
             #expect(worst <= 1e-5, "\(name): max difference \(worst) over \(indices.count) samples")
@@ -26,8 +27,9 @@ import TestSupport
     }
 
     @Test func aVGAFrameBecomesA416By320Input() throws {
-        let config = LadonArchitecture.Preprocess(minSize: 416, maxSize: 416, sizeDivisible: 32,
-                                                  mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225])
+        let config = LadonArchitecture.Preprocess(
+            minSize: 416, maxSize: 416, sizeDivisible: 32,
+            mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225])
         let result = try Preprocessor(config)(syntheticPixels(height: 480, width: 640))
         #expect(result.input.shape == [1, 3, 320, 416])
         #expect(result.resizedSize == ImageSize(height: 312, width: 416))
@@ -42,17 +44,19 @@ import TestSupport
     }
 
     @Test func greyPixelsAreReadAsRGB() throws {
-        let config = LadonArchitecture.Preprocess(minSize: 20, maxSize: 40, sizeDivisible: 32,
-                                                  mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225])
-        let grey = PixelImage(size: ImageSize(height: 9, width: 13), channels: 1, pixels: (0 ..< 117).map { UInt8($0 * 2) })
+        let config = LadonArchitecture.Preprocess(
+            minSize: 20, maxSize: 40, sizeDivisible: 32,
+            mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225])
+        let grey = PixelImage(size: ImageSize(height: 9, width: 13), channels: 1, pixels: (0..<117).map { UInt8($0 * 2) })
         let rgb = PixelImage(size: grey.size, channels: 3, pixels: grey.pixels.flatMap { [$0, $0, $0] })
         let preprocessor = Preprocessor(config)
         #expect(try preprocessor(grey).input.scalars == preprocessor(rgb).input.scalars)
     }
 
     @Test func fourChannelOrEmptyImagesAreRejected() {
-        let config = LadonArchitecture.Preprocess(minSize: 20, maxSize: 40, sizeDivisible: 32,
-                                                  mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225])
+        let config = LadonArchitecture.Preprocess(
+            minSize: 20, maxSize: 40, sizeDivisible: 32,
+            mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225])
         let rgba = PixelImage(size: ImageSize(height: 2, width: 2), channels: 4, pixels: [UInt8](repeating: 9, count: 16))
         #expect(throws: ImageError.self) { try Preprocessor(config)(rgba) }
         #expect(throws: ImageError.self) {

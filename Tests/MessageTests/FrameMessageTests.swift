@@ -2,9 +2,10 @@ import Shared
 import Testing
 
 @Suite struct FrameMessageTests {
-    static let sample = FrameMessage(nodeID: "cam-01", sequence: 9, captureTimeMicroseconds: 1_790_000_000_000_001,
-                                     jpeg: [0xFF, 0xD8, 0xFF, 0xE0] + (0 ..< 500).map { UInt8(truncatingIfNeeded: $0 &* 13) } + [0xFF, 0xD9],
-                                     droppedBefore: 3)
+    static let sample = FrameMessage(
+        nodeID: "cam-01", sequence: 9, captureTimeMicroseconds: 1_790_000_000_000_001,
+        jpeg: [0xFF, 0xD8, 0xFF, 0xE0] + (0..<500).map { UInt8(truncatingIfNeeded: $0 &* 13) } + [0xFF, 0xD9],
+        droppedBefore: 3)
 
     @Test func serialisedFrameParsesBackToTheSameMessage() throws {
         #expect(try FrameMessage(serialized: Self.sample.serialized()) == Self.sample)

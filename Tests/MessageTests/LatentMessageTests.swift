@@ -1,6 +1,6 @@
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct LatentMessageTests {
     static let sample = LatentMessage(
@@ -8,7 +8,7 @@ import TestSupport
         model: ModelIdentity(backbone: "resnet50", beta: 1.28, weightsHash: 0xDEAD_BEEF_0123_4567),
         originalSize: ImageSize(height: 480, width: 640), inputSize: ImageSize(height: 320, width: 416),
         resizedSize: ImageSize(height: 312, width: 416), latentShape: [24, 79, 103],
-        coded: (0 ..< 300).map { UInt8(truncatingIfNeeded: $0 &* 37) })
+        coded: (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 37) })
 
     @Test func serialisedLatentParsesBackToTheSameMessage() throws {
         let parsed = try LatentMessage(serialized: Self.sample.serialized())
@@ -39,16 +39,16 @@ import TestSupport
         let valid = Self.sample.serialized()
         var generator = SplitMix64(seed: 7)
         var outcomes = (parsed: 0, rejected: 0)
-        for round in 0 ..< 20_000 {
+        for round in 0..<20_000 {
             var bytes = valid
             switch round % 3 {
             case 0: bytes = Array(bytes.prefix(Int(generator.next() % UInt64(bytes.count))))
             case 1:
-                for _ in 0 ..< 1 + Int(generator.next() % 4) {
+                for _ in 0..<1 + Int(generator.next() % 4) {
                     let index = Int(generator.next() % UInt64(bytes.count))
                     bytes[index] ^= UInt8(truncatingIfNeeded: generator.next() | 1)
                 }
-            default: bytes = (0 ..< Int(generator.next() % 64)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            default: bytes = (0..<Int(generator.next() % 64)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
             }
             if (try? LatentMessage(serialized: bytes)) != nil { outcomes.parsed += 1 } else { outcomes.rejected += 1 }
         }

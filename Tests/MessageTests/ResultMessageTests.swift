@@ -6,18 +6,25 @@ import Testing
 
     static let full: ResultMessage = {
         // 7x9 map with runs longer than 127 pixels would need a bigger map; see SegmentationMapTests.
-        let labels: [UInt8] = (0 ..< 63).map { $0 < 20 ? 0 : ($0 < 40 ? 15 : 7) }
+        let labels: [UInt8] = (0..<63).map { $0 < 20 ? 0 : ($0 < 40 ? 15 : 7) }
         return ResultMessage(
             nodeID: "cam-02", sequence: 77, captureTimeMicroseconds: 1_790_000_000_500_000, model: model,
             originalSize: ImageSize(height: 7, width: 9),
-            classification: [ClassScore(classIndex: 281, name: "tabby, tabby cat", probability: 0.625),
-                             ClassScore(classIndex: 285, name: "Egyptian cat", probability: 0.125)],
-            detections: [DetectedObject(box: Box(x1: 1.5, y1: 2, x2: 8.25, y2: 6.75), label: 17, name: "cat", score: 0.98),
-                         DetectedObject(box: Box(x1: 0, y1: 0, x2: 3, y2: 3), label: 1, name: "person", score: 0.51)],
-            segmentation: SegmentationMap(size: ImageSize(height: 7, width: 9), labels: labels,
-                                          classNames: (0 ..< 21).map { "class-\($0)" }),
-            timings: [StageTiming(stage: "encode", milliseconds: 41.5), StageTiming(stage: "transmit", milliseconds: 812.25),
-                      StageTiming(stage: "heads", milliseconds: 97)],
+            classification: [
+                ClassScore(classIndex: 281, name: "tabby, tabby cat", probability: 0.625),
+                ClassScore(classIndex: 285, name: "Egyptian cat", probability: 0.125),
+            ],
+            detections: [
+                DetectedObject(box: Box(x1: 1.5, y1: 2, x2: 8.25, y2: 6.75), label: 17, name: "cat", score: 0.98),
+                DetectedObject(box: Box(x1: 0, y1: 0, x2: 3, y2: 3), label: 1, name: "person", score: 0.51),
+            ],
+            segmentation: SegmentationMap(
+                size: ImageSize(height: 7, width: 9), labels: labels,
+                classNames: (0..<21).map { "class-\($0)" }),
+            timings: [
+                StageTiming(stage: "encode", milliseconds: 41.5), StageTiming(stage: "transmit", milliseconds: 812.25),
+                StageTiming(stage: "heads", milliseconds: 97),
+            ],
             latentBytes: 2_345, droppedBefore: 4)
     }()
 
@@ -26,8 +33,9 @@ import Testing
     }
 
     @Test func tasksThatDidNotRunStayAbsentAndEmptyDetectionsStayEmpty() throws {
-        let result = ResultMessage(nodeID: "cam-01", sequence: 1, captureTimeMicroseconds: 5, model: Self.model,
-                                   originalSize: ImageSize(height: 4, width: 4), detections: [])
+        let result = ResultMessage(
+            nodeID: "cam-01", sequence: 1, captureTimeMicroseconds: 5, model: Self.model,
+            originalSize: ImageSize(height: 4, width: 4), detections: [])
         let parsed = try ResultMessage(serialized: result.serialized())
         #expect(parsed.classification == nil)
         #expect(parsed.detections == [])
@@ -36,22 +44,28 @@ import Testing
     }
 
     @Test func errorResultCarriesItsTextAndNoTaskOutput() throws {
-        let result = ResultMessage(nodeID: "cam-09", sequence: 3, captureTimeMicroseconds: 0, model: Self.model,
-                                   originalSize: ImageSize(height: 0, width: 0),
-                                   error: "latent made for another model: resnet50 beta=2.56 weights=1")
+        let result = ResultMessage(
+            nodeID: "cam-09", sequence: 3, captureTimeMicroseconds: 0, model: Self.model,
+            originalSize: ImageSize(height: 0, width: 0),
+            error: "latent made for another model: resnet50 beta=2.56 weights=1")
         let parsed = try ResultMessage(serialized: result.serialized())
         #expect(parsed.error == result.error)
         #expect(parsed == result)
     }
 
-    @Test(arguments: [
-        ([0x0A, 0x01, 0x41], WireError.missingField(message: "Result", field: "model")),
-        ([0x22, 0x00], WireError.missingField(message: "Result", field: "original_size")),
-        ([0x22, 0x00, 0x2A, 0x00, 0x42, 0x08, 0x08, 0x01, 0x10, 0x01, 0x22, 0x02, 0x00, 0x01],
-         WireError.invalidField(message: "Segmentation", field: "encoding", reason: "unsupported encoding 0")),
-        ([0x22, 0x00, 0x2A, 0x00, 0x42, 0x0A, 0x08, 0x01, 0x10, 0x02, 0x18, 0x01, 0x22, 0x02, 0x00, 0x01],
-         WireError.invalidField(message: "Segmentation", field: "data", reason: "runs cover 1 of 2 pixels")),
-    ] as [([UInt8], WireError)])
+    @Test(
+        arguments: [
+            ([0x0A, 0x01, 0x41], WireError.missingField(message: "Result", field: "model")),
+            ([0x22, 0x00], WireError.missingField(message: "Result", field: "original_size")),
+            (
+                [0x22, 0x00, 0x2A, 0x00, 0x42, 0x08, 0x08, 0x01, 0x10, 0x01, 0x22, 0x02, 0x00, 0x01],
+                WireError.invalidField(message: "Segmentation", field: "encoding", reason: "unsupported encoding 0")
+            ),
+            (
+                [0x22, 0x00, 0x2A, 0x00, 0x42, 0x0A, 0x08, 0x01, 0x10, 0x02, 0x18, 0x01, 0x22, 0x02, 0x00, 0x01],
+                WireError.invalidField(message: "Segmentation", field: "data", reason: "runs cover 1 of 2 pixels")
+            ),
+        ] as [([UInt8], WireError)])
     func incompleteOrInconsistentResultNamesTheField(bytes: [UInt8], expected: WireError) {
         #expect(throws: expected) { try ResultMessage(serialized: bytes) }
     }

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// A wrong, truncated or foreign model file fails with an error naming the problem, never a crash.
 @Suite struct ModelFileErrorTests {
@@ -10,7 +10,8 @@ import TestSupport
     /// Rewrites the tiny model with `edit` applied to its tensors and metadata; returns the new path.
     func rewrittenTinyModel(_ edit: (inout [String: Tensor], inout [String: [Int32]], inout [String: String]) -> Void) throws -> String {
         let file = try SafeTensorsFile(path: Self.tinyPath)
-        var floats: [String: Tensor] = [:], ints: [String: [Int32]] = [:]
+        var floats: [String: Tensor] = [:]
+        var ints: [String: [Int32]] = [:]
         var shapes: [String: [Int]] = [:]
         for (key, entry) in file.entries {
             if entry.dtype == "F32" { floats[key] = try file.tensor(key) } else { ints[key] = try file.int32s(key) }
@@ -49,7 +50,10 @@ import TestSupport
         do {
             _ = try EdgeModel(LadonModelFile(path: path))
         } catch let error as WeightsError {
-            guard case let .shapeMismatch(key, _, actual) = error else { Issue.record("got \(error)"); return }
+            guard case let .shapeMismatch(key, _, actual) = error else {
+                Issue.record("got \(error)")
+                return
+            }
             #expect(key == "classification_head.fc.bias")
             #expect(actual == [3])
         }

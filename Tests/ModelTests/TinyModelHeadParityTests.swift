@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// The tiny model's segmentation and detection heads and its entropy symbols against the PyTorch reference
 /// run on Tests/Fixtures/model/tiny-input.jpg (tools/make_model_fixtures.py).
@@ -42,22 +42,26 @@ import TestSupport
 
     @Test func detectionHeadOnTheReferenceFeaturesFindsTheReferenceBoxes() throws {
         let head = try #require(try EdgeModel(model).detection)
-        let features = try (0 ..< 4).map { try reference.tensor("feature\($0)") }
-        let trace = try head.trace(features, paddedSize: try size("padded"), resizedSize: try size("resized"),
-                                   originalSize: try size("original"))
+        let features = try (0..<4).map { try reference.tensor("feature\($0)") }
+        let trace = try head.trace(
+            features, paddedSize: try size("padded"), resizedSize: try size("resized"),
+            originalSize: try size("original"))
         for (index, name) in ["0", "1", "2", "3", "pool"].enumerated() {
             expectClose(trace.pyramid[index], try reference.tensor("fpn_\(name)"), atol: 1e-4, rtol: 1e-4, "FPN '\(name)'")
         }
         let proposals = try boxes("rpn_proposals")
         #expect(trace.proposals.count == proposals.count, "\(trace.proposals.count) proposals vs \(proposals.count)")
-        let scores = try reference.tensor("detection_scores").scalars, labels = try reference.int32s("detection_labels")
+        let scores = try reference.tensor("detection_scores").scalars
+        let labels = try reference.int32s("detection_labels")
         let expected = try boxes("detection_boxes").enumerated().map { index, box in
             Detection(box: box, label: Int(labels[index]), score: scores[index])
         }
         #expect(expected.count >= 5, "the fixture should hold at least 5 detections")
-        let ours = matched(trace.detections, expected), theirs = matched(expected, trace.detections)
-        #expect(ours == trace.detections.count && theirs == expected.count,
-                "\(trace.detections.count) detections vs \(expected.count); matched \(ours) / \(theirs)")
+        let ours = matched(trace.detections, expected)
+        let theirs = matched(expected, trace.detections)
+        #expect(
+            ours == trace.detections.count && theirs == expected.count,
+            "\(trace.detections.count) detections vs \(expected.count); matched \(ours) / \(theirs)")
     }
 
     func boxes(_ key: String) throws -> [Box] {
@@ -77,7 +81,8 @@ import TestSupport
     }
 
     func intersectionOverUnion(_ a: Box, _ b: Box) -> Float {
-        let w = max(0, min(a.x2, b.x2) - max(a.x1, b.x1)), h = max(0, min(a.y2, b.y2) - max(a.y1, b.y1))
+        let w = max(0, min(a.x2, b.x2) - max(a.x1, b.x1))
+        let h = max(0, min(a.y2, b.y2) - max(a.y1, b.y1))
         let union = a.area + b.area - w * h
         return union > 0 ? w * h / union : (a == b ? 1 : 0)
     }

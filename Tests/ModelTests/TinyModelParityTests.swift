@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// The tiny random-init Ladon (tools/make_op_fixtures.py) against PyTorch's outputs on the same input.
 @Suite struct TinyModelParityTests {

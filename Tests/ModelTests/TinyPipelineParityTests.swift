@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// The frame path around the tiny model against the PyTorch reference on Tests/Fixtures/model/tiny-input.jpg
 /// (tools/make_model_fixtures.py): JPEG decoding, preprocessing, the entropy-coded bytes and the label map.
@@ -35,18 +35,21 @@ import TestSupport
         let bottleneck = try EntropyBottleneck(try MobileModel(model).entropy)
         let latent = try reference.tensor("latent")
         #expect(try bottleneck.compress(latent) == (try reference.uint8s("latent_bytes")))
-        let decoded = try bottleneck.decompress(try reference.uint8s("latent_bytes"), height: latent.dim(2),
-                                                width: latent.dim(3))
+        let decoded = try bottleneck.decompress(
+            try reference.uint8s("latent_bytes"), height: latent.dim(2),
+            width: latent.dim(3))
         expectClose(decoded, try reference.tensor("latent_quantized"), atol: 0, rtol: 0, "decompressed latent")
     }
 
     @Test func labelMapFromTheReferenceLogitsMatchesPyTorch() throws {
-        let labels = LabelMap.labels(try reference.tensor("seg_logits"), resized: ImageSize(height: 82, width: 112),
-                                     original: ImageSize(height: 97, width: 131))
+        let labels = LabelMap.labels(
+            try reference.tensor("seg_logits"), resized: ImageSize(height: 82, width: 112),
+            original: ImageSize(height: 97, width: 131))
         let expected = try reference.uint8s("seg_labels")
         let equal = zip(labels, expected).filter { $0 == $1 }.count
-        #expect(labels.count == expected.count && equal == expected.count,
-                "\(equal) of \(expected.count) labels equal")
+        #expect(
+            labels.count == expected.count && equal == expected.count,
+            "\(equal) of \(expected.count) labels equal")
         #expect(Set(expected).count >= 3, "the fixture's label map should show several classes")
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// `ladon-encoder encode` and `ladon-edge infer` as users run them: real processes, real files.
 @Suite struct CommandLineTests {
@@ -17,8 +17,12 @@ import TestSupport
 
         let encode = try Executables.run("ladon-encoder", ["encode", "--model", model, "--image", image, "--out", latent])
         #expect(encode.status == 0, "\(encode.standardError)")
-        let infer = try Executables.run("ladon-edge", ["infer", "--model", model, "--latent", latent,
-                                                       "--json", json, "--mask", mask])
+        let infer = try Executables.run(
+            "ladon-edge",
+            [
+                "infer", "--model", model, "--latent", latent,
+                "--json", json, "--mask", mask,
+            ])
         #expect(infer.status == 0, "\(infer.standardError)")
 
         let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
@@ -37,25 +41,34 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: folder) }
         let broken = folder.appendingPathComponent("broken.jpg")
         try Data([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10] + Array(repeating: 0x41, count: 64)).write(to: broken)
-        let outcome = try Executables.run("ladon-encoder", ["encode", "--model", model, "--image", broken.path,
-                                                            "--out", folder.appendingPathComponent("x").path])
+        let outcome = try Executables.run(
+            "ladon-encoder",
+            [
+                "encode", "--model", model, "--image", broken.path,
+                "--out", folder.appendingPathComponent("x").path,
+            ])
         #expect(outcome.status == 1)
-        #expect(outcome.standardError.split(separator: "\n").count == 1 && outcome.standardError.contains("image"),
-                "\(outcome.standardError)")
+        #expect(
+            outcome.standardError.split(separator: "\n").count == 1 && outcome.standardError.contains("image"),
+            "\(outcome.standardError)")
     }
 
     @Test func garbledLatentFileFailsWithOneLine() throws {
         let folder = try Executables.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let garbage = folder.appendingPathComponent("garbage.latent")
-        try Data((0 ..< 300).map { UInt8(truncatingIfNeeded: $0 &* 37) }).write(to: garbage)
+        try Data((0..<300).map { UInt8(truncatingIfNeeded: $0 &* 37) }).write(to: garbage)
         let outcome = try Executables.run("ladon-edge", ["infer", "--model", model, "--latent", garbage.path, "--json", "-"])
         #expect(outcome.status == 1)
     }
 
     @Test func missingModelFileIsNamed() throws {
-        let outcome = try Executables.run("ladon-edge", ["infer", "--model", "no-such-model.safetensors",
-                                                         "--latent", "x", "--json", "-"])
+        let outcome = try Executables.run(
+            "ladon-edge",
+            [
+                "infer", "--model", "no-such-model.safetensors",
+                "--latent", "x", "--json", "-",
+            ])
         #expect(outcome.status == 1)
         #expect(outcome.standardError.contains("no-such-model.safetensors"))
     }
@@ -67,9 +80,12 @@ import TestSupport
     }
 
     /// Node ids prefix the result topics (`<node>/<task>`) and routing ids hold 255 bytes.
-    @Test(arguments: [["ladon-encoder", "run", "--ingest", "ipc:///nowhere/a", "--edge", "ipc:///nowhere/b"],
-                      ["ladon-ingest", "--source", "-", "--connect", "ipc:///nowhere/a"]],
-          ["cam/01", "", "cam 01", String(repeating: "c", count: 201)])
+    @Test(
+        arguments: [
+            ["ladon-encoder", "run", "--ingest", "ipc:///nowhere/a", "--edge", "ipc:///nowhere/b"],
+            ["ladon-ingest", "--source", "-", "--connect", "ipc:///nowhere/a"],
+        ],
+        ["cam/01", "", "cam 01", String(repeating: "c", count: 201)])
     func anUnusableNodeIDIsAUsageErrorNamingIt(command: [String], id: String) throws {
         let arguments = Array(command.dropFirst()) + (command[0] == "ladon-encoder" ? ["--model", model] : []) + ["--node-id", id]
         let outcome = try Executables.run(command[0], arguments)

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// A node id belongs to one process at a time: `ladon-edge serve` refuses a second live process that
 /// claims it, and lets a restarted process (the holder's connection closed) take it over at once.

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// `ladon-edge serve --workers 2`, `ladon-sink serve` and `ladon-sink subscribe` as real processes on
 /// ipc:// endpoints, with mobile nodes played by the test (FakeNode) and latents made by MobileEncoder.
@@ -40,8 +40,12 @@ import TestSupport
         }
 
         func broker(workers: Int = 2, extra: [String] = []) throws -> ChildProcess {
-            try start("ladon-edge", ["serve", "--model", EdgeServeTests.model, "--frontend", frontend, "--sink", results,
-                                     "--workers", "\(workers)"] + extra)
+            try start(
+                "ladon-edge",
+                [
+                    "serve", "--model", EdgeServeTests.model, "--frontend", frontend, "--sink", results,
+                    "--workers", "\(workers)",
+                ] + extra)
         }
 
         func stop() {
@@ -118,7 +122,7 @@ import TestSupport
             #expect((document["bytes"] as? Int) == latent.coded.count)
         }
         let expected = ["cam-a/all", "cam-a/classification", "cam-a/detection", "cam-a/segmentation"]
-        #expect(topics.keys.sorted() == Array(1 ... UInt64(frames)))
+        #expect(topics.keys.sorted() == Array(1...UInt64(frames)))
         #expect(topics.values.allSatisfy { $0.sorted() == expected }, "\(topics)")
 
         broker.stop()
@@ -177,7 +181,7 @@ import TestSupport
         var foreign = latent
         foreign.model.weightsHash ^= 1
         try node.send(foreign, sequence: 1)
-        try node.send((0 ..< 300).map { UInt8(truncatingIfNeeded: $0 &* 37) })
+        try node.send((0..<300).map { UInt8(truncatingIfNeeded: $0 &* 37) })
         var huge = latent
         huge.coded = [UInt8](repeating: 7, count: LatentMessage.maximumSize + 1)
         try node.send(huge, sequence: 3)

@@ -30,8 +30,10 @@ final class FakeNode {
     }
 
     func hello(model: ModelIdentity? = nil) throws {
-        let hello = ControlMessage.hello(.init(peerID: id, role: .node, model: model ?? self.model,
-                                               window: UInt32(window), incarnation: 42))
+        let hello = ControlMessage.hello(
+            .init(
+                peerID: id, role: .node, model: model ?? self.model,
+                window: UInt32(window), incarnation: 42))
         try socket.send([MessageKind.control.tag, hello.serialized()])
     }
 
@@ -63,7 +65,8 @@ final class FakeNode {
         guard try poller.poll(timeoutMilliseconds: milliseconds)[0].contains(.readable) else { return }
         while let message = try socket.tryReceive() {
             guard message.count == 2, MessageKind(tag: message[0]) == .control,
-                  let control = try? ControlMessage(serialized: message[1]) else { continue }
+                let control = try? ControlMessage(serialized: message[1])
+            else { continue }
             if case let .bye(bye) = control { byes.append(bye.reason) }
             guard case let .credit(credit) = control else { continue }
             let back = min(Int(credit.grants), inFlight)

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// Stages stop when the process that started them dies without stopping them (killed, crashed):
 /// `ladon-launch` is the short-lived parent here, started by the test and then SIGKILLed, so it can
@@ -23,21 +23,33 @@ import TestSupport
     }
 
     static let cases: [Case] = [
-        Case(name: "ingest", executable: "ladon-ingest", arguments: { folder in
-            ["--source", frames, "--loop", "--fps", "2", "--connect", "ipc://\(folder)/ingest", "--finish-timeout", "1"]
-        }, processes: 1),
-        Case(name: "encoder", executable: "ladon-encoder", arguments: { folder in
-            ["run", "--model", EdgeServeTests.model, "--ingest", "ipc://\(folder)/ingest", "--edge", "ipc://\(folder)/frontend",
-             "--drain-timeout", "0"]
-        }, processes: 1),
-        Case(name: "edge serve and its worker", executable: "ladon-edge", arguments: { folder in
-            ["serve", "--model", EdgeServeTests.model, "--frontend", "ipc://\(folder)/frontend", "--sink", "ipc://\(folder)/results",
-             "--workers", "1"]
-        }, processes: 2),
+        Case(
+            name: "ingest", executable: "ladon-ingest",
+            arguments: { folder in
+                ["--source", frames, "--loop", "--fps", "2", "--connect", "ipc://\(folder)/ingest", "--finish-timeout", "1"]
+            }, processes: 1),
+        Case(
+            name: "encoder", executable: "ladon-encoder",
+            arguments: { folder in
+                [
+                    "run", "--model", EdgeServeTests.model, "--ingest", "ipc://\(folder)/ingest", "--edge", "ipc://\(folder)/frontend",
+                    "--drain-timeout", "0",
+                ]
+            }, processes: 1),
+        Case(
+            name: "edge serve and its worker", executable: "ladon-edge",
+            arguments: { folder in
+                [
+                    "serve", "--model", EdgeServeTests.model, "--frontend", "ipc://\(folder)/frontend", "--sink", "ipc://\(folder)/results",
+                    "--workers", "1",
+                ]
+            }, processes: 2),
         Case(name: "sink", executable: "ladon-sink", arguments: sinkArguments, processes: 1),
-        Case(name: "a nested launch and its sink", executable: "ladon-launch", arguments: { folder in
-            ["\(folder)/inner.json"]
-        }, processes: 2),
+        Case(
+            name: "a nested launch and its sink", executable: "ladon-launch",
+            arguments: { folder in
+                ["\(folder)/inner.json"]
+            }, processes: 2),
     ]
 
     /// `pid` and all its descendants, parents first (Linux: /proc).
@@ -48,7 +60,8 @@ import TestSupport
     /// Whether `pid` still runs: an exited process may linger as a zombie when nobody reaps orphans.
     static func isRunning(_ pid: Int32) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
+            let close = stat.lastIndex(of: ")")
+        else { return false }
         let state = stat[stat.index(after: close)...].split(separator: " ").first
         return state != "Z" && state != "X"
     }
@@ -66,14 +79,18 @@ import TestSupport
         let folder = try Executables.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let encoded = { (value: [String]) in String(decoding: try JSONEncoder().encode(value), as: UTF8.self) }
-        try Data("""
+        try Data(
+            """
             {"stages": [{"name": "sink", "executable": "ladon-sink",
                          "arguments": \(try encoded(Self.sinkArguments("{tmp}")))}]}
-            """.utf8).write(to: folder.appendingPathComponent("inner.json"))
-        try Data("""
+            """.utf8
+        ).write(to: folder.appendingPathComponent("inner.json"))
+        try Data(
+            """
             {"stages": [{"name": "\(stage.name)", "executable": "\(stage.executable)",
                          "arguments": \(try encoded(stage.arguments(folder.path)))}]}
-            """.utf8).write(to: folder.appendingPathComponent("outer.json"))
+            """.utf8
+        ).write(to: folder.appendingPathComponent("outer.json"))
 
         let launch = try ChildProcess("ladon-launch", [folder.appendingPathComponent("outer.json").path], logs: folder)
         var stages: [Int32] = []
@@ -82,17 +99,19 @@ import TestSupport
             for pid in stages where Self.isRunning(pid) { kill(pid, SIGKILL) }
             launch.stop()
         }
-        #expect(RecoveryTests.waitUntil(30) {
-            stages = Array(Self.tree(launch.pid).dropFirst())
-            return stages.count == stage.processes
-        }, "expected \(stage.processes) processes under the launch, saw \(stages)\n\(launch.standardError)")
+        #expect(
+            RecoveryTests.waitUntil(30) {
+                stages = Array(Self.tree(launch.pid).dropFirst())
+                return stages.count == stage.processes
+            }, "expected \(stage.processes) processes under the launch, saw \(stages)\n\(launch.standardError)")
         #expect(Self.parentVariable(of: launch.pid) == "\(getpid())", "the test names itself as the launch's parent")
         #expect(stages.first.flatMap(Self.parentVariable) == "\(launch.pid)", "the launch names itself as its stage's parent")
 
         kill(launch.pid, SIGKILL)
         launch.process.waitUntilExit()
-        #expect(RecoveryTests.waitUntil(15) { !stages.contains(where: Self.isRunning) },
-                "still running after the launch died: \(stages.filter(Self.isRunning))\n\(launch.standardError)")
+        #expect(
+            RecoveryTests.waitUntil(15) { !stages.contains(where: Self.isRunning) },
+            "still running after the launch died: \(stages.filter(Self.isRunning))\n\(launch.standardError)")
         #expect(launch.standardError.contains("the parent process is gone; stopping"), "\(launch.standardError)")
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// Stages restarted mid-stream and messages over the edge's size limit, with every stage a real process
 /// on ipc:// endpoints (docs/pipeline.md, "Sessions and restarts"). Each test ends the stream with the
@@ -20,18 +20,27 @@ import TestSupport
         init(_ id: String, edge: EdgeServeTests.Edge, window: Int = 2, extra: [String] = [], ingestName: String? = nil) {
             self.id = id
             ingestEndpoint = "ipc://\(edge.folder.path)/\(ingestName ?? "ingest-\(id)")"
-            encoderArguments = ["run", "--model", RecoveryTests.model, "--ingest", ingestEndpoint, "--edge", edge.frontend,
-                                "--node-id", id, "--window", "\(window)"] + extra
+            encoderArguments =
+                [
+                    "run", "--model", RecoveryTests.model, "--ingest", ingestEndpoint, "--edge", edge.frontend,
+                    "--node-id", id, "--window", "\(window)",
+                ] + extra
         }
 
         func startEncoder(_ edge: EdgeServeTests.Edge) throws -> ChildProcess {
             try edge.start("ladon-encoder", encoderArguments)
         }
 
-        func startIngest(_ edge: EdgeServeTests.Edge, source: String = RecoveryTests.frames, extra: [String] = ["--loop", "--fps", "5"]) throws -> ChildProcess {
+        func startIngest(_ edge: EdgeServeTests.Edge, source: String = RecoveryTests.frames, extra: [String] = ["--loop", "--fps", "5"]) throws
+            -> ChildProcess
+        {
             // A generous finish timeout: the last frame and the end-of-stream Bye wait for a loaded machine.
-            try edge.start("ladon-ingest", ["--source", source, "--connect", ingestEndpoint, "--node-id", id,
-                                            "--finish-timeout", "30"] + extra)
+            try edge.start(
+                "ladon-ingest",
+                [
+                    "--source", source, "--connect", ingestEndpoint, "--node-id", id,
+                    "--finish-timeout", "30",
+                ] + extra)
         }
     }
 
@@ -107,14 +116,16 @@ import TestSupport
 
         let twin = Node("cam-d", edge: edge, ingestName: "ingest-twin")
         let second = try twin.startEncoder(edge)
-        #expect(Self.waitUntil(30) { second.standardError.contains("the edge has not taken this node on") },
-                "the second encoder did not report the refusal\n\(edge.logs)")
+        #expect(
+            Self.waitUntil(30) { second.standardError.contains("the edge has not taken this node on") },
+            "the second encoder did not report the refusal\n\(edge.logs)")
         #expect(Self.waitUntil(30) { Self.answered("cam-d", by: sink) >= 4 }, "the first encoder stopped being served\n\(edge.logs)")
 
         let summary = Self.finish(ingest, first, edge)
         #expect(Self.number("in_flight_at_exit", in: summary) == 0, "\(summary)")
-        #expect(Self.waitUntil(30) { broker.standardError.contains("node id taken over by a new process node=cam-d ") },
-                "the second encoder did not get the id after the first left\n\(edge.logs)")
+        #expect(
+            Self.waitUntil(30) { broker.standardError.contains("node id taken over by a new process node=cam-d ") },
+            "the second encoder did not get the id after the first left\n\(edge.logs)")
         second.stop()
         #expect((Self.number("refusals", in: second.standardOutput) ?? 0) >= 1, "\(second.standardOutput)")
         broker.stop()
@@ -216,8 +227,9 @@ import TestSupport
         broker.stop()
         // The cut-off latent never reached the broker; latents written off with it may or may not have.
         let answered = Self.number("frames", in: sink.standardOutput, line: "sink final: node=cam-o") ?? 0
-        #expect(writtenOff >= 1 && answered >= sent - writtenOff && answered <= sent - 1,
-                "sent \(sent), written off \(writtenOff), answered \(answered)\n\(edge.logs)")
+        #expect(
+            writtenOff >= 1 && answered >= sent - writtenOff && answered <= sent - 1,
+            "sent \(sent), written off \(writtenOff), answered \(answered)\n\(edge.logs)")
         let line = "ladon-edge serve:"
         #expect(Self.number("node_reconnects", in: broker.standardOutput, line: line) == 1, "\(broker.standardOutput)")
         #expect(Self.number("node_restarts", in: broker.standardOutput, line: line) == 1, "\(broker.standardOutput)")
@@ -247,7 +259,8 @@ import TestSupport
     /// Alive and not a zombie (Linux /proc).
     static func isAlive(_ pid: Int32) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
+            let close = stat.lastIndex(of: ")")
+        else { return false }
         return stat[stat.index(after: close)...].split(separator: " ").first != "Z"
     }
 }

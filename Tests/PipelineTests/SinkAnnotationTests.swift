@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// `ladon-sink serve --out --frames` as a real process behind `ladon-edge serve`, with latents that
 /// name a good, a corrupt and a missing frame; then `ladon-sink annotate` on what it saved.
@@ -10,14 +10,19 @@ import TestSupport
         let edge = try EdgeServeTests.Edge()
         defer { edge.stop() }
         let frames = edge.folder.appendingPathComponent("frames")
-        let out = edge.folder.appendingPathComponent("out"), redrawn = edge.folder.appendingPathComponent("redrawn")
+        let out = edge.folder.appendingPathComponent("out")
+        let redrawn = edge.folder.appendingPathComponent("redrawn")
         try FileManager.default.createDirectory(at: frames, withIntermediateDirectories: true)
         let jpeg = try FileIO.read(Fixtures.path("model/tiny-input.jpg"))
         try Data(jpeg).write(to: frames.appendingPathComponent("good.jpg"))
         try Data(jpeg.prefix(200)).write(to: frames.appendingPathComponent("cut.jpg"))
 
-        let sink = try edge.start("ladon-sink", ["serve", "--results", edge.results, "--publish", edge.publish,
-                                                 "--expect", "3", "--out", out.path, "--frames", frames.path])
+        let sink = try edge.start(
+            "ladon-sink",
+            [
+                "serve", "--results", edge.results, "--publish", edge.publish,
+                "--expect", "3", "--out", out.path, "--frames", frames.path,
+            ])
         _ = try edge.broker()
         var latent = try MobileEncoder(LadonModelFile(path: EdgeServeTests.model)).encode(jpeg: jpeg).message
         let node = try FakeNode(edge.context, id: "cam-s", window: 4, frontend: edge.frontend, model: latent.model)
@@ -49,17 +54,26 @@ import TestSupport
         #expect(((document as? [String: Any])?["frame"] as? [String: Any])?["source"] as? String == "good.jpg")
 
         // After the fact, from the saved files: the same image, the same two failures (status 1).
-        let again = try Executables.run("ladon-sink", ["annotate", "--results", out.path, "--frames", frames.path,
-                                                       "--out", redrawn.path])
+        let again = try Executables.run(
+            "ladon-sink",
+            [
+                "annotate", "--results", out.path, "--frames", frames.path,
+                "--out", redrawn.path,
+            ])
         #expect(again.status == 1, "\(again.standardError)")
         #expect(again.standardOutput.contains("written=1 failed=2"), "\(again.standardOutput)")
-        #expect(try FileIO.read(redrawn.appendingPathComponent("cam-s-1-annotated.png").path)
-            == (try FileIO.read(out.appendingPathComponent("cam-s-1-annotated.png").path)))
+        #expect(
+            try FileIO.read(redrawn.appendingPathComponent("cam-s-1-annotated.png").path)
+                == (try FileIO.read(out.appendingPathComponent("cam-s-1-annotated.png").path)))
     }
 
     @Test func framesWithoutAnOutputFolderIsAUsageError() throws {
-        let outcome = try Executables.run("ladon-sink", ["serve", "--results", "ipc://unused", "--publish", "ipc://unused2",
-                                                         "--frames", "."])
+        let outcome = try Executables.run(
+            "ladon-sink",
+            [
+                "serve", "--results", "ipc://unused", "--publish", "ipc://unused2",
+                "--frames", ".",
+            ])
         #expect(outcome.status == 64)
         #expect(outcome.standardError.contains("--out"), "\(outcome.standardError)")
     }

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// The whole split on the tiny model: JPEG → MobileEncoder → Latent message → EdgeInference, against
 /// what PyTorch computed for the same JPEG (tools/make_model_fixtures.py).
@@ -33,8 +33,9 @@ import TestSupport
 
         let classification = try #require(result.classification)
         let expectedLogits = try reference.tensor("class_logits")
-        expectClose(Tensor(shape: expectedLogits.shape, scalars: classification.logits), expectedLogits,
-                    atol: 1e-4, rtol: 1e-3, "class logits")
+        expectClose(
+            Tensor(shape: expectedLogits.shape, scalars: classification.logits), expectedLogits,
+            atol: 1e-4, rtol: 1e-3, "class logits")
         let expectedTop = topK(expectedLogits.scalars, k: classification.top5.count)
         #expect(classification.top5.map(\.index) == expectedTop)
 
@@ -49,8 +50,9 @@ import TestSupport
         let labels = try reference.int32s("detection_labels")
         let scores = try reference.tensor("detection_scores").scalars
         let expected = labels.indices.map { index in
-            FrameResult.DetectedObject(box: Array(boxes[4 * index ..< 4 * index + 4]), label: Int(labels[index]),
-                                       name: "", score: scores[index])
+            FrameResult.DetectedObject(
+                box: Array(boxes[4 * index..<4 * index + 4]), label: Int(labels[index]),
+                name: "", score: scores[index])
         }
         #expect(!expected.isEmpty, "the fixture model should detect something")
         #expect(matchedFraction(detections, in: expected) >= 0.99)
@@ -87,12 +89,12 @@ import TestSupport
         let message = try MobileEncoder(file).encode(jpeg: jpeg).message
         let edge = try EdgeInference(file)
         var generator = SplitMix64(seed: 7)
-        for round in 0 ..< 200 {
+        for round in 0..<200 {
             var garbled = message
             if round % 3 == 0 {
                 garbled.coded = Array(garbled.coded.prefix(Int(generator.next() % UInt64(garbled.coded.count + 1))))
             } else {
-                for _ in 0 ..< 1 + round % 5 where !garbled.coded.isEmpty {
+                for _ in 0..<1 + round % 5 where !garbled.coded.isEmpty {
                     let index = Int(generator.next() % UInt64(garbled.coded.count))
                     garbled.coded[index] ^= UInt8(truncatingIfNeeded: generator.next() | 1)
                 }
@@ -115,7 +117,8 @@ func matchedFraction(_ found: [FrameResult.DetectedObject], in expected: [FrameR
 }
 
 func intersectionOverUnion(_ a: [Float], _ b: [Float]) -> Float {
-    let width = max(0, min(a[2], b[2]) - max(a[0], b[0])), height = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    let width = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    let height = max(0, min(a[3], b[3]) - max(a[1], b[1]))
     let intersection = width * height
     let union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - intersection
     return union > 0 ? intersection / union : (a == b ? 1 : 0)

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// The whole pipeline as separate processes: 3 mobile nodes (ladon-ingest + ladon-encoder run each),
 /// ladon-edge serve with 2 workers, ladon-sink serve (saving results and annotated frames) and a
@@ -16,20 +16,34 @@ import TestSupport
         let nodes = ["cam-01", "cam-02", "cam-03"]
 
         let out = edge.folder.appendingPathComponent("out")
-        let sink = try edge.start("ladon-sink", ["serve", "--results", edge.results, "--publish", edge.publish,
-                                                 "--out", out.path, "--frames", frames])
+        let sink = try edge.start(
+            "ladon-sink",
+            [
+                "serve", "--results", edge.results, "--publish", edge.publish,
+                "--out", out.path, "--frames", frames,
+            ])
         let subscriber = try edge.start("ladon-sink", ["subscribe", "--connect", edge.publish, "--topic", ""])
         let broker = try edge.broker()
         let encoders = try nodes.map { node in
-            try edge.start("ladon-encoder", ["run", "--model", model, "--ingest", "ipc://\(edge.folder.path)/ingest-\(node)",
-                                             "--edge", edge.frontend, "--node-id", node, "--window", "2"])
+            try edge.start(
+                "ladon-encoder",
+                [
+                    "run", "--model", model, "--ingest", "ipc://\(edge.folder.path)/ingest-\(node)",
+                    "--edge", edge.frontend, "--node-id", node, "--window", "2",
+                ])
         }
-        let probes = try edge.awaitSubscriber(subscriber, latent: try MobileEncoder(LadonModelFile(path: model))
-            .encode(jpeg: try FileIO.read(Fixtures.path("model/tiny-input.jpg"))).message)
+        let probes = try edge.awaitSubscriber(
+            subscriber,
+            latent: try MobileEncoder(LadonModelFile(path: model))
+                .encode(jpeg: try FileIO.read(Fixtures.path("model/tiny-input.jpg"))).message)
         #expect(probes >= 1, "the subscriber never saw a Result\n\(edge.logs)")
         let ingests = try nodes.map { node in
-            try edge.start("ladon-ingest", ["--source", frames, "--fps", "4", "--connect",
-                                            "ipc://\(edge.folder.path)/ingest-\(node)", "--node-id", node])
+            try edge.start(
+                "ladon-ingest",
+                [
+                    "--source", frames, "--fps", "4", "--connect",
+                    "ipc://\(edge.folder.path)/ingest-\(node)", "--node-id", node,
+                ])
         }
         for ingest in ingests { #expect(ingest.waitForExit(timeout: 60), "ingest did not finish\n\(edge.logs)") }
         for encoder in encoders { #expect(encoder.waitForExit(timeout: 60), "encoder did not drain\n\(edge.logs)") }

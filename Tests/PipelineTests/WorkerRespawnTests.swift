@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// `ladon-edge serve --workers N` starting dead local workers again, with the test as the mobile node
 /// (FakeNode) and every other stage a real process.
@@ -29,10 +29,11 @@ import TestSupport
         #expect(RecoveryTests.waitUntil(30) { count("worker joined", in: broker) == 2 }, "\(edge.logs)")
         let victim = try #require(ChildProcess.children(of: broker.pid).first)
         kill(victim, SIGKILL)
-        #expect(RecoveryTests.waitUntil(30) {
-            let now = ChildProcess.children(of: broker.pid)
-            return now.count == 2 && !now.contains(victim)
-        }, "no worker was started in place of \(victim)\n\(edge.logs)")
+        #expect(
+            RecoveryTests.waitUntil(30) {
+                let now = ChildProcess.children(of: broker.pid)
+                return now.count == 2 && !now.contains(victim)
+            }, "no worker was started in place of \(victim)\n\(edge.logs)")
         #expect(broker.standardError.contains("worker exited; starting it again"), "\(broker.standardError)")
         // The broker retires the dead worker at once, told by the supervisor that its process exited.
         #expect(RecoveryTests.waitUntil(10) { count("worker gone", in: broker) == 1 }, "\(broker.standardError)")
@@ -67,15 +68,18 @@ import TestSupport
         #expect(try node.join(), "no credit arrived\n\(edge.logs)")
         try node.send(latent, sequence: 1)
 
-        for attempt in 1 ... 2 {
+        for attempt in 1...2 {
             // The ready worker takes the latent within a loop turn of its arrival or of its own Ready.
             Thread.sleep(forTimeInterval: 1)
             let workers = ChildProcess.children(of: broker.pid)
             #expect(workers.count == 1, "attempt \(attempt): workers \(workers)")
             for pid in workers { kill(pid, SIGKILL) }
             if attempt == 1 {
-                #expect(RecoveryTests.waitUntil(30) { count("retrying a latent on another worker", in: broker) == 1 && count("worker joined", in: broker) == 2 },
-                        "no retry on a new worker\n\(edge.logs)")
+                #expect(
+                    RecoveryTests.waitUntil(30) {
+                        count("retrying a latent on another worker", in: broker) == 1 && count("worker joined", in: broker) == 2
+                    },
+                    "no retry on a new worker\n\(edge.logs)")
             }
         }
         #expect(try node.drain(timeout: 30), "the latent's credit did not come back\n\(edge.logs)")
@@ -99,12 +103,12 @@ import TestSupport
             usleep(20_000)
         }
         // Delays 0.2, 0.4, 0.8, 1.6 s: three or four starts in 3 s, not one per supervision turn.
-        #expect((2 ... 4).contains(workers.respawned), "respawned \(workers.respawned) times in 3 s")
+        #expect((2...4).contains(workers.respawned), "respawned \(workers.respawned) times in 3 s")
     }
 
     @Test func theRestartDelayDoublesUpToItsMaximumAndStartsOverAfterALongLife() {
         var backoff = RestartBackoff(initial: 0.5, maximum: 3, stableAfter: 30)
-        let delays = (0 ..< 5).map { _ in backoff.delay(afterRunning: 1) }
+        let delays = (0..<5).map { _ in backoff.delay(afterRunning: 1) }
         #expect(delays == [0.5, 1, 2, 3, 3])
         #expect(backoff.delay(afterRunning: 60) == 0.5)
         #expect(backoff.delay(afterRunning: 1) == 1)

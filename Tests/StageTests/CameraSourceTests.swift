@@ -1,15 +1,16 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// `ladon-ingest --source /dev/videoN`: no camera exists where the tests run, so these check what the
 /// source names as a camera and that a missing or wrong device ends ingest with one line naming it.
 @Suite struct CameraSourceTests {
-    @Test(arguments: [
-        ("v4l2:/dev/video0", "/dev/video0"), ("/dev/video2", "/dev/video2"), ("/dev/null", "/dev/null"),
-        ("-", nil), ("samples/frames", nil), ("frames/*.jpg", nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("v4l2:/dev/video0", "/dev/video0"), ("/dev/video2", "/dev/video2"), ("/dev/null", "/dev/null"),
+            ("-", nil), ("samples/frames", nil), ("frames/*.jpg", nil),
+        ] as [(String, String?)])
     func aSourceNamesACameraByPrefixOrAsACharacterDevice(source: String, device: String?) {
         #expect(CameraSource.devicePath(for: source) == device)
     }

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// `ladon-encoder run` against a fake broker in the test process (a ROUTER speaking the contract), fed
 /// by a real `ladon-ingest`.
@@ -14,9 +14,13 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: folder) }
         let broker = try FakeBroker(endpoint: "ipc://\(folder.path)/edge")
         defer { broker.close() }
-        let encoder = try StageProcess("ladon-encoder", ["run", "--model", model, "--ingest", "ipc://\(folder.path)/ingest",
-                                                         "--edge", broker.endpoint, "--node-id", "cam-t", "--window", "2",
-                                                         "--drain-timeout", "20"])
+        let encoder = try StageProcess(
+            "ladon-encoder",
+            [
+                "run", "--model", model, "--ingest", "ipc://\(folder.path)/ingest",
+                "--edge", broker.endpoint, "--node-id", "cam-t", "--window", "2",
+                "--drain-timeout", "20",
+            ])
         defer { encoder.stop() }
 
         guard case let .control(node, .hello(hello))? = try broker.next(timeout: 20) else {
@@ -26,8 +30,12 @@ import TestSupport
         #expect(node == "cam-t" && hello.peerID == "cam-t" && hello.role == .node && hello.window == 2)
         try broker.grant("cam-t", 2)
 
-        let ingest = try StageProcess("ladon-ingest", ["--source", frames, "--loop", "--fps", "25", "--count", "15",
-                                                       "--connect", "ipc://\(folder.path)/ingest", "--node-id", "cam-t"])
+        let ingest = try StageProcess(
+            "ladon-ingest",
+            [
+                "--source", frames, "--loop", "--fps", "25", "--count", "15",
+                "--connect", "ipc://\(folder.path)/ingest", "--node-id", "cam-t",
+            ])
         defer { ingest.stop() }
         var latents: [LatentMessage] = []
         // Everything the encoder sends until ingest is done and a second has passed.
@@ -72,9 +80,13 @@ import TestSupport
 
         let broker = try FakeBroker(endpoint: "ipc://\(folder.path)/edge")
         defer { broker.close() }
-        let encoder = try StageProcess("ladon-encoder", ["run", "--model", model, "--ingest", "ipc://\(folder.path)/ingest",
-                                                         "--edge", broker.endpoint, "--node-id", "cam-c", "--window", "8",
-                                                         "--policy", "queue", "--drain-timeout", "20"])
+        let encoder = try StageProcess(
+            "ladon-encoder",
+            [
+                "run", "--model", model, "--ingest", "ipc://\(folder.path)/ingest",
+                "--edge", broker.endpoint, "--node-id", "cam-c", "--window", "8",
+                "--policy", "queue", "--drain-timeout", "20",
+            ])
         defer { encoder.stop() }
         guard case .control(_, .hello)? = try broker.next(timeout: 20) else {
             Issue.record("no Hello from the encoder")
@@ -104,17 +116,25 @@ import TestSupport
         let broker = try FakeBroker(endpoint: "ipc://\(folder.path)/edge")
         defer { broker.close() }
         let kbps = 16.0
-        let encoder = try StageProcess("ladon-encoder", ["run", "--model", model, "--ingest", "ipc://\(folder.path)/ingest",
-                                                         "--edge", broker.endpoint, "--node-id", "cam-s", "--window", "4",
-                                                         "--link-kbps", "\(kbps)", "--drain-timeout", "5"])
+        let encoder = try StageProcess(
+            "ladon-encoder",
+            [
+                "run", "--model", model, "--ingest", "ipc://\(folder.path)/ingest",
+                "--edge", broker.endpoint, "--node-id", "cam-s", "--window", "4",
+                "--link-kbps", "\(kbps)", "--drain-timeout", "5",
+            ])
         defer { encoder.stop() }
         guard case .control(_, .hello)? = try broker.next(timeout: 20) else {
             Issue.record("no Hello from the encoder")
             return
         }
         try broker.grant("cam-s", 4)
-        let ingest = try StageProcess("ladon-ingest", ["--source", Fixtures.path("model/tiny-input.jpg"), "--loop", "--fps", "100",
-                                                       "--count", "1000", "--connect", "ipc://\(folder.path)/ingest", "--node-id", "cam-s"])
+        let ingest = try StageProcess(
+            "ladon-ingest",
+            [
+                "--source", Fixtures.path("model/tiny-input.jpg"), "--loop", "--fps", "100",
+                "--count", "1000", "--connect", "ipc://\(folder.path)/ingest", "--node-id", "cam-s",
+            ])
         defer { ingest.stop() }
         var arrivals: [(at: Double, bytes: Int)] = []
         let start = PipelineClock.seconds()
@@ -137,8 +157,12 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: folder) }
         let broker = try FakeBroker(endpoint: "ipc://\(folder.path)/edge")
         defer { broker.close() }
-        let encoder = try StageProcess("ladon-encoder", ["run", "--model", model, "--ingest", "ipc://\(folder.path)/ingest",
-                                                         "--edge", broker.endpoint, "--node-id", "cam-q"])
+        let encoder = try StageProcess(
+            "ladon-encoder",
+            [
+                "run", "--model", model, "--ingest", "ipc://\(folder.path)/ingest",
+                "--edge", broker.endpoint, "--node-id", "cam-q",
+            ])
         defer { encoder.stop() }
         guard case .control(_, .hello)? = try broker.next(timeout: 20) else {
             Issue.record("no Hello from the encoder")
@@ -182,9 +206,13 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: folder) }
         let broker = try FakeBroker(endpoint: "ipc://\(folder.path)/edge")
         defer { broker.close() }
-        let encoder = try StageProcess("ladon-encoder", ["run", "--model", model, "--ingest", "ipc://\(folder.path)/ingest",
-                                                         "--edge", broker.endpoint, "--node-id", "cam-n", "--window", "2",
-                                                         "--policy", "queue", "--drain-timeout", "20"])
+        let encoder = try StageProcess(
+            "ladon-encoder",
+            [
+                "run", "--model", model, "--ingest", "ipc://\(folder.path)/ingest",
+                "--edge", broker.endpoint, "--node-id", "cam-n", "--window", "2",
+                "--policy", "queue", "--drain-timeout", "20",
+            ])
         defer { encoder.stop() }
         let first = try #require(try nextHello(broker), "no Hello")
         // Before its first Credit a node ignores a Bye: the Hello it repeats starts the session.
@@ -193,7 +221,8 @@ import TestSupport
         #expect(repeated.incarnation == first.incarnation)
         try broker.grant("cam-n", 2)
 
-        let ingest = try StageProcess("ladon-ingest", ["--source", frames, "--fps", "10", "--connect", "ipc://\(folder.path)/ingest", "--node-id", "cam-n"])
+        let ingest = try StageProcess(
+            "ladon-ingest", ["--source", frames, "--fps", "10", "--connect", "ipc://\(folder.path)/ingest", "--node-id", "cam-n"])
         defer { ingest.stop() }
         let old = try nextLatents(2, broker)
         #expect(old.map(\.sequence) == [0, 1])
@@ -225,13 +254,18 @@ import TestSupport
         }
         let broker = try FakeBroker(endpoint: "ipc://\(folder.path)/edge")
         defer { broker.close() }
-        let encoder = try StageProcess("ladon-encoder", ["run", "--model", model, "--ingest", "ipc://\(folder.path)/ingest",
-                                                         "--edge", broker.endpoint, "--node-id", "cam-z", "--window", "1",
-                                                         "--policy", "queue", "--max-latent-bytes", "700", "--drain-timeout", "20"])
+        let encoder = try StageProcess(
+            "ladon-encoder",
+            [
+                "run", "--model", model, "--ingest", "ipc://\(folder.path)/ingest",
+                "--edge", broker.endpoint, "--node-id", "cam-z", "--window", "1",
+                "--policy", "queue", "--max-latent-bytes", "700", "--drain-timeout", "20",
+            ])
         defer { encoder.stop() }
         _ = try #require(try nextHello(broker), "no Hello")
         try broker.grant("cam-z", 1)
-        let ingest = try StageProcess("ladon-ingest", ["--source", images.path, "--fps", "10", "--connect", "ipc://\(folder.path)/ingest", "--node-id", "cam-z"])
+        let ingest = try StageProcess(
+            "ladon-ingest", ["--source", images.path, "--fps", "10", "--connect", "ipc://\(folder.path)/ingest", "--node-id", "cam-z"])
         defer { ingest.stop() }
         #expect(try nextLatents(1, broker).map(\.sequence) == [0])
         // One credit back: with window 1 the next latent can only go if the refused one kept its credit.

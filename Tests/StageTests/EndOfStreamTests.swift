@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// Ingest's last frames and its end-of-stream Bye reach an encoder that is busy when ingest exits.
 @Suite struct EndOfStreamTests {
@@ -22,16 +22,24 @@ import TestSupport
         let broker = try FakeBroker(endpoint: "ipc://\(folder.path)/edge")
         defer { broker.close() }
         let ingestEndpoint = "ipc://\(folder.path)/ingest"
-        let encoder = try StageProcess("ladon-encoder", ["run", "--model", model, "--ingest", ingestEndpoint, "--edge", broker.endpoint,
-                                                         "--node-id", "cam-q", "--window", "100", "--drain-timeout", "0"])
+        let encoder = try StageProcess(
+            "ladon-encoder",
+            [
+                "run", "--model", model, "--ingest", ingestEndpoint, "--edge", broker.endpoint,
+                "--node-id", "cam-q", "--window", "100", "--drain-timeout", "0",
+            ])
         defer { encoder.stop() }
         _ = try #require(try broker.next(timeout: 20), "no Hello from the encoder")
         // Credit for every frame: the encoder encodes on each loop turn, so its frame queue fills while it
         // works, and ingest, pushing faster than that, exits with messages still on their way.
         try broker.grant("cam-q", 100)
 
-        let ingest = try StageProcess("ladon-ingest", ["--source", frames, "--loop", "--count", "60", "--fps", "1000",
-                                                       "--connect", ingestEndpoint, "--node-id", "cam-q"])
+        let ingest = try StageProcess(
+            "ladon-ingest",
+            [
+                "--source", frames, "--loop", "--count", "60", "--fps", "1000",
+                "--connect", ingestEndpoint, "--node-id", "cam-q",
+            ])
         defer { ingest.stop() }
         let ingestOutcome = ingest.wait()
         #expect(ingestOutcome.status == 0, "\(ingestOutcome.error)")

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// `ladon-ingest` as a process, with the test's ROUTER socket standing in for the encoder.
 @Suite struct IngestStageTests {
@@ -15,8 +15,10 @@ import TestSupport
             case .frame: received.append(try FrameMessage(serialized: message[2]))
             case .control:
                 if case let .bye(bye) = try ControlMessage(serialized: message[2]) {
-                    try router.send([message[0], MessageKind.control.tag,
-                                     ControlMessage.bye(.init(peerID: "encoder", reason: "end of stream received")).serialized()])
+                    try router.send([
+                        message[0], MessageKind.control.tag,
+                        ControlMessage.bye(.init(peerID: "encoder", reason: "end of stream received")).serialized(),
+                    ])
                     return (received, bye)
                 }
             default: break
@@ -43,7 +45,10 @@ import TestSupport
         ingest.standardOutput = FileHandle.nullDevice
         ingest.standardError = FileHandle.nullDevice
         try ingest.run()
-        defer { if ingest.isRunning { kill(ingest.processIdentifier, SIGKILL) }; ingest.waitUntilExit() }
+        defer {
+            if ingest.isRunning { kill(ingest.processIdentifier, SIGKILL) }
+            ingest.waitUntilExit()
+        }
 
         let (received, bye) = try collect(from: router, until: 20)
         #expect(bye?.peerID == "cam-m" && bye?.reason == "end of stream")
@@ -72,10 +77,10 @@ import TestSupport
         #expect(bye != nil)
         #expect(outcome.output.contains("bye=answered"), "ingest saw the answer to its Bye: \(outcome.output)")
         let names = try FileSequenceSource.expand(frames)
-        let expected = try (0 ..< 8).map { try FileIO.read(names[$0 % names.count]) }
+        let expected = try (0..<8).map { try FileIO.read(names[$0 % names.count]) }
         #expect(received.map(\.jpeg) == expected)
-        #expect(received.map(\.sequence) == Array(0 ..< 8))
-        #expect(received.map(\.source) == (0 ..< 8).map { URL(fileURLWithPath: names[$0 % names.count]).lastPathComponent })
+        #expect(received.map(\.sequence) == Array(0..<8))
+        #expect(received.map(\.source) == (0..<8).map { URL(fileURLWithPath: names[$0 % names.count]).lastPathComponent })
         #expect(received.allSatisfy { $0.droppedBefore == 0 })
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct LauncherTests {
     func writeTopology(_ json: String, in folder: URL) throws -> String {
@@ -35,7 +35,8 @@ import TestSupport
     @Test func aStageThatDiesIsReportedAndTheRunEndsWhenTheSourcesFinish() throws {
         let folder = try Executables.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let path = try writeTopology("""
+        let path = try writeTopology(
+            """
             {"drain_seconds": 1, "settle_seconds": 0, "grace_seconds": 2, "stages": [
               {"name": "server", "executable": "/bin/sh", "arguments": ["-c", "while true; do sleep 0.05; done"]},
               {"name": "crasher", "executable": "/bin/sh", "arguments": ["-c", "sleep 0.2; exit 3"]},

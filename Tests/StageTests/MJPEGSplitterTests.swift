@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// A minimal structurally valid JPEG: SOI, an APP0 segment, SOS with entropy data holding a stuffed
 /// 0xFF 0x00 and a restart marker, EOI. `thumbnail` embeds a whole JPEG inside an APP1 segment, as EXIF does.
@@ -19,13 +19,13 @@ func syntheticJPEG(tag: UInt8, thumbnail: [UInt8]? = nil) -> [UInt8] {
 @Suite struct MJPEGSplitterTests {
     @Test(arguments: [1, 3, 7, 64, 100_000])
     func concatenatedFramesComeOutWholeWhateverTheChunkSize(chunk: Int) {
-        let frames = (0 ..< 5).map { syntheticJPEG(tag: UInt8($0 + 1)) }
+        let frames = (0..<5).map { syntheticJPEG(tag: UInt8($0 + 1)) }
         let stream = frames.flatMap { $0 }
         var splitter = MJPEGSplitter()
         var found: [[UInt8]] = []
         var offset = 0
         while offset < stream.count {
-            found += splitter.append(stream[offset ..< min(offset + chunk, stream.count)])
+            found += splitter.append(stream[offset..<min(offset + chunk, stream.count)])
             offset += chunk
         }
         #expect(found == frames)
@@ -53,7 +53,7 @@ func syntheticJPEG(tag: UInt8, thumbnail: [UInt8]? = nil) -> [UInt8] {
         // The cut frame ends in the middle of its SOS header, so a following frame's bytes are read as
         // that header's length; the structure check after the skip catches it and nothing else is lost.
         let cut = Array(syntheticJPEG(tag: 2).prefix(12))  // ends after the SOS length bytes
-        let good = (0 ..< 20).map { _ in syntheticJPEG(tag: 1) }
+        let good = (0..<20).map { _ in syntheticJPEG(tag: 1) }
         var splitter = MJPEGSplitter()
         #expect(splitter.append(cut + good.flatMap { $0 }) == good)
         #expect(splitter.brokenFrames == 1)
@@ -96,7 +96,7 @@ func syntheticJPEG(tag: UInt8, thumbnail: [UInt8]? = nil) -> [UInt8] {
             try Data([UInt8(index)]).write(to: folder.appendingPathComponent(name))
         }
         var source = try FileSequenceSource(pattern: folder.path, loop: true)
-        let taken = try (0 ..< 5).compactMap { _ in try source.next(shouldStop: { false }) }
+        let taken = try (0..<5).compactMap { _ in try source.next(shouldStop: { false }) }
         #expect(taken.map(\.jpeg) == [[0], [1], [0], [1], [0]])
         #expect(taken.map(\.name) == ["1.jpg", "2.jpg", "1.jpg", "2.jpg", "1.jpg"])
         var once = try FileSequenceSource(pattern: folder.path, loop: false)
@@ -118,7 +118,7 @@ func syntheticJPEG(tag: UInt8, thumbnail: [UInt8]? = nil) -> [UInt8] {
         var now = 0.0
         var sent = 0
         let sizes = [700, 1300, 250, 2100, 900]
-        for index in 0 ..< 400 {
+        for index in 0..<400 {
             let size = sizes[index % sizes.count]
             now = max(now, bucket.schedule(size, now: now))
             bucket.consume(size, now: now)

@@ -21,7 +21,8 @@ final class StageProcess {
     func wait(timeout: Double = 30) -> (status: Int32, output: String, error: String) {
         let deadline = Date().addingTimeInterval(timeout)
         // Read on other threads so a chatty child never blocks on a full pipe.
-        let outputData = LockedData(), errorData = LockedData()
+        let outputData = LockedData()
+        let errorData = LockedData()
         let group = DispatchGroup()
         for (pipe, sink) in [(output, outputData), (error, errorData)] {
             DispatchQueue.global().async(group: group) { sink.set(pipe.fileHandleForReading.readDataToEndOfFile()) }
@@ -92,21 +93,26 @@ final class FakeBroker {
         switch kind {
         case .control: return .control(node: node, try ControlMessage(serialized: frames[2]))
         case .latent:
-            return .latent(node: node, try LatentMessage(serialized: frames[2]), bytes: frames[1].count + frames[2].count,
-                           at: PipelineClock.seconds())
+            return .latent(
+                node: node, try LatentMessage(serialized: frames[2]), bytes: frames[1].count + frames[2].count,
+                at: PipelineClock.seconds())
         default: return nil
         }
     }
 
     func grant(_ node: String, _ grants: UInt32) throws {
-        try router.send([routes[node] ?? Array(node.utf8), MessageKind.control.tag,
-                         ControlMessage.credit(.init(nodeID: node, grants: grants)).serialized()])
+        try router.send([
+            routes[node] ?? Array(node.utf8), MessageKind.control.tag,
+            ControlMessage.credit(.init(nodeID: node, grants: grants)).serialized(),
+        ])
     }
 
     /// Tells the node this broker holds no session for it (docs/pipeline.md: it starts a new one).
     func bye(_ node: String, reason: String = "test: send hello") throws {
-        try router.send([routes[node] ?? Array(node.utf8), MessageKind.control.tag,
-                         ControlMessage.bye(.init(peerID: "edge", reason: reason)).serialized()])
+        try router.send([
+            routes[node] ?? Array(node.utf8), MessageKind.control.tag,
+            ControlMessage.bye(.init(peerID: "edge", reason: reason)).serialized(),
+        ])
     }
 
     func close() {

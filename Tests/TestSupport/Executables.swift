@@ -11,8 +11,10 @@ public enum Executables {
 
     /// The folder holding the built products: next to the test bundle, else the package's build folder.
     public static let productsFolder: URL = {
-        let candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
-                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
+        let candidates = [
+            Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+        ]
         return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("ladon-encoder").path) }
             ?? candidates[0]
     }()
@@ -30,7 +32,8 @@ public enum Executables {
     /// Runs `name` with `arguments` to completion and captures both streams.
     public static func run(_ name: String, _ arguments: [String]) throws -> Outcome {
         let process = process(name, arguments)
-        let output = Pipe(), error = Pipe()
+        let output = Pipe()
+        let error = Pipe()
         process.standardOutput = output
         process.standardError = error
         try process.run()
@@ -38,8 +41,9 @@ public enum Executables {
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         let errorData = error.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
-                       standardError: String(decoding: errorData, as: UTF8.self))
+        return Outcome(
+            status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
+            standardError: String(decoding: errorData, as: UTF8.self))
     }
 
     /// A fresh temporary folder, removed by the caller.

@@ -23,8 +23,10 @@ public enum Fixtures {
 }
 
 /// Shape first, then max |a − b| ≤ atol + rtol·|b|.
-public func expectClose(_ actual: Tensor, _ expected: Tensor, atol: Float = 1e-5, rtol: Float = 1e-4,
-                 _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+public func expectClose(
+    _ actual: Tensor, _ expected: Tensor, atol: Float = 1e-5, rtol: Float = 1e-4,
+    _ what: String, sourceLocation: SourceLocation = #_sourceLocation
+) {
     #expect(actual.shape == expected.shape, "\(what): shape \(actual.shape) vs \(expected.shape)", sourceLocation: sourceLocation)
     guard actual.shape == expected.shape else { return }
     let (a, b) = (actual.scalars, expected.scalars)
@@ -33,5 +35,8 @@ public func expectClose(_ actual: Tensor, _ expected: Tensor, atol: Float = 1e-5
         let excess = abs(a[i] - b[i]) - (atol + rtol * abs(b[i]))
         if excess > worst.excess || a[i].isNaN != b[i].isNaN { worst = (i, max(excess, .ulpOfOne)) }
     }
-    #expect(worst.index < 0, "\(what): element \(worst.index) is \(worst.index >= 0 ? a[worst.index] : 0), expected \(worst.index >= 0 ? b[worst.index] : 0)", sourceLocation: sourceLocation)
+    #expect(
+        worst.index < 0,
+        "\(what): element \(worst.index) is \(worst.index >= 0 ? a[worst.index] : 0), expected \(worst.index >= 0 ? b[worst.index] : 0)",
+        sourceLocation: sourceLocation)
 }

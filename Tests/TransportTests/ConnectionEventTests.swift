@@ -59,7 +59,7 @@ import Testing
         // libzmq attaches a new pipe (and writes the probe) when the dealer's owner next uses the socket,
         // as a node's loop does every turn; the test polls the dealer while it waits on the router.
         func next() throws -> [[UInt8]]? {
-            for _ in 0 ..< 100 {
+            for _ in 0..<100 {
                 var poller = Poller()
                 poller.add(dealer)
                 poller.add(router)
@@ -74,7 +74,7 @@ import Testing
         #expect(try dealer.trySend([bytes("latent"), [UInt8](repeating: 7, count: 4_000)]))
         #expect(try next() == [bytes("cam-p"), []], "the probe of the new connection")
         var sent = false
-        for _ in 0 ..< 100 where !sent {
+        for _ in 0..<100 where !sent {
             sent = try dealer.trySend([bytes("latent"), bytes("again")])
             if !sent { usleep(10_000) }
         }

@@ -17,8 +17,9 @@ import Testing
             originalSize: ImageSize(height: 3, width: 100),
             classification: [ClassScore(classIndex: 281, name: "tabby, tabby cat", probability: 0.75)],
             detections: [DetectedObject(box: Box(x1: 1.5, y1: 0.25, x2: 99, y2: 2.75), label: 17, name: "cat", score: 0.875)],
-            segmentation: SegmentationMap(size: ImageSize(height: 3, width: 100),
-                                          labels: (0 ..< 300).map { $0 < 170 ? 0 : 8 }, classNames: (0 ..< 21).map { "c\($0)" }),
+            segmentation: SegmentationMap(
+                size: ImageSize(height: 3, width: 100),
+                labels: (0..<300).map { $0 < 170 ? 0 : 8 }, classNames: (0..<21).map { "c\($0)" }),
             timings: [StageTiming(stage: "encode", milliseconds: 12.5), StageTiming(stage: "heads", milliseconds: 80)],
             latentBytes: 1_234, droppedBefore: 2)
 
@@ -30,8 +31,10 @@ import Testing
 
         let child = Process()
         child.executableURL = URL(fileURLWithPath: try #require(Self.python))
-        child.arguments = [Self.repository.appendingPathComponent("tools/pubsub_interop.py").path,
-                           "--connect", endpoint, "--topic", "cam-01/", "--count", "1", "--timeout", "30"]
+        child.arguments = [
+            Self.repository.appendingPathComponent("tools/pubsub_interop.py").path,
+            "--connect", endpoint, "--topic", "cam-01/", "--count", "1", "--timeout", "30",
+        ]
         let output = Pipe()
         let errors = Pipe()
         child.standardOutput = output

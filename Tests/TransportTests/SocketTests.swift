@@ -38,12 +38,12 @@ func temporaryDirectory() throws -> URL {
         if transport == "tcp" { #expect(!endpoint.hasSuffix(":*"), "the bound port is reported: \(endpoint)") }
         try push.connect(endpoint)
 
-        for index in 0 ..< 100 { try push.send([bytes("frame \(index)")]) }
+        for index in 0..<100 { try push.send([bytes("frame \(index)")]) }
         var received: [String] = []
         while received.count < 100, let message = try receive(pull) {
             received.append(String(decoding: message[0], as: UTF8.self))
         }
-        #expect(received == (0 ..< 100).map { "frame \($0)" })
+        #expect(received == (0..<100).map { "frame \($0)" })
     }
 
     @Test func dealerIdentityReachesTheRouterAndTheReplyIsRoutedBack() throws {
@@ -89,7 +89,7 @@ func temporaryDirectory() throws -> URL {
 
         // A subscription reaches the publisher asynchronously: publish a marker until one arrives.
         var synchronised = false
-        for _ in 0 ..< 200 where !synchronised {
+        for _ in 0..<200 where !synchronised {
             try publisher.send([bytes("cam-01/sync"), []])
             synchronised = try receive(subscriber, timeoutMilliseconds: 20) != nil
         }
@@ -177,7 +177,7 @@ func temporaryDirectory() throws -> URL {
 
         try push.send([bytes("wake")])
         var ready: [PollEvents] = [[], []]
-        for _ in 0 ..< 100 where ready[1].isEmpty { ready = try poller.poll(timeoutMilliseconds: 50) }
+        for _ in 0..<100 where ready[1].isEmpty { ready = try poller.poll(timeoutMilliseconds: 50) }
         #expect(ready == [[], .readable])
         #expect(try busy.tryReceive() == [bytes("wake")])
     }

@@ -42,14 +42,17 @@ public struct AnnotationRenderer: Sendable {
             object.score >= style.minimumScore ? pixelBox(object.box, in: image.size).map { (object, $0) } : nil
         }.sorted { $0.0.score > $1.0.score }.prefix(style.maximumObjects)
         for (object, box) in shown {
-            canvas.stroke(x0: box.x0, y0: box.y0, x1: box.x1, y1: box.y1, thickness: style.lineWidth * scale,
-                          RGBColour(vocLabel: object.label))
+            canvas.stroke(
+                x0: box.x0, y0: box.y0, x1: box.x1, y1: box.y1, thickness: style.lineWidth * scale,
+                RGBColour(vocLabel: object.label))
         }
         // The most confident tags choose their places first and are drawn last, on top of any overlap.
         var placed: [PixelBox] = []
         for (object, box) in shown {
-            placed.append(tagPlace(for: tagText(for: object), at: box, avoiding: placed, below: bannerBottom, scale: scale,
-                                   in: image.size))
+            placed.append(
+                tagPlace(
+                    for: tagText(for: object), at: box, avoiding: placed, below: bannerBottom, scale: scale,
+                    in: image.size))
         }
         for ((object, _), tag) in zip(shown, placed).reversed() {
             let colour = RGBColour(vocLabel: object.label)
@@ -78,9 +81,9 @@ public struct AnnotationRenderer: Sendable {
     // MARK: layers
 
     private func overlay(_ labels: [UInt8], on canvas: inout Canvas) {
-        let colours = (0 ..< 256).map { RGBColour(vocLabel: $0) }
-        for y in 0 ..< canvas.height {
-            for x in 0 ..< canvas.width {
+        let colours = (0..<256).map { RGBColour(vocLabel: $0) }
+        for y in 0..<canvas.height {
+            for x in 0..<canvas.width {
                 let label = Int(labels[y * canvas.width + x])
                 if label != 0 { canvas[x, y] = canvas[x, y].blended(toward: colours[label], alpha: style.overlayAlpha) }
             }
@@ -90,8 +93,10 @@ public struct AnnotationRenderer: Sendable {
     /// Where a box's tag goes: the first of above the top-left corner, inside the top edge, below the
     /// bottom edge and inside the bottom edge that stays clear of the banner and of tags already placed
     /// (else the first clear of the banner), moved to stay on the image.
-    private func tagPlace(for text: String, at box: PixelBox, avoiding placed: [PixelBox], below bannerBottom: Int,
-                          scale: Int, in size: ImageSize) -> PixelBox {
+    private func tagPlace(
+        for text: String, at box: PixelBox, avoiding placed: [PixelBox], below bannerBottom: Int,
+        scale: Int, in size: ImageSize
+    ) -> PixelBox {
         let (width, height) = ((BitmapFont.width(of: text) + 2) * scale, tagHeight(scale: scale))
         let x = max(0, min(box.x0, size.width - width))
         let candidates = [box.y0 - height, box.y0, box.y1, box.y1 - height].map { y in

@@ -62,8 +62,8 @@ struct Canvas {
         let (left, right) = (max(x0, 0), min(x1, width))
         let (top, bottom) = (max(y0, 0), min(y1, height))
         guard left < right, top < bottom else { return }
-        for y in top ..< bottom {
-            for x in left ..< right {
+        for y in top..<bottom {
+            for x in left..<right {
                 self[x, y] = alpha >= 1 ? colour : self[x, y].blended(toward: colour, alpha: alpha)
             }
         }
@@ -84,8 +84,8 @@ struct Canvas {
             let left = x + index * BitmapFont.advance * scale
             guard left < width else { return }
             guard left + BitmapFont.glyphWidth * scale > 0 else { continue }
-            for row in 0 ..< BitmapFont.glyphHeight {
-                for column in 0 ..< BitmapFont.glyphWidth where BitmapFont.isInk(character, column: column, row: row) {
+            for row in 0..<BitmapFont.glyphHeight {
+                for column in 0..<BitmapFont.glyphWidth where BitmapFont.isInk(character, column: column, row: row) {
                     let (px, py) = (left + column * scale, y + row * scale)
                     fill(x0: px, y0: py, x1: px + scale, y1: py + scale, colour)
                 }

@@ -33,8 +33,9 @@ public struct FrameAnnotations: Sendable, Equatable {
             top: result.classification?.top5.first.map { ClassScore(classIndex: $0.index, name: $0.name, probability: $0.probability) },
             objects: (result.detections ?? []).compactMap { object in
                 guard object.box.count == 4 else { return nil }
-                return DetectedObject(box: Box(x1: object.box[0], y1: object.box[1], x2: object.box[2], y2: object.box[3]),
-                                      label: object.label, name: object.name, score: object.score)
+                return DetectedObject(
+                    box: Box(x1: object.box[0], y1: object.box[1], x2: object.box[2], y2: object.box[3]),
+                    label: object.label, name: object.name, score: object.score)
             },
             labels: map)
     }

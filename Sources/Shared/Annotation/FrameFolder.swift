@@ -47,7 +47,7 @@ public struct FrameFolder: Sendable {
         var pixels = [UInt8]()
         pixels.reserveCapacity(image.size.width * image.size.height * kept)
         for start in stride(from: 0, to: image.pixels.count, by: image.channels) {
-            pixels.append(contentsOf: image.pixels[start ..< start + kept])
+            pixels.append(contentsOf: image.pixels[start..<start + kept])
         }
         return PixelImage(size: image.size, channels: kept, pixels: pixels)
     }

@@ -21,13 +21,16 @@ public struct SavedResult: Sendable {
         guard let frame = document.frame else { throw .badResultFile(path: path, reason: "not a result document (no 'frame')") }
         let size = ImageSize(height: frame.height, width: frame.width)
         if let labels, labels.channels != 1 || labels.size != size {
-            throw .badResultFile(path: path, reason: "label map is \(labels.size.width)x\(labels.size.height)x\(labels.channels), "
-                                     + "expected \(size.width)x\(size.height)x1")
+            throw .badResultFile(
+                path: path,
+                reason: "label map is \(labels.size.width)x\(labels.size.height)x\(labels.channels), "
+                    + "expected \(size.width)x\(size.height)x1")
         }
         if let length = document.malformedBoxLength { throw .badResultFile(path: path, reason: "a box has \(length) numbers") }
         let objects = (document.detection ?? []).map {
-            DetectedObject(box: Box(x1: $0.box[0], y1: $0.box[1], x2: $0.box[2], y2: $0.box[3]),
-                           label: $0.label, name: $0.name, score: $0.score)
+            DetectedObject(
+                box: Box(x1: $0.box[0], y1: $0.box[1], x2: $0.box[2], y2: $0.box[3]),
+                label: $0.label, name: $0.name, score: $0.score)
         }
         source = frame.source
         error = document.error

@@ -16,14 +16,16 @@ public struct EntropyBottleneck: Sendable {
     static let escapeLimit = 1 << 31
 
     public init(_ weights: EntropyBottleneckWeights) throws(CodecError) {
-        try self.init(medians: weights.medians, quantizedCDF: weights.quantizedCDF,
-                      cdfLength: weights.cdfLength, offset: weights.offset)
+        try self.init(
+            medians: weights.medians, quantizedCDF: weights.quantizedCDF,
+            cdfLength: weights.cdfLength, offset: weights.offset)
     }
 
     /// Tables as `update()` leaves them: `_quantized_cdf` [C, L] flattened, `_cdf_length` [C], `_offset` [C].
     public init(medians: [Float], quantizedCDF: [Int32], cdfLength: [Int32], offset: [Int32]) throws(CodecError) {
-        tables = try RansTables(quantizedCDF: quantizedCDF, cdfLength: cdfLength, offset: offset,
-                                channels: medians.count)
+        tables = try RansTables(
+            quantizedCDF: quantizedCDF, cdfLength: cdfLength, offset: offset,
+            channels: medians.count)
         for (channel, median) in medians.enumerated() where !median.isFinite {
             throw .badTable(channel: channel, reason: "median \(median) is not finite")
         }
@@ -43,9 +45,9 @@ public struct EntropyBottleneck: Sendable {
         var symbols = [Int32](repeating: 0, count: values.count)
         // Beyond 2^30 no value can be escape-coded; the exact bound is checked while coding.
         let limit = Float(1 << 30)
-        for channel in 0 ..< channels {
+        for channel in 0..<channels {
             let median = medians[channel]
-            for i in channel * plane ..< (channel + 1) * plane {
+            for i in channel * plane..<(channel + 1) * plane {
                 let rounded = (values[i] - median).rounded(.toNearestOrEven)
                 guard rounded.magnitude <= limit else { throw .valueOutOfRange(channel: channel, value: values[i]) }
                 symbols[i] = Int32(rounded)
@@ -99,8 +101,8 @@ public struct EntropyBottleneck: Sendable {
     /// The symbols of a coded [1, C, height, width] latent, in [C, h, w] order.
     public func decodeSymbols(_ bytes: [UInt8], height: Int, width: Int) throws(CodecError) -> [Int32] {
         guard height >= 0, width >= 0, height.multipliedReportingOverflow(by: width).overflow == false,
-              (height * width).multipliedReportingOverflow(by: channels).overflow == false,
-              height * width * channels <= 1 << 31
+            (height * width).multipliedReportingOverflow(by: channels).overflow == false,
+            height * width * channels <= 1 << 31
         else { throw .shapeMismatch(expected: "[1, \(channels), h, w] of at most 2^31 elements", actual: [1, channels, height, width]) }
         guard var decoder = Rans64Decoder(bytes) else { throw .badLength(size: bytes.count) }
         let plane = height * width
@@ -108,12 +110,12 @@ public struct EntropyBottleneck: Sendable {
         var symbols = [Int32](repeating: 0, count: count)
         let (cdf, rowStride, lookup) = (tables.cdf, tables.stride, tables.lookup)
         let bucketShift = RansTables.precision - RansTables.lookupBits
-        for channel in 0 ..< channels {
+        for channel in 0..<channels {
             let escape = tables.escape[channel]
             let offset = tables.offset[channel]
             let row = channel * rowStride
             let buckets = channel << Int(RansTables.lookupBits)
-            for i in channel * plane ..< (channel + 1) * plane {
+            for i in channel * plane..<(channel + 1) * plane {
                 let cumulative = decoder.cumulative
                 // cdf[escape + 1] = 2^16 > cumulative, so the scan stops inside the row.
                 var index = Int(lookup[buckets + Int(cumulative >> bucketShift)])
@@ -148,8 +150,8 @@ public struct EntropyBottleneck: Sendable {
         var latent = Tensor(uninitializedShape: [1, channels, height, width])
         let medians = self.medians
         latent.withUnsafeMutableBufferPointer { values in
-            for channel in 0 ..< channels {
-                for i in channel * plane ..< (channel + 1) * plane {
+            for channel in 0..<channels {
+                for i in channel * plane..<(channel + 1) * plane {
                     values[i] = Float(symbols[i]) + medians[channel]
                 }
             }
@@ -158,15 +160,17 @@ public struct EntropyBottleneck: Sendable {
     }
 
     /// The value of an escaped symbol, relative to the offset. Valid streams carry at most 8 nibbles.
-    private static func decodeEscape(_ decoder: inout Rans64Decoder, escape: Int, at i: Int, size: Int,
-                                     count: Int) throws(CodecError) -> Int {
+    private static func decodeEscape(
+        _ decoder: inout Rans64Decoder, escape: Int, at i: Int, size: Int,
+        count: Int
+    ) throws(CodecError) -> Int {
         guard let nibbles = decoder.nibble() else {
             throw .truncated(size: size, symbolsDecoded: i, symbolsExpected: count)
         }
         // compressai counts in repeated nibbles of 15; 8 nibbles already hold 32 bits.
         guard nibbles <= 8 else { throw .symbolOutOfRange(index: i) }
         var raw = 0
-        for j in 0 ..< Int(nibbles) {
+        for j in 0..<Int(nibbles) {
             guard let nibble = decoder.nibble() else {
                 throw .truncated(size: size, symbolsDecoded: i, symbolsExpected: count)
             }

@@ -21,8 +21,11 @@ struct Rans64Divisor: Sendable {
         let l = UInt64(32 - (frequency - 1).leadingZeroBitCount)  // ceil(log2 frequency)
         // ceil(2^(63+l) / f) = floor((2^(63+l) − 1) / f) + 1, with the dividend as high:low words.
         let f = UInt64(frequency)
-        let (quotient, _) = f.dividingFullWidth((high: l == 0 ? 0 : (UInt64(1) << (l - 1)) &- 1,
-                                                 low: l == 0 ? (UInt64(1) << 63) &- 1 : UInt64.max))
+        let (quotient, _) = f.dividingFullWidth(
+            (
+                high: l == 0 ? 0 : (UInt64(1) << (l - 1)) &- 1,
+                low: l == 0 ? (UInt64(1) << 63) &- 1 : UInt64.max
+            ))
         multiplier = quotient &+ 1
         shift = l
     }
@@ -126,7 +129,8 @@ struct Rans64Decoder {
     }
 
     @inline(__always) private mutating func nextWord() -> UInt32 {
-        let word = UInt32(bytes[position]) | UInt32(bytes[position + 1]) << 8
+        let word =
+            UInt32(bytes[position]) | UInt32(bytes[position + 1]) << 8
             | UInt32(bytes[position + 2]) << 16 | UInt32(bytes[position + 3]) << 24
         position += 4
         return word

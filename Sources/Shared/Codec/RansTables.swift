@@ -32,12 +32,12 @@ struct RansTables: Sendable {
         let stride = quantizedCDF.count / channels
         var cdf = [UInt32](repeating: 0, count: quantizedCDF.count)
         var lookup = [UInt16](repeating: 0, count: channels << Self.lookupBits)
-        for channel in 0 ..< channels {
+        for channel in 0..<channels {
             let length = Int(cdfLength[channel])
             guard length >= 2, length <= stride else {
                 throw .badTable(channel: channel, reason: "CDF length \(length) outside 2...\(stride)")
             }
-            let row = quantizedCDF[channel * stride ..< channel * stride + length]
+            let row = quantizedCDF[channel * stride..<channel * stride + length]
             guard row.first == 0, row.last == Int32(Self.total) else {
                 throw .badTable(channel: channel, reason: "CDF must run from 0 to \(Self.total)")
             }
@@ -48,7 +48,7 @@ struct RansTables: Sendable {
             // Strictly increasing from 0 to 65536 bounds length by 65537, so a symbol index fits UInt16.
             var symbol = 0
             let bucketWidth = Self.total >> Self.lookupBits
-            for bucket in 0 ..< (1 << Int(Self.lookupBits)) {
+            for bucket in 0..<(1 << Int(Self.lookupBits)) {
                 let first = UInt32(bucket) * bucketWidth
                 while cdf[channel * stride + symbol + 1] <= first { symbol += 1 }
                 lookup[(channel << Int(Self.lookupBits)) + bucket] = UInt16(symbol)
@@ -60,7 +60,7 @@ struct RansTables: Sendable {
         self.escape = cdfLength.map { Int($0) - 2 }
         self.offset = offset.map(Int.init)
         self.lookup = lookup
-        divisors = (0 ..< cdf.count).map { i in
+        divisors = (0..<cdf.count).map { i in
             let frequency = i % stride + 1 < stride ? cdf[i + 1] &- cdf[i] : 0
             return Rans64Divisor(frequency == 0 || frequency > Self.total ? 1 : frequency)
         }

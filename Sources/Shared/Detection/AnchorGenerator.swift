@@ -26,9 +26,12 @@ public struct AnchorGenerator: Sendable {
             let heightRatio = ratio.squareRoot()
             let widthRatio = 1 / heightRatio
             for size in sizes {
-                let w = widthRatio * Float(size), h = heightRatio * Float(size)
-                anchors.append(Box(x1: (-w / 2).rounded(.toNearestOrEven), y1: (-h / 2).rounded(.toNearestOrEven),
-                                   x2: (w / 2).rounded(.toNearestOrEven), y2: (h / 2).rounded(.toNearestOrEven)))
+                let w = widthRatio * Float(size)
+                let h = heightRatio * Float(size)
+                anchors.append(
+                    Box(
+                        x1: (-w / 2).rounded(.toNearestOrEven), y1: (-h / 2).rounded(.toNearestOrEven),
+                        x2: (w / 2).rounded(.toNearestOrEven), y2: (h / 2).rounded(.toNearestOrEven)))
             }
         }
         return anchors
@@ -36,13 +39,14 @@ public struct AnchorGenerator: Sendable {
 
     /// Anchors of one level for a feature map of `grid` (height, width) on an image padded to `padded`.
     public func anchors(level: Int, grid: (height: Int, width: Int), padded: ImageSize) -> [Box] {
-        let strideY = padded.height / grid.height, strideX = padded.width / grid.width
+        let strideY = padded.height / grid.height
+        let strideX = padded.width / grid.width
         let cell = cells[level]
         var result: [Box] = []
         result.reserveCapacity(grid.height * grid.width * cell.count)
-        for y in 0 ..< grid.height {
+        for y in 0..<grid.height {
             let shiftY = Float(y * strideY)
-            for x in 0 ..< grid.width {
+            for x in 0..<grid.width {
                 let shiftX = Float(x * strideX)
                 for base in cell {
                     result.append(Box(x1: shiftX + base.x1, y1: shiftY + base.y1, x2: shiftX + base.x2, y2: shiftY + base.y2))

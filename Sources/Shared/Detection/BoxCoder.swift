@@ -24,10 +24,13 @@ public struct BoxCoder: Sendable {
         let heights = reference.y2 - reference.y1
         let centreX = reference.x1 + 0.5 * widths
         let centreY = reference.y1 + 0.5 * heights
-        let dx = rawDx / weights.0, dy = rawDy / weights.1
+        let dx = rawDx / weights.0
+        let dy = rawDy / weights.1
         // torch.clamp(max:) keeps NaN.
-        let dw = rawDw / weights.2, dh = rawDh / weights.3
-        let clampedW = dw > clip ? clip : dw, clampedH = dh > clip ? clip : dh
+        let dw = rawDw / weights.2
+        let dh = rawDh / weights.3
+        let clampedW = dw > clip ? clip : dw
+        let clampedH = dh > clip ? clip : dh
         let predictedX = dx * widths + centreX
         let predictedY = dy * heights + centreY
         let halfW = 0.5 * (Foundation.exp(clampedW) * widths)
@@ -38,11 +41,17 @@ public struct BoxCoder: Sendable {
     /// `BoxCoder.encode_single`: the deltas that turn `reference` into `target` (used by training; kept
     /// here so the coder is testable both ways).
     public func encode(_ target: Box, reference: Box) -> (Float, Float, Float, Float) {
-        let exWidths = reference.x2 - reference.x1, exHeights = reference.y2 - reference.y1
-        let exX = reference.x1 + 0.5 * exWidths, exY = reference.y1 + 0.5 * exHeights
-        let gtWidths = target.x2 - target.x1, gtHeights = target.y2 - target.y1
-        let gtX = target.x1 + 0.5 * gtWidths, gtY = target.y1 + 0.5 * gtHeights
-        return (weights.0 * (gtX - exX) / exWidths, weights.1 * (gtY - exY) / exHeights,
-                weights.2 * Foundation.log(gtWidths / exWidths), weights.3 * Foundation.log(gtHeights / exHeights))
+        let exWidths = reference.x2 - reference.x1
+        let exHeights = reference.y2 - reference.y1
+        let exX = reference.x1 + 0.5 * exWidths
+        let exY = reference.y1 + 0.5 * exHeights
+        let gtWidths = target.x2 - target.x1
+        let gtHeights = target.y2 - target.y1
+        let gtX = target.x1 + 0.5 * gtWidths
+        let gtY = target.y1 + 0.5 * gtHeights
+        return (
+            weights.0 * (gtX - exX) / exWidths, weights.1 * (gtY - exY) / exHeights,
+            weights.2 * Foundation.log(gtWidths / exWidths), weights.3 * Foundation.log(gtHeights / exHeights)
+        )
     }
 }

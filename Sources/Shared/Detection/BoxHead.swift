@@ -14,28 +14,32 @@ public struct BoxHead: Sendable {
     init(_ scope: WeightScope, channels: Int, bins: Int, representation: Int, classes: Int) throws(WeightsError) {
         let inputs = channels * bins * bins
         let fc6Weight = try scope.tensor("box_head.fc6.weight", shape: [representation, inputs])
-        fc6 = Linear(weight: Self.channelsLastColumns(fc6Weight, channels: channels, plane: bins * bins),
-                     bias: try scope.tensor("box_head.fc6.bias", shape: [representation]))
-        fc7 = Linear(weight: try scope.tensor("box_head.fc7.weight", shape: [representation, representation]),
-                     bias: try scope.tensor("box_head.fc7.bias", shape: [representation]))
+        fc6 = Linear(
+            weight: Self.channelsLastColumns(fc6Weight, channels: channels, plane: bins * bins),
+            bias: try scope.tensor("box_head.fc6.bias", shape: [representation]))
+        fc7 = Linear(
+            weight: try scope.tensor("box_head.fc7.weight", shape: [representation, representation]),
+            bias: try scope.tensor("box_head.fc7.bias", shape: [representation]))
         let scoreWeight = try scope.tensor("box_predictor.cls_score.weight", shape: [classes, representation])
         let scoreBias = try scope.tensor("box_predictor.cls_score.bias", shape: [classes])
         let deltaWeight = try scope.tensor("box_predictor.bbox_pred.weight", shape: [4 * classes, representation])
         let deltaBias = try scope.tensor("box_predictor.bbox_pred.bias", shape: [4 * classes])
-        predictor = Linear(weight: Tensor(shape: [5 * classes, representation], scalars: scoreWeight.scalars + deltaWeight.scalars),
-                           bias: Tensor(shape: [5 * classes], scalars: scoreBias.scalars + deltaBias.scalars))
+        predictor = Linear(
+            weight: Tensor(shape: [5 * classes, representation], scalars: scoreWeight.scalars + deltaWeight.scalars),
+            bias: Tensor(shape: [5 * classes], scalars: scoreBias.scalars + deltaBias.scalars))
         self.classes = classes
     }
 
     /// [out, C·plane] in (c, p) column order → (p, c) order.
     static func channelsLastColumns(_ weight: Tensor, channels: Int, plane: Int) -> Tensor {
-        let rows = weight.dim(0), columns = weight.dim(1)
+        let rows = weight.dim(0)
+        let columns = weight.dim(1)
         let source = weight.scalars
         var target = [Float](repeating: 0, count: source.count)
-        for r in 0 ..< rows {
+        for r in 0..<rows {
             let base = r * columns
-            for c in 0 ..< channels {
-                for p in 0 ..< plane { target[base + p * channels + c] = source[base + c * plane + p] }
+            for c in 0..<channels {
+                for p in 0..<plane { target[base + p * channels + c] = source[base + c * plane + p] }
             }
         }
         return Tensor(shape: [rows, columns], scalars: target)

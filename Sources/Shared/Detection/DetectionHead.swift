@@ -32,10 +32,12 @@ public struct DetectionHead: Sendable {
             scope.child("rpn"), channels: channels,
             anchors: AnchorGenerator(sizes: head.anchorSizes, aspectRatios: head.aspectRatios),
             preNMSTopN: head.rpnPreNmsTopN, postNMSTopN: head.rpnPostNmsTopN, nmsThreshold: head.rpnNmsThreshold)
-        boxHead = try BoxHead(scope.child("roi_heads"), channels: channels, bins: head.roiOutputSize,
-                              representation: head.representationSize, classes: head.numClasses)
-        postprocess = DetectionPostprocess(scoreThreshold: head.boxScoreThreshold, nmsThreshold: head.boxNmsThreshold,
-                                           detectionsPerImage: head.boxDetectionsPerImg)
+        boxHead = try BoxHead(
+            scope.child("roi_heads"), channels: channels, bins: head.roiOutputSize,
+            representation: head.representationSize, classes: head.numClasses)
+        postprocess = DetectionPostprocess(
+            scoreThreshold: head.boxScoreThreshold, nmsThreshold: head.boxNmsThreshold,
+            detectionsPerImage: head.boxDetectionsPerImg)
     }
 
     /// Reads the head's weights under `prefix` (`detection_head` in a model file).
@@ -43,11 +45,14 @@ public struct DetectionHead: Sendable {
         try self.init(WeightScope(reader, prefix), inChannels: inChannels, head: head)
     }
 
-    public func callAsFunction(features: TrunkFeatures, paddedSize: ImageSize, resizedSize: ImageSize,
-                               originalSize: ImageSize) throws(DetectionError) -> [Detection] {
+    public func callAsFunction(
+        features: TrunkFeatures, paddedSize: ImageSize, resizedSize: ImageSize,
+        originalSize: ImageSize
+    ) throws(DetectionError) -> [Detection] {
         var timings = Timings()
-        return try detect([features.decoded, features.layer2, features.layer3, features.layer4], paddedSize: paddedSize,
-                          resizedSize: resizedSize, originalSize: originalSize, timings: &timings)
+        return try detect(
+            [features.decoded, features.layer2, features.layer3, features.layer4], paddedSize: paddedSize,
+            resizedSize: resizedSize, originalSize: originalSize, timings: &timings)
     }
 
     /// Every stage of the head, for the tests: FPN outputs, proposals and detections.
@@ -58,23 +63,29 @@ public struct DetectionHead: Sendable {
     }
 
     /// The head on features '0'..'3' (finest first), timing each part.
-    public func detect(_ features: [Tensor], paddedSize: ImageSize, resizedSize: ImageSize, originalSize: ImageSize,
-                       timings: inout Timings) throws(DetectionError) -> [Detection] {
+    public func detect(
+        _ features: [Tensor], paddedSize: ImageSize, resizedSize: ImageSize, originalSize: ImageSize,
+        timings: inout Timings
+    ) throws(DetectionError) -> [Detection] {
         var trace = Trace()
-        try run(features, paddedSize: paddedSize, resizedSize: resizedSize, originalSize: originalSize,
-                timings: &timings, trace: &trace, keepsPyramid: false)
+        try run(
+            features, paddedSize: paddedSize, resizedSize: resizedSize, originalSize: originalSize,
+            timings: &timings, trace: &trace, keepsPyramid: false)
         return trace.detections
     }
 
     /// Median milliseconds of each part over `runs` calls after one warm-up call, and the last call's detections.
-    public func medianTimings(_ features: [Tensor], paddedSize: ImageSize, resizedSize: ImageSize, originalSize: ImageSize,
-                              runs: Int) throws(DetectionError) -> (Timings, [Detection]) {
+    public func medianTimings(
+        _ features: [Tensor], paddedSize: ImageSize, resizedSize: ImageSize, originalSize: ImageSize,
+        runs: Int
+    ) throws(DetectionError) -> (Timings, [Detection]) {
         var samples: [Timings] = []
         var detections: [Detection] = []
-        for _ in 0 ... max(1, runs) {
+        for _ in 0...max(1, runs) {
             var timings = Timings()
-            detections = try detect(features, paddedSize: paddedSize, resizedSize: resizedSize, originalSize: originalSize,
-                                    timings: &timings)
+            detections = try detect(
+                features, paddedSize: paddedSize, resizedSize: resizedSize, originalSize: originalSize,
+                timings: &timings)
             samples.append(timings)
         }
         samples.removeFirst()
@@ -89,16 +100,22 @@ public struct DetectionHead: Sendable {
         return (result, detections)
     }
 
-    public func trace(_ features: [Tensor], paddedSize: ImageSize, resizedSize: ImageSize,
-                      originalSize: ImageSize) throws(DetectionError) -> Trace {
-        var timings = Timings(), trace = Trace()
-        try run(features, paddedSize: paddedSize, resizedSize: resizedSize, originalSize: originalSize,
-                timings: &timings, trace: &trace, keepsPyramid: true)
+    public func trace(
+        _ features: [Tensor], paddedSize: ImageSize, resizedSize: ImageSize,
+        originalSize: ImageSize
+    ) throws(DetectionError) -> Trace {
+        var timings = Timings()
+        var trace = Trace()
+        try run(
+            features, paddedSize: paddedSize, resizedSize: resizedSize, originalSize: originalSize,
+            timings: &timings, trace: &trace, keepsPyramid: true)
         return trace
     }
 
-    private func run(_ features: [Tensor], paddedSize: ImageSize, resizedSize: ImageSize, originalSize: ImageSize,
-                     timings: inout Timings, trace: inout Trace, keepsPyramid: Bool) throws(DetectionError) {
+    private func run(
+        _ features: [Tensor], paddedSize: ImageSize, resizedSize: ImageSize, originalSize: ImageSize,
+        timings: inout Timings, trace: inout Trace, keepsPyramid: Bool
+    ) throws(DetectionError) {
         try validate(features, sizes: [("padded", paddedSize), ("resized", resizedSize), ("original", originalSize)])
         var clock = DispatchTime.now().uptimeNanoseconds
         func lap() -> Double {
@@ -120,8 +137,9 @@ public struct DetectionHead: Sendable {
         guard !proposals.isEmpty else { return }
 
         let pooledLevels = Array(pyramid.prefix(features.count))
-        let (scales, mapper) = LevelMapper.scales(featureHeights: pooledLevels.map { $0.dim(2) },
-                                                  imageHeight: resizedSize.height)
+        let (scales, mapper) = LevelMapper.scales(
+            featureHeights: pooledLevels.map { $0.dim(2) },
+            imageHeight: resizedSize.height)
         let pooled = RoIAlign.pooledChannelsLast(
             levels: pooledLevels.map(RoIAlign.channelsLast), levelOf: proposals.map { min(mapper.level(of: $0), pooledLevels.count - 1) },
             boxes: proposals, scales: scales, bins: configuration.roiOutputSize, samplingRatio: configuration.samplingRatio)
@@ -130,8 +148,9 @@ public struct DetectionHead: Sendable {
         let predictions = boxHead.predictions(boxHead.features(pooled))
         timings.boxHead += lap()
 
-        trace.detections = postprocess(predictions, proposals: proposals, classes: boxHead.classes,
-                                       resized: resizedSize, original: originalSize)
+        trace.detections = postprocess(
+            predictions, proposals: proposals, classes: boxHead.classes,
+            resized: resizedSize, original: originalSize)
         timings.postprocess += lap()
     }
 

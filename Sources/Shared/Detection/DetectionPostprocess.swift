@@ -15,19 +15,25 @@ public struct DetectionPostprocess: Sendable {
     }
 
     /// `predictions` is [R, classes + 4·classes] (logits, then deltas), row r for `proposals[r]`.
-    public func callAsFunction(_ predictions: Tensor, proposals: [Box], classes: Int, resized: ImageSize,
-                               original: ImageSize) -> [Detection] {
+    public func callAsFunction(
+        _ predictions: Tensor, proposals: [Box], classes: Int, resized: ImageSize,
+        original: ImageSize
+    ) -> [Detection] {
         guard !proposals.isEmpty else { return [] }
         precondition(predictions.shape == [proposals.count, 5 * classes], "predictions \(predictions.shape)")
-        var boxes: [Box] = [], scores: [Float] = [], labels: [Int] = []
+        var boxes: [Box] = []
+        var scores: [Float] = []
+        var labels: [Int] = []
         predictions.withUnsafeBufferPointer { values in
             for (r, proposal) in proposals.enumerated() {
                 let row = r * 5 * classes
-                let probabilities = softmax(Array(values[row ..< row + classes]))
-                for label in 1 ..< classes where probabilities[label] > scoreThreshold {
+                let probabilities = softmax(Array(values[row..<row + classes]))
+                for label in 1..<classes where probabilities[label] > scoreThreshold {
                     let d = row + classes + 4 * label
-                    let box = BoxCoder.detections.decode(dx: values[d], dy: values[d + 1], dw: values[d + 2],
-                                                         dh: values[d + 3], proposal).clipped(to: resized)
+                    let box = BoxCoder.detections.decode(
+                        dx: values[d], dy: values[d + 1], dw: values[d + 2],
+                        dh: values[d + 3], proposal
+                    ).clipped(to: resized)
                     guard box.isAtLeast(minSize) else { continue }
                     boxes.append(box)
                     scores.append(probabilities[label])
@@ -40,8 +46,9 @@ public struct DetectionPostprocess: Sendable {
         let ratioW = Float(original.width) / Float(resized.width)
         return keep.prefix(detectionsPerImage).map { index in
             let box = boxes[index]
-            return Detection(box: Box(x1: box.x1 * ratioW, y1: box.y1 * ratioH, x2: box.x2 * ratioW, y2: box.y2 * ratioH),
-                             label: labels[index], score: scores[index])
+            return Detection(
+                box: Box(x1: box.x1 * ratioW, y1: box.y1 * ratioH, x2: box.x2 * ratioW, y2: box.y2 * ratioH),
+                label: labels[index], score: scores[index])
         }
     }
 }

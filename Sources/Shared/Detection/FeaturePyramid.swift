@@ -9,11 +9,14 @@ public struct FeaturePyramid: Sendable {
     let layer: [Conv2d]
 
     init(_ scope: WeightScope, inChannels: [Int], channels: Int) throws(WeightsError) {
-        var inner: [Conv2d] = [], layer: [Conv2d] = []
+        var inner: [Conv2d] = []
+        var layer: [Conv2d] = []
         for (index, width) in inChannels.enumerated() {
             inner.append(try scope.conv("inner_blocks.\(index).0", in: width, out: channels, kernel: 1, hasBias: true))
-            layer.append(try scope.conv("layer_blocks.\(index).0", in: channels, out: channels, kernel: 3,
-                                        geometry: .init(padding: 1), hasBias: true))
+            layer.append(
+                try scope.conv(
+                    "layer_blocks.\(index).0", in: channels, out: channels, kernel: 3,
+                    geometry: .init(padding: 1), hasBias: true))
         }
         self.inner = inner
         self.layer = layer

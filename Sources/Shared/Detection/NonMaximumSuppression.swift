@@ -53,7 +53,8 @@ public enum NonMaximumSuppression {
     /// Greedy suppression over `order`; returns kept indices in visiting order.
     static func suppress(_ boxes: [Box], order: [Int], threshold: Double) -> [Int] {
         let count = order.count
-        var sorted = [Box](), areas = [Float]()
+        var sorted = [Box]()
+        var areas = [Float]()
         sorted.reserveCapacity(count)
         areas.reserveCapacity(count)
         for index in order {
@@ -65,10 +66,10 @@ public enum NonMaximumSuppression {
         sorted.withUnsafeBufferPointer { box in
             areas.withUnsafeBufferPointer { area in
                 suppressed.withUnsafeMutableBufferPointer { gone in
-                    for i in 0 ..< count where !gone[i] {
+                    for i in 0..<count where !gone[i] {
                         kept.append(order[i])
                         let (a, areaA) = (box[i], area[i])
-                        for j in (i + 1) ..< max(i + 1, count) where !gone[j] {
+                        for j in (i + 1)..<max(i + 1, count) where !gone[j] {
                             let iou = Box.overlap(a, areaA, box[j], area[j])
                             if Double(iou) > threshold { gone[j] = true }
                         }

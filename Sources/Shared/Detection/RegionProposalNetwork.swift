@@ -16,11 +16,14 @@ public struct RegionProposalNetwork: Sendable {
     public let scoreThreshold: Float = 0
     public let minSize: Float = 1e-3
 
-    init(_ scope: WeightScope, channels: Int, anchors: AnchorGenerator, preNMSTopN: Int, postNMSTopN: Int,
-         nmsThreshold: Double) throws(WeightsError) {
+    init(
+        _ scope: WeightScope, channels: Int, anchors: AnchorGenerator, preNMSTopN: Int, postNMSTopN: Int,
+        nmsThreshold: Double
+    ) throws(WeightsError) {
         let perLocation = anchors.anchorsPerLocation[0]
-        conv = try scope.conv("head.conv.0.0", in: channels, out: channels, kernel: 3, geometry: .init(padding: 1),
-                              hasBias: true, activation: .relu)
+        conv = try scope.conv(
+            "head.conv.0.0", in: channels, out: channels, kernel: 3, geometry: .init(padding: 1),
+            hasBias: true, activation: .relu)
         let logits = try scope.conv("head.cls_logits", in: channels, out: perLocation, kernel: 1, hasBias: true)
         let deltas = try scope.conv("head.bbox_pred", in: channels, out: 4 * perLocation, kernel: 1, hasBias: true)
         predictor = Conv2d(
@@ -44,7 +47,9 @@ public struct RegionProposalNetwork: Sendable {
     }
 
     func proposals(headOutputs: [Tensor], padded: ImageSize, resized: ImageSize) -> [Box] {
-        var boxes: [Box] = [], scores: [Float] = [], levelOf: [Int] = []
+        var boxes: [Box] = []
+        var scores: [Float] = []
+        var levelOf: [Int] = []
         for (level, output) in headOutputs.enumerated() {
             let (height, width) = (output.dim(2), output.dim(3))
             let perLocation = anchors.anchorsPerLocation[level]
@@ -52,8 +57,8 @@ public struct RegionProposalNetwork: Sendable {
             let values = output.scalars
             // Objectness in the (y, x, anchor) order torchvision flattens in.
             var objectness = [Float](repeating: 0, count: plane * perLocation)
-            for a in 0 ..< perLocation {
-                for p in 0 ..< plane { objectness[p * perLocation + a] = values[a * plane + p] }
+            for a in 0..<perLocation {
+                for p in 0..<plane { objectness[p * perLocation + a] = values[a * plane + p] }
             }
             let chosen = topK(objectness, k: min(preNMSTopN, objectness.count))
             let levelAnchors = anchors.anchors(level: level, grid: (height, width), padded: padded)
@@ -62,7 +67,8 @@ public struct RegionProposalNetwork: Sendable {
                 let channel = (perLocation + 4 * a) * plane + p
                 let box = BoxCoder.proposals.decode(
                     dx: values[channel], dy: values[channel + plane], dw: values[channel + 2 * plane],
-                    dh: values[channel + 3 * plane], levelAnchors[index]).clipped(to: resized)
+                    dh: values[channel + 3 * plane], levelAnchors[index]
+                ).clipped(to: resized)
                 let score = 1 / (1 + Foundation.exp(-objectness[index]))
                 guard box.isAtLeast(minSize), score >= scoreThreshold else { continue }
                 boxes.append(box)

@@ -16,31 +16,36 @@ public enum RoIAlign {
     }
 
     /// Pools `boxes[i]` for each `i` in `rois` from `feature` into output row `i`.
-    static func pool(feature: UnsafePointer<Float>, height: Int, width: Int, channels: Int, boxes: [Box],
-                     rois: [Int], spatialScale: Float, bins: Int, samplingRatio: Int,
-                     output: UnsafeMutablePointer<Float>) {
+    static func pool(
+        feature: UnsafePointer<Float>, height: Int, width: Int, channels: Int, boxes: [Box],
+        rois: [Int], spatialScale: Float, bins: Int, samplingRatio: Int,
+        output: UnsafeMutablePointer<Float>
+    ) {
         let rowLength = bins * bins * channels
         Compute.parallelFor(rois.count, minimumPerThread: 4) { range in
             var samples: [Sample] = []
             for r in range {
                 let roi = rois[r]
-                let count = samplePlan(boxes[roi], spatialScale: spatialScale, height: height, width: width,
-                                       channels: channels, bins: bins, samplingRatio: samplingRatio, into: &samples)
+                let count = samplePlan(
+                    boxes[roi], spatialScale: spatialScale, height: height, width: width,
+                    channels: channels, bins: bins, samplingRatio: samplingRatio, into: &samples)
                 let perBin = samples.count / (bins * bins)
                 let row = output + roi * rowLength
-                for bin in 0 ..< bins * bins {
+                for bin in 0..<bins * bins {
                     let target = row + bin * channels
                     target.initialize(repeating: 0, count: channels)
-                    for s in samples[(bin * perBin) ..< ((bin + 1) * perBin)] {
+                    for s in samples[(bin * perBin)..<((bin + 1) * perBin)] {
                         let (w1, w2, w3, w4) = s.weights
                         if w1 == 0 && w2 == 0 && w3 == 0 && w4 == 0 { continue }
-                        let (p1, p2, p3, p4) = (feature + s.offsets.0, feature + s.offsets.1,
-                                                feature + s.offsets.2, feature + s.offsets.3)
-                        for c in 0 ..< channels {
+                        let (p1, p2, p3, p4) = (
+                            feature + s.offsets.0, feature + s.offsets.1,
+                            feature + s.offsets.2, feature + s.offsets.3
+                        )
+                        for c in 0..<channels {
                             target[c] += w1 * p1[c] + w2 * p2[c] + w3 * p3[c] + w4 * p4[c]
                         }
                     }
-                    for c in 0 ..< channels { target[c] /= count }
+                    for c in 0..<channels { target[c] /= count }
                 }
             }
         }
@@ -48,20 +53,26 @@ public enum RoIAlign {
 
     /// Fills `samples` bin by bin (row-major bins, row-major samples within a bin) and returns the
     /// divisor, `max(gridH · gridW, 1)`.
-    static func samplePlan(_ box: Box, spatialScale: Float, height: Int, width: Int, channels: Int, bins: Int,
-                           samplingRatio: Int, into samples: inout [Sample]) -> Float {
+    static func samplePlan(
+        _ box: Box, spatialScale: Float, height: Int, width: Int, channels: Int, bins: Int,
+        samplingRatio: Int, into samples: inout [Sample]
+    ) -> Float {
         samples.removeAll(keepingCapacity: true)
-        let startW = box.x1 * spatialScale, startH = box.y1 * spatialScale
-        let endW = box.x2 * spatialScale, endH = box.y2 * spatialScale
-        let roiWidth = max(endW - startW, 1), roiHeight = max(endH - startH, 1)
-        let binH = roiHeight / Float(bins), binW = roiWidth / Float(bins)
+        let startW = box.x1 * spatialScale
+        let startH = box.y1 * spatialScale
+        let endW = box.x2 * spatialScale
+        let endH = box.y2 * spatialScale
+        let roiWidth = max(endW - startW, 1)
+        let roiHeight = max(endH - startH, 1)
+        let binH = roiHeight / Float(bins)
+        let binW = roiWidth / Float(bins)
         let gridH = samplingRatio > 0 ? samplingRatio : Int((roiHeight / Float(bins)).rounded(.up))
         let gridW = samplingRatio > 0 ? samplingRatio : Int((roiWidth / Float(bins)).rounded(.up))
-        for ph in 0 ..< bins {
-            for pw in 0 ..< bins {
-                for iy in 0 ..< gridH {
+        for ph in 0..<bins {
+            for pw in 0..<bins {
+                for iy in 0..<gridH {
                     let y = startH + Float(ph) * binH + Float(Double(iy) + 0.5) * binH / Float(gridH)
-                    for ix in 0 ..< gridW {
+                    for ix in 0..<gridW {
                         let x = startW + Float(pw) * binW + Float(Double(ix) + 0.5) * binW / Float(gridW)
                         samples.append(bilinear(y: y, x: x, height: height, width: width, channels: channels))
                     }
@@ -76,9 +87,12 @@ public enum RoIAlign {
         if yIn < -1 || yIn > Float(height) || xIn < -1 || xIn > Float(width) || yIn.isNaN || xIn.isNaN {
             return Sample(offsets: (0, 0, 0, 0), weights: (0, 0, 0, 0))
         }
-        var y = max(yIn, 0), x = max(xIn, 0)
-        var yLow = Int(y), xLow = Int(x)
-        let yHigh: Int, xHigh: Int
+        var y = max(yIn, 0)
+        var x = max(xIn, 0)
+        var yLow = Int(y)
+        var xLow = Int(x)
+        let yHigh: Int
+        let xHigh: Int
         if yLow >= height - 1 {
             yLow = height - 1
             yHigh = yLow
@@ -93,11 +107,16 @@ public enum RoIAlign {
         } else {
             xHigh = xLow + 1
         }
-        let ly = y - Float(yLow), lx = x - Float(xLow)
-        let hy = 1 - ly, hx = 1 - lx
-        return Sample(offsets: ((yLow * width + xLow) * channels, (yLow * width + xHigh) * channels,
-                                (yHigh * width + xLow) * channels, (yHigh * width + xHigh) * channels),
-                      weights: (hy * hx, hy * lx, ly * hx, ly * lx))
+        let ly = y - Float(yLow)
+        let lx = x - Float(xLow)
+        let hy = 1 - ly
+        let hx = 1 - lx
+        return Sample(
+            offsets: (
+                (yLow * width + xLow) * channels, (yLow * width + xHigh) * channels,
+                (yHigh * width + xLow) * channels, (yHigh * width + xHigh) * channels
+            ),
+            weights: (hy * hx, hy * lx, ly * hx, ly * lx))
     }
 
     /// [1, C, H, W] → [H, W, C].
@@ -108,9 +127,9 @@ public enum RoIAlign {
             output.withUnsafeMutableBufferPointer { out in
                 Compute.parallelFor(height, minimumPerThread: 4) { rows in
                     for y in rows {
-                        for c in 0 ..< channels {
+                        for c in 0..<channels {
                             let source = (c * height + y) * width
-                            for xx in 0 ..< width { out[(y * width + xx) * channels + c] = input[source + xx] }
+                            for xx in 0..<width { out[(y * width + xx) * channels + c] = input[source + xx] }
                         }
                     }
                 }
@@ -121,25 +140,30 @@ public enum RoIAlign {
 
     /// `torchvision.ops.roi_align` on one level, in torchvision's layout: feature [1, C, H, W] →
     /// [R, C, bins, bins] (the head itself keeps channels last; this form is for checking against it).
-    public static func align(_ feature: Tensor, boxes: [Box], spatialScale: Float, bins: Int,
-                                      samplingRatio: Int) -> Tensor {
+    public static func align(
+        _ feature: Tensor, boxes: [Box], spatialScale: Float, bins: Int,
+        samplingRatio: Int
+    ) -> Tensor {
         let channels = feature.dim(1)
-        let pooled = pooledChannelsLast(levels: [channelsLast(feature)], levelOf: [Int](repeating: 0, count: boxes.count),
-                                        boxes: boxes, scales: [spatialScale], bins: bins, samplingRatio: samplingRatio)
+        let pooled = pooledChannelsLast(
+            levels: [channelsLast(feature)], levelOf: [Int](repeating: 0, count: boxes.count),
+            boxes: boxes, scales: [spatialScale], bins: bins, samplingRatio: samplingRatio)
         let plane = bins * bins
         let values = pooled.scalars
         var result = [Float](repeating: 0, count: values.count)
-        for r in 0 ..< boxes.count {
-            for p in 0 ..< plane {
-                for c in 0 ..< channels { result[(r * channels + c) * plane + p] = values[(r * plane + p) * channels + c] }
+        for r in 0..<boxes.count {
+            for p in 0..<plane {
+                for c in 0..<channels { result[(r * channels + c) * plane + p] = values[(r * plane + p) * channels + c] }
             }
         }
         return Tensor(shape: [boxes.count, channels, bins, bins], scalars: result)
     }
 
     /// Pools every box from its level's channels-last feature map ([H, W, C]) → [R, bins·bins·C].
-    static func pooledChannelsLast(levels: [Tensor], levelOf: [Int], boxes: [Box], scales: [Float], bins: Int,
-                                   samplingRatio: Int) -> Tensor {
+    static func pooledChannelsLast(
+        levels: [Tensor], levelOf: [Int], boxes: [Box], scales: [Float], bins: Int,
+        samplingRatio: Int
+    ) -> Tensor {
         let channels = levels[0].dim(2)
         var output = Tensor(uninitializedShape: [boxes.count, bins * bins * channels])
         guard !boxes.isEmpty else { return output }
@@ -148,9 +172,10 @@ public enum RoIAlign {
                 let rois = boxes.indices.filter { levelOf[$0] == level }
                 guard !rois.isEmpty else { continue }
                 feature.withUnsafeBufferPointer { source in
-                    pool(feature: source.baseAddress!, height: feature.dim(0), width: feature.dim(1), channels: channels,
-                         boxes: boxes, rois: rois, spatialScale: scales[level], bins: bins, samplingRatio: samplingRatio,
-                         output: out.baseAddress!)
+                    pool(
+                        feature: source.baseAddress!, height: feature.dim(0), width: feature.dim(1), channels: channels,
+                        boxes: boxes, rois: rois, spatialScale: scales[level], bins: bins, samplingRatio: samplingRatio,
+                        output: out.baseAddress!)
                 }
             }
         }
@@ -178,7 +203,8 @@ public struct LevelMapper: Sendable, Equatable {
             let approx = Float(Double(height) / Double(imageHeight))
             return Float(Foundation.pow(2.0, Double(log2f(approx).rounded(.toNearestOrEven))))
         }
-        let kMin = Int(-log2f(scales[0])), kMax = Int(-log2f(scales[scales.count - 1]))
+        let kMin = Int(-log2f(scales[0]))
+        let kMax = Int(-log2f(scales[scales.count - 1]))
         return (scales, LevelMapper(kMin: kMin, kMax: kMax))
     }
 

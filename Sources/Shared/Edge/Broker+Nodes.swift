@@ -79,8 +79,12 @@ extension Broker {
                 return
             }
             summary.nodeRestarts += 1
-            log.info("node id taken over by a new process", ["node": id, "route": route, "previous_route": node.route,
-                                                            "latents_of_old_process_queued": node.queue.count])
+            log.info(
+                "node id taken over by a new process",
+                [
+                    "node": id, "route": route, "previous_route": node.route,
+                    "latents_of_old_process_queued": node.queue.count,
+                ])
             nodeByRoute[node.route] = nil
             nodeByRoute[route] = id
             node.route = route
@@ -90,8 +94,12 @@ extension Broker {
             guard node.incarnation != hello.incarnation || node.departed || node.awaitingHello else { return }
             if node.incarnation != hello.incarnation && !node.departed {
                 summary.nodeRestarts += 1
-                log.info("node started a new session", ["node": id, "window": window,
-                                                        "latents_of_old_session_queued": node.queue.count])
+                log.info(
+                    "node started a new session",
+                    [
+                        "node": id, "window": window,
+                        "latents_of_old_session_queued": node.queue.count,
+                    ])
             } else {
                 log.info("node rejoined", ["node": id, "window": window])
             }
@@ -112,7 +120,7 @@ extension Broker {
         do throws(TransportError) {
             _ = try frontend.trySend([Array(node.route.utf8), MessageKind.control.tag, beat.serialized()])
             return true
-        } catch where error.isUnroutable {
+        } catch  where error.isUnroutable {
             return false
         }
     }
@@ -128,7 +136,7 @@ extension Broker {
         let bye = ControlMessage.bye(.init(peerID: "edge", reason: "node id '\(nodeID)' is in use by another live process"))
         do throws(TransportError) {
             _ = try frontend.trySend([Array(route.utf8), MessageKind.control.tag, bye.serialized()])
-        } catch where error.isUnroutable {}
+        } catch  where error.isUnroutable {}
     }
 
     func latentArrived(_ bytes: [UInt8], from route: String, _ now: Double) throws(TransportError) {
@@ -167,9 +175,10 @@ extension Broker {
             log.warning("latent node id differs from the session's; using the session's", ["node": latent.nodeID, "session": id])
             stamped.nodeID = id
         }
-        let pending = PendingLatent(nodeID: id, incarnation: node.incarnation, latent: stamped,
-                                    bytes: latent.nodeID == id ? bytes : stamped.serialized(), arrivedAt: now,
-                                    arrivedWallMicroseconds: PipelineClock.wallMicroseconds())
+        let pending = PendingLatent(
+            nodeID: id, incarnation: node.incarnation, latent: stamped,
+            bytes: latent.nodeID == id ? bytes : stamped.serialized(), arrivedAt: now,
+            arrivedWallMicroseconds: PipelineClock.wallMicroseconds())
         guard latent.model == identity else {
             summary.modelMismatch += 1
             let error = InferenceError.modelMismatch(latent: latent.model, edge: identity)
@@ -192,8 +201,12 @@ extension Broker {
         node.awaitingHello = true
         node.lastSeen = now
         nodes[id] = node
-        log.warning("node reconnected; asking it for a new session", ["node": id, "credits_outstanding": node.outstanding,
-                                                                       "latents_in_broker": node.inBroker])
+        log.warning(
+            "node reconnected; asking it for a new session",
+            [
+                "node": id, "credits_outstanding": node.outstanding,
+                "latents_in_broker": node.inBroker,
+            ])
         try requestSession(route, reason: "connection replaced", now, force: true)
     }
 
@@ -204,7 +217,7 @@ extension Broker {
         let bye = ControlMessage.bye(.init(peerID: "edge", reason: "\(reason): send hello"))
         do throws(TransportError) {
             _ = try frontend.trySend([Array(route.utf8), MessageKind.control.tag, bye.serialized()])
-        } catch where error.isUnroutable {
+        } catch  where error.isUnroutable {
             log.warning("cannot reach node to ask for a new session", ["route": route])
         }
     }
@@ -229,7 +242,7 @@ extension Broker {
         let credit = ControlMessage.credit(.init(nodeID: id, grants: UInt32(grants)))
         do throws(TransportError) {
             try frontend.send([Array(node.route.utf8), MessageKind.control.tag, credit.serialized()])
-        } catch where error.isUnroutable {
+        } catch  where error.isUnroutable {
             log.warning("cannot reach node; its credit waits for its next message", ["node": id])
             return
         }

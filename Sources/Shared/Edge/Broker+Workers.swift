@@ -84,8 +84,10 @@ extension Broker {
     /// The node's share (capture to arrival: encode, waiting for credit, link) and the broker queue.
     func stagesBefore(_ pending: PendingLatent, _ dispatchedAt: Double) -> [StageTiming] {
         let node = Double(pending.arrivedWallMicroseconds - pending.latent.captureTimeMicroseconds) / 1000
-        return [StageTiming(stage: "node_to_edge", milliseconds: max(0, node)),
-                StageTiming(stage: "edge_queue", milliseconds: max(0, (dispatchedAt - pending.arrivedAt) * 1000))]
+        return [
+            StageTiming(stage: "node_to_edge", milliseconds: max(0, node)),
+            StageTiming(stage: "edge_queue", milliseconds: max(0, (dispatchedAt - pending.arrivedAt) * 1000)),
+        ]
     }
 
     func removeWorker(_ worker: WorkerEntry, reason: String, _ now: Double) throws(TransportError) {
@@ -97,8 +99,11 @@ extension Broker {
 
     func retryOrFail(_ job: PendingLatent, worker: String, _ now: Double) throws(TransportError) {
         if job.attempts >= 2 {
-            try answer(job, ResultMessage(failed: job.latent, error: "two workers died holding this latent (last: \(worker))",
-                                          stagesBefore: stagesBefore(job, job.dispatchedAt)), now)
+            try answer(
+                job,
+                ResultMessage(
+                    failed: job.latent, error: "two workers died holding this latent (last: \(worker))",
+                    stagesBefore: stagesBefore(job, job.dispatchedAt)), now)
         } else {
             summary.retries += 1
             log.info("retrying a latent on another worker", ["node": job.nodeID, "sequence": job.latent.sequence])
@@ -136,8 +141,11 @@ extension Broker {
             for id in nodeOrder {
                 while let head = nodes[id]?.queue.first, now - head.arrivedAt > configuration.noWorkerTimeoutSeconds {
                     nodes[id]?.queue.removeFirst()
-                    try answer(head, ResultMessage(failed: head.latent, error: "no edge worker available",
-                                                   stagesBefore: stagesBefore(head, now)), now)
+                    try answer(
+                        head,
+                        ResultMessage(
+                            failed: head.latent, error: "no edge worker available",
+                            stagesBefore: stagesBefore(head, now)), now)
                 }
             }
         }
@@ -156,7 +164,7 @@ extension Broker {
             do throws(TransportError) {
                 try backend.send([Array(workerID.utf8), MessageKind.latent.tag, job.bytes])
                 workers[workerID]?.job = job
-            } catch where error.isUnroutable {
+            } catch  where error.isUnroutable {
                 job.attempts -= 1
                 requeue(job, now)
                 if let worker = workers[workerID] {
@@ -168,7 +176,7 @@ extension Broker {
     }
 
     func nextNodeWithWork() -> String? {
-        for step in 0 ..< nodeOrder.count {
+        for step in 0..<nodeOrder.count {
             let index = (nextNode + step) % nodeOrder.count
             if nodes[nodeOrder[index]]?.queue.isEmpty == false {
                 nextNode = (index + 1) % nodeOrder.count

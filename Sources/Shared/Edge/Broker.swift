@@ -92,8 +92,12 @@ public final class Broker {
         var poller = Poller()
         poller.add(frontend)
         poller.add(backend)
-        log.info("serving", ["frontend": frontendEndpoint, "backend": backendEndpoint, "sink": configuration.sink,
-                             "model": identity])
+        log.info(
+            "serving",
+            [
+                "frontend": frontendEndpoint, "backend": backendEndpoint, "sink": configuration.sink,
+                "model": identity,
+            ])
         while !shouldStop() {
             let ready = try poller.poll(timeoutMilliseconds: 50)
             let now = PipelineClock.seconds()
@@ -117,7 +121,7 @@ public final class Broker {
 
     func drain(_ socket: Socket, _ handle: ([[UInt8]]) throws(TransportError) -> Void) throws(TransportError) {
         // Bounded so one busy socket cannot starve the other.
-        for _ in 0 ..< 256 {
+        for _ in 0..<256 {
             guard let message = try socket.tryReceive() else { return }
             try handle(message)
         }
@@ -162,8 +166,10 @@ public final class Broker {
         }
         // Nodes start a new session with the next broker at once instead of waiting for credits.
         for node in nodeOrder.compactMap({ nodes[$0] }) where !node.departed {
-            _ = try? frontend.trySend([Array(node.route.utf8), MessageKind.control.tag,
-                                       ControlMessage.bye(.init(peerID: "edge", reason: "edge shutting down")).serialized()])
+            _ = try? frontend.trySend([
+                Array(node.route.utf8), MessageKind.control.tag,
+                ControlMessage.bye(.init(peerID: "edge", reason: "edge shutting down")).serialized(),
+            ])
         }
         try sink.close(within: 2)
         summary.sinkDropped = sink.dropped

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `ladon-edge worker`: one worker process of the broker's pool (docs/pipeline.md). Its I/O thread owns
@@ -52,8 +52,9 @@ public final class EdgeWorkerLoop {
             context.close()
             throw error
         }
-        let thread = ComputeThread(context: context, endpoint: inproc, inference: inference,
-                                   holdMilliseconds: configuration.holdMilliseconds, log: log)
+        let thread = ComputeThread(
+            context: context, endpoint: inproc, inference: inference,
+            holdMilliseconds: configuration.holdMilliseconds, log: log)
         thread.start()
         defer {
             dealer.close()
@@ -77,7 +78,8 @@ public final class EdgeWorkerLoop {
         poller.add(dealer)
         poller.add(compute)
         var busy = false
-        var lastHeard = PipelineClock.seconds(), lastBeat = 0.0
+        var lastHeard = PipelineClock.seconds()
+        var lastBeat = 0.0
         var beats: UInt64 = 0
         while !shouldStop() {
             let ready = try poller.poll(timeoutMilliseconds: 100)

@@ -32,7 +32,7 @@ public final class LocalWorkers {
     public func start(count: Int, executable: String, arguments: [String]) throws {
         self.executable = executable
         self.arguments = arguments
-        for index in 0 ..< count {
+        for index in 0..<count {
             let (process, id) = try launch(index: index, generation: 0)
             slots.append(Slot(process: process, id: id, startedAt: PipelineClock.seconds(), backoff: backoff))
         }
@@ -55,9 +55,13 @@ public final class LocalWorkers {
                 slots[index].restartAt = now + delay
                 exited.append(slot.id)
                 let how = slot.process.terminationReason == .uncaughtSignal ? "signal" : "status"
-                log.warning("worker exited; starting it again", ["pid": slot.process.processIdentifier, "index": index,
-                                                                 "how": "\(how) \(slot.process.terminationStatus)",
-                                                                 "after_seconds": String(format: "%.1f", delay)])
+                log.warning(
+                    "worker exited; starting it again",
+                    [
+                        "pid": slot.process.processIdentifier, "index": index,
+                        "how": "\(how) \(slot.process.terminationStatus)",
+                        "after_seconds": String(format: "%.1f", delay),
+                    ])
                 continue
             }
             guard now >= restartAt else { continue }

@@ -12,8 +12,9 @@ extension ResultMessage {
             },
             detections: result.detections.map { objects in
                 objects.map { object in
-                    DetectedObject(box: Box(x1: object.box[0], y1: object.box[1], x2: object.box[2], y2: object.box[3]),
-                                   label: object.label, name: object.name, score: object.score)
+                    DetectedObject(
+                        box: Box(x1: object.box[0], y1: object.box[1], x2: object.box[2], y2: object.box[3]),
+                        label: object.label, name: object.name, score: object.score)
                 }
             },
             segmentation: result.segmentation.map { map in
@@ -25,17 +26,19 @@ extension ResultMessage {
 
     /// A frame the edge could not answer, for a latent it could parse.
     public init(failed latent: LatentMessage, error: String, stagesBefore: [StageTiming] = []) {
-        self.init(nodeID: latent.nodeID, sequence: latent.sequence, captureTimeMicroseconds: latent.captureTimeMicroseconds,
-                  model: latent.model, originalSize: latent.originalSize, timings: stagesBefore,
-                  latentBytes: UInt64(latent.coded.count), droppedBefore: latent.droppedBefore, error: error,
-                  source: latent.source)
+        self.init(
+            nodeID: latent.nodeID, sequence: latent.sequence, captureTimeMicroseconds: latent.captureTimeMicroseconds,
+            model: latent.model, originalSize: latent.originalSize, timings: stagesBefore,
+            latentBytes: UInt64(latent.coded.count), droppedBefore: latent.droppedBefore, error: error,
+            source: latent.source)
     }
 
     /// A message from `nodeID` that was not a usable latent: only the sender and the size are known.
     public init(unparsedFrom nodeID: String, bytes: Int, error: String) {
-        self.init(nodeID: nodeID, sequence: 0, captureTimeMicroseconds: 0,
-                  model: ModelIdentity(backbone: "", beta: 0, weightsHash: 0), originalSize: ImageSize(height: 0, width: 0),
-                  latentBytes: UInt64(bytes), error: error)
+        self.init(
+            nodeID: nodeID, sequence: 0, captureTimeMicroseconds: 0,
+            model: ModelIdentity(backbone: "", beta: 0, weightsHash: 0), originalSize: ImageSize(height: 0, width: 0),
+            latentBytes: UInt64(bytes), error: error)
     }
 
     /// The topics the sink publishes this result under: one per task that ran, then `<node>/all`.

@@ -39,8 +39,10 @@ public struct BoxAveragePrecision: Sendable {
 
     /// `groundTruth`: image id → its objects, in annotation order. Detections of images absent from
     /// `groundTruth` are ignored, as are categories absent from `categoryIDs`.
-    public init(groundTruth: [Int: [EvaluationDataset.Object]], detections: [Detection], categoryIDs: [Int],
-                maxDetections: Int = 100) {
+    public init(
+        groundTruth: [Int: [EvaluationDataset.Object]], detections: [Detection], categoryIDs: [Int],
+        maxDetections: Int = 100
+    ) {
         let imageIDs = groundTruth.keys.sorted()
         var detectionsByKey: [Key: [Detection]] = [:]
         for detection in detections where groundTruth[detection.image] != nil {
@@ -62,8 +64,10 @@ public struct BoxAveragePrecision: Sendable {
             let precisions = Self.iouThresholds.indices.map { t in
                 Self.interpolatedPrecision(ordered.map { $0.matched[t] }, truthCount: truthCount)
             }
-            result.append(Category(id: category, groundTruth: truthCount, detections: ordered.count,
-                                   precisionAtThresholds: precisions))
+            result.append(
+                Category(
+                    id: category, groundTruth: truthCount, detections: ordered.count,
+                    precisionAtThresholds: precisions))
         }
         categories = result
     }
@@ -77,7 +81,8 @@ public struct BoxAveragePrecision: Sendable {
         for (t, threshold) in iouThresholds.enumerated() {
             var taken = [Bool](repeating: false, count: truths.count)
             for d in detections.indices {
-                var best = min(threshold, 1 - 1e-10), chosen = -1
+                var best = min(threshold, 1 - 1e-10)
+                var chosen = -1
                 for g in truths.indices where !taken[g] {
                     // pycocotools keeps a later ground truth on an exact tie (`<` skips, `>=` replaces).
                     if ious[d][g] < best { continue }
@@ -105,8 +110,10 @@ public struct BoxAveragePrecision: Sendable {
 
     /// The mean of the precision envelope at the 101 recall thresholds.
     static func interpolatedPrecision(_ truePositives: [Bool], truthCount: Int) -> Double {
-        var tp = 0.0, fp = 0.0
-        var recall: [Double] = [], precision: [Double] = []
+        var tp = 0.0
+        var fp = 0.0
+        var recall: [Double] = []
+        var precision: [Double] = []
         for hit in truePositives {
             if hit { tp += 1 } else { fp += 1 }
             recall.append(tp / Double(truthCount))
@@ -115,7 +122,8 @@ public struct BoxAveragePrecision: Sendable {
         for i in stride(from: precision.count - 1, to: 0, by: -1) where precision[i] > precision[i - 1] {
             precision[i - 1] = precision[i]
         }
-        var sum = 0.0, index = 0
+        var sum = 0.0
+        var index = 0
         for threshold in recallThresholds {
             // numpy searchsorted(side="left"): the first recall at or above the threshold.
             while index < recall.count && recall[index] < threshold { index += 1 }
@@ -140,6 +148,6 @@ public struct BoxAveragePrecision: Sendable {
 
     static func linspace(_ start: Double, _ stop: Double, _ count: Int) -> [Double] {
         let step = (stop - start) / Double(count - 1)
-        return (0 ..< count).map { $0 == count - 1 ? stop : Double($0) * step + start }
+        return (0..<count).map { $0 == count - 1 ? stop : Double($0) * step + start }
     }
 }

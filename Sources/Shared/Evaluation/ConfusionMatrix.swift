@@ -23,15 +23,16 @@ public struct ConfusionMatrix: Sendable, Equatable {
 
     /// IoU = TP / (TP + FP + FN) for each class (0...254) that occurs in the ground truth or the prediction.
     public var intersectionOverUnion: [(label: Int, iou: Double)] {
-        var rows = [Int](repeating: 0, count: 256), columns = [Int](repeating: 0, count: Self.columns)
-        for truth in 0 ..< 256 {
-            for predicted in 0 ..< Self.columns {
+        var rows = [Int](repeating: 0, count: 256)
+        var columns = [Int](repeating: 0, count: Self.columns)
+        for truth in 0..<256 {
+            for predicted in 0..<Self.columns {
                 let n = counts[truth * Self.columns + predicted]
                 rows[truth] += n
                 columns[predicted] += n
             }
         }
-        return (0 ..< 255).compactMap { label in
+        return (0..<255).compactMap { label in
             let tp = count(truth: label, predicted: label)
             let union = rows[label] + columns[label] - tp
             return union > 0 ? (label, Double(tp) / Double(union)) : nil
@@ -46,6 +47,6 @@ public struct ConfusionMatrix: Sendable, Equatable {
 
     public var pixelAccuracy: Double? {
         let total = counts.reduce(0, +)
-        return total == 0 ? nil : Double((0 ..< 255).map { count(truth: $0, predicted: $0) }.reduce(0, +)) / Double(total)
+        return total == 0 ? nil : Double((0..<255).map { count(truth: $0, predicted: $0) }.reduce(0, +)) / Double(total)
     }
 }

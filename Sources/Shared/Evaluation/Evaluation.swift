@@ -20,8 +20,10 @@ public struct Evaluation: Sendable {
     }
 
     /// Adds one image's answers; `truthMask` is its ground-truth label mask when the data set has one.
-    public mutating func add(_ image: EvaluationDataset.Image, _ prediction: ImagePrediction,
-                             truthMask: (labels: [UInt8], size: ImageSize)?) throws(EvaluationError) {
+    public mutating func add(
+        _ image: EvaluationDataset.Image, _ prediction: ImagePrediction,
+        truthMask: (labels: [UInt8], size: ImageSize)?
+    ) throws(EvaluationError) {
         if let truth = image.imageClass, let top = prediction.topClass {
             classified += 1
             let label = classes.datasetLabel(modelIndex: top.index, name: top.name)
@@ -36,15 +38,17 @@ public struct Evaluation: Sendable {
                     continue
                 }
                 let (x1, y1, x2, y2) = (Double(object.box[0]), Double(object.box[1]), Double(object.box[2]), Double(object.box[3]))
-                detections.append(.init(image: image.id, category: category,
-                                        box: .init(x: x1, y: y1, width: x2 - x1, height: y2 - y1), score: Double(object.score)))
+                detections.append(
+                    .init(
+                        image: image.id, category: category,
+                        box: .init(x: x1, y: y1, width: x2 - x1, height: y2 - y1), score: Double(object.score)))
             }
         }
         if let truth = truthMask, let map = prediction.segmentation {
             guard truth.size == map.size else {
                 throw .sizeMismatch(image: image.fileName, mask: truth.size, prediction: map.size)
             }
-            let lookup = (0 ..< 256).map { label in
+            let lookup = (0..<256).map { label in
                 let name = label < map.classNames.count ? map.classNames[label] : "\(label)"
                 return masks.datasetLabel(modelIndex: label, name: name).map { min($0, 255) } ?? ConfusionMatrix.unmatched
             }

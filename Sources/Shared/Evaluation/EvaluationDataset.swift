@@ -83,7 +83,8 @@ public struct EvaluationDataset: Sendable {
         }
         for entry in root["annotations"] as? [[String: Any]] ?? [] {
             guard let imageID = Self.integer(entry["image_id"]), let category = Self.integer(entry["category_id"]),
-                  let bbox = entry["bbox"] as? [Any], bbox.count == 4 else {
+                let bbox = entry["bbox"] as? [Any], bbox.count == 4
+            else {
                 throw bad("an annotation lacks 'image_id', 'category_id' or a 4-number 'bbox'")
             }
             let numbers = bbox.compactMap { ($0 as? NSNumber)?.doubleValue }

@@ -29,8 +29,9 @@ public struct EvaluationReport: Encodable, Sendable {
 
         var rate: Rate? {
             guard images > 0, pixels > 0 else { return nil }
-            return Rate(meanLatentBytes: Double(bytes) / Double(images), bitsPerPixel: Double(bytes * 8) / Double(pixels),
-                        images: images)
+            return Rate(
+                meanLatentBytes: Double(bytes) / Double(images), bitsPerPixel: Double(bytes * 8) / Double(pixels),
+                images: images)
         }
     }
 
@@ -48,7 +49,9 @@ public struct EvaluationReport: Encodable, Sendable {
         self.images = images
         self.rate = rate
         labelMatching = matching.rawValue
-        classification = evaluation.classified == 0 ? nil
+        classification =
+            evaluation.classified == 0
+            ? nil
             : Classification(top1: evaluation.topOneAccuracy, images: evaluation.classified, correct: evaluation.correct)
         if evaluation.detectionImages > 0 {
             let ap = evaluation.boxAveragePrecision
@@ -57,8 +60,9 @@ public struct EvaluationReport: Encodable, Sendable {
             detection = Detection(
                 map: ap.map, map50: ap.map50, images: evaluation.detectionImages, detections: evaluation.detections.count,
                 categories: ap.categories.map {
-                    CategoryAP(id: $0.id, name: names[$0.id] ?? "\($0.id)", groundTruth: $0.groundTruth,
-                               detections: counted[$0.id] ?? 0, ap: $0.ap, ap50: $0.ap50)
+                    CategoryAP(
+                        id: $0.id, name: names[$0.id] ?? "\($0.id)", groundTruth: $0.groundTruth,
+                        detections: counted[$0.id] ?? 0, ap: $0.ap, ap50: $0.ap50)
                 })
         } else {
             detection = nil
@@ -93,24 +97,35 @@ public struct EvaluationReport: Encodable, Sendable {
             lines.append("classification  top-1 \(percent(c.top1))  (\(c.correct)/\(c.images) images)")
         }
         if let d = detection {
-            lines.append("detection       mAP@[.5:.95] \(percent(d.map))  mAP@.5 \(percent(d.map50))  (\(d.detections) detections, \(d.categories.count) categories with ground truth)")
+            lines.append(
+                "detection       mAP@[.5:.95] \(percent(d.map))  mAP@.5 \(percent(d.map50))  (\(d.detections) detections, \(d.categories.count) categories with ground truth)"
+            )
             for c in d.categories {
-                lines.append("  " + padded(c.name) + String(format: "AP %6.2f  AP50 %6.2f  (%d gt, %d det)", c.ap * 100,
-                                                            c.ap50 * 100, c.groundTruth, c.detections))
+                lines.append(
+                    "  " + padded(c.name)
+                        + String(
+                            format: "AP %6.2f  AP50 %6.2f  (%d gt, %d det)", c.ap * 100,
+                            c.ap50 * 100, c.groundTruth, c.detections))
             }
         }
         if let s = segmentation {
-            lines.append("segmentation    mIoU \(percent(s.miou))  pixel accuracy \(percent(s.pixelAccuracy))  (\(s.images) images, \(s.classes.count) classes)")
+            lines.append(
+                "segmentation    mIoU \(percent(s.miou))  pixel accuracy \(percent(s.pixelAccuracy))  (\(s.images) images, \(s.classes.count) classes)"
+            )
             for c in s.classes {
                 lines.append("  " + padded(c.name) + String(format: "IoU %6.2f", c.iou * 100))
             }
         }
         if let r = rate {
-            lines.append(String(format: "rate            %.0f bytes per frame  %.3f bits per pixel  (%d coded latents)",
-                                r.meanLatentBytes, r.bitsPerPixel, r.images))
+            lines.append(
+                String(
+                    format: "rate            %.0f bytes per frame  %.3f bits per pixel  (%d coded latents)",
+                    r.meanLatentBytes, r.bitsPerPixel, r.images))
         }
         for (task, names) in unmatchedModelClasses.sorted(by: { $0.key < $1.key }) {
-            lines.append("warning: \(task) classes that match no data-set class (counted wrong): \(names.prefix(8).joined(separator: ", "))\(names.count > 8 ? ", ..." : "")")
+            lines.append(
+                "warning: \(task) classes that match no data-set class (counted wrong): \(names.prefix(8).joined(separator: ", "))\(names.count > 8 ? ", ..." : "")"
+            )
         }
         return lines.joined(separator: "\n")
     }

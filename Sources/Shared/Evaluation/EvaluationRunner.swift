@@ -49,8 +49,9 @@ public struct EvaluationRunner {
             let path = join(folder, stem + ".json")
             let maskPath = join(folder, stem + ".mask.png")
             let mask = FileManager.default.fileExists(atPath: maskPath) ? try readMask(maskPath) : nil
-            let prediction = try ImagePrediction(resultJSON: Data(FileIO.read(path, what: "result", limit: 64 << 20)),
-                                                 path: path, mask: mask)
+            let prediction = try ImagePrediction(
+                resultJSON: Data(FileIO.read(path, what: "result", limit: 64 << 20)),
+                path: path, mask: mask)
             return (prediction, nil)
         }
     }

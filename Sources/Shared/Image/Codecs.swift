@@ -27,7 +27,8 @@ public enum PNG {
     /// Encodes a grey (1 channel) or RGB (3 channels) image.
     public static func encode(_ image: PixelImage) throws(ImageError) -> [UInt8] {
         guard image.channels == 1 || image.channels == 3, image.size.width > 0, image.size.height > 0,
-              image.size.width <= Int(Int32.max), image.size.height <= Int(Int32.max) else {
+            image.size.width <= Int(Int32.max), image.size.height <= Int(Int32.max)
+        else {
             throw .badPixels(reason: "PNG needs a non-empty grey or RGB image, got \(image.size.width)x\(image.size.height)x\(image.channels)")
         }
         var message = [CChar](repeating: 0, count: Int(LADON_IMAGE_MESSAGE_LENGTH))
@@ -35,8 +36,9 @@ public enum PNG {
         var count = 0
         let status = image.pixels.withUnsafeBufferPointer { pixels in
             message.withUnsafeMutableBufferPointer { text in
-                ladon_png_encode(pixels.baseAddress, Int32(image.size.width), Int32(image.size.height),
-                                 Int32(image.channels), &output, &count, text.baseAddress)
+                ladon_png_encode(
+                    pixels.baseAddress, Int32(image.size.width), Int32(image.size.height),
+                    Int32(image.channels), &output, &count, text.baseAddress)
             }
         }
         defer { ladon_image_free(output) }
@@ -50,11 +52,15 @@ public enum PNG {
 
 /// The one funnel for the shim's decoders: status code → typed error, C buffer → Swift array.
 private enum CodecCall {
-    typealias Decoder = (UnsafePointer<UInt8>?, Int, Int64, UnsafeMutablePointer<ladon_image>,
-                         UnsafeMutablePointer<CChar>?) -> ladon_image_status
+    typealias Decoder = (
+        UnsafePointer<UInt8>?, Int, Int64, UnsafeMutablePointer<ladon_image>,
+        UnsafeMutablePointer<CChar>?
+    ) -> ladon_image_status
 
-    static func decode(_ bytes: [UInt8], maximumPixels: Int, corrupt: (String) -> ImageError,
-                       _ decoder: Decoder) throws(ImageError) -> PixelImage {
+    static func decode(
+        _ bytes: [UInt8], maximumPixels: Int, corrupt: (String) -> ImageError,
+        _ decoder: Decoder
+    ) throws(ImageError) -> PixelImage {
         var image = ladon_image()
         var message = [CChar](repeating: 0, count: Int(LADON_IMAGE_MESSAGE_LENGTH))
         let status = bytes.withUnsafeBufferPointer { data in

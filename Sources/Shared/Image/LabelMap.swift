@@ -19,10 +19,11 @@ public enum LabelMap {
                 Compute.parallelFor(plane, minimumPerThread: 4096) { pixels in
                     // Sweep one class plane at a time over a block of pixels: contiguous reads.
                     var best = Array(values[pixels])
-                    for k in 1 ..< classes {
+                    for k in 1..<classes {
                         let base = k * plane
                         for i in pixels {
-                            let value = values[base + i], current = best[i - pixels.lowerBound]
+                            let value = values[base + i]
+                            let current = best[i - pixels.lowerBound]
                             if value > current || (value.isNaN && !current.isNaN) {
                                 best[i - pixels.lowerBound] = value
                                 labels[i] = UInt8(k)

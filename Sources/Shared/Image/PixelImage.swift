@@ -5,8 +5,9 @@ public struct PixelImage: Sendable, Equatable {
     public var pixels: [UInt8]
 
     public init(size: ImageSize, channels: Int, pixels: [UInt8]) {
-        precondition(pixels.count == size.height * size.width * channels,
-                     "\(pixels.count) bytes do not fill \(size.width)x\(size.height)x\(channels)")
+        precondition(
+            pixels.count == size.height * size.width * channels,
+            "\(pixels.count) bytes do not fill \(size.width)x\(size.height)x\(channels)")
         self.size = size
         self.channels = channels
         self.pixels = pixels

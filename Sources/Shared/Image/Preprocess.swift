@@ -30,9 +30,9 @@ public struct Preprocessor: Sendable {
         var x = image
         let plane = image.dim(2) * image.dim(3)
         x.withUnsafeMutableBufferPointer { values in
-            for channel in 0 ..< 3 {
+            for channel in 0..<3 {
                 let (mean, std) = (config.mean[channel], config.std[channel])
-                for i in channel * plane ..< (channel + 1) * plane { values[i] = (values[i] - mean) / std }
+                for i in channel * plane..<(channel + 1) * plane { values[i] = (values[i] - mean) / std }
             }
         }
         return run(x)
@@ -63,12 +63,12 @@ public struct Preprocessor: Sendable {
         var x = Tensor(uninitializedShape: [1, 3, height, width])
         x.withUnsafeMutableBufferPointer { out in
             image.pixels.withUnsafeBufferPointer { pixels in
-                for channel in 0 ..< 3 {
+                for channel in 0..<3 {
                     let (mean, std) = (config.mean[channel], config.std[channel])
                     // One table per channel: 256 values, each computed exactly as the per-pixel formula.
-                    let table = (0 ..< 256).map { (Float($0) / 255 - mean) / std }
+                    let table = (0..<256).map { (Float($0) / 255 - mean) / std }
                     let source = channels == 3 ? channel : 0
-                    for i in 0 ..< plane { out[channel * plane + i] = table[Int(pixels[i * channels + source])] }
+                    for i in 0..<plane { out[channel * plane + i] = table[Int(pixels[i * channels + source])] }
                 }
             }
         }
@@ -83,11 +83,11 @@ public struct Preprocessor: Sendable {
         var input = Tensor(zeros: [1, 3, padded.height, padded.width])
         scaled.withUnsafeBufferPointer { source in
             input.withUnsafeMutableBufferPointer { target in
-                for channel in 0 ..< 3 {
-                    for row in 0 ..< resized.height {
+                for channel in 0..<3 {
+                    for row in 0..<resized.height {
                         let from = (channel * resized.height + row) * resized.width
                         let to = (channel * padded.height + row) * padded.width
-                        for col in 0 ..< resized.width { target[to + col] = source[from + col] }
+                        for col in 0..<resized.width { target[to + col] = source[from + col] }
                     }
                 }
             }

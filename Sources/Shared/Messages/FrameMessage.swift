@@ -14,8 +14,10 @@ public struct FrameMessage: Sendable, Equatable {
     /// Where the frame came from: a file source's base name (`val-00003.jpg`); empty when unknown (a stream).
     public var source: String
 
-    public init(nodeID: String, sequence: UInt64, captureTimeMicroseconds: Int64, jpeg: [UInt8], droppedBefore: UInt64 = 0,
-                source: String = "") {
+    public init(
+        nodeID: String, sequence: UInt64, captureTimeMicroseconds: Int64, jpeg: [UInt8], droppedBefore: UInt64 = 0,
+        source: String = ""
+    ) {
         self.nodeID = nodeID
         self.sequence = sequence
         self.captureTimeMicroseconds = captureTimeMicroseconds

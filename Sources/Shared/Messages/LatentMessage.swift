@@ -46,9 +46,11 @@ public struct LatentMessage: Sendable, Equatable {
     /// The frame's source name (`FrameMessage.source`); empty when unknown.
     public var source: String
 
-    public init(nodeID: String, sequence: UInt64, captureTimeMicroseconds: Int64, model: ModelIdentity,
-                originalSize: ImageSize, inputSize: ImageSize, resizedSize: ImageSize, latentShape: [Int], coded: [UInt8],
-                droppedBefore: UInt64 = 0, source: String = "") {
+    public init(
+        nodeID: String, sequence: UInt64, captureTimeMicroseconds: Int64, model: ModelIdentity,
+        originalSize: ImageSize, inputSize: ImageSize, resizedSize: ImageSize, latentShape: [Int], coded: [UInt8],
+        droppedBefore: UInt64 = 0, source: String = ""
+    ) {
         self.nodeID = nodeID
         self.sequence = sequence
         self.captureTimeMicroseconds = captureTimeMicroseconds

@@ -64,9 +64,10 @@ extension FrameMessage {
         self = try unpack("Frame", bytes, limit: Self.maximumSize, ladon__frame__unpack, ladon__frame__free_unpacked) {
             (message) throws(WireError) in
             guard message.jpeg.len > 0 else { throw .missingField(message: "Frame", field: "jpeg") }
-            return FrameMessage(nodeID: swiftString(message.node_id), sequence: message.sequence,
-                                captureTimeMicroseconds: message.capture_time_us, jpeg: swiftBytes(message.jpeg),
-                                droppedBefore: message.dropped_before, source: swiftString(message.source))
+            return FrameMessage(
+                nodeID: swiftString(message.node_id), sequence: message.sequence,
+                captureTimeMicroseconds: message.capture_time_us, jpeg: swiftBytes(message.jpeg),
+                droppedBefore: message.dropped_before, source: swiftString(message.source))
         }
     }
 }
@@ -148,15 +149,17 @@ extension ResultMessage {
                 originalSize: swiftSize(try required(message.original_size, "original_size")),
                 classification: message.classification.map { block in
                     swiftArray(block.pointee.top, block.pointee.n_top).compactMap { $0 }.map { entry in
-                        ClassScore(classIndex: Int(entry.pointee.class_index), name: swiftString(entry.pointee.name),
-                                   probability: entry.pointee.probability)
+                        ClassScore(
+                            classIndex: Int(entry.pointee.class_index), name: swiftString(entry.pointee.name),
+                            probability: entry.pointee.probability)
                     }
                 },
                 detections: message.detections.map { block in
                     swiftArray(block.pointee.objects, block.pointee.n_objects).compactMap { $0 }.map { entry in
                         let object = entry.pointee
-                        return DetectedObject(box: Box(x1: object.x1, y1: object.y1, x2: object.x2, y2: object.y2),
-                                              label: Int(object.label), name: swiftString(object.name), score: object.score)
+                        return DetectedObject(
+                            box: Box(x1: object.x1, y1: object.y1, x2: object.x2, y2: object.y2),
+                            label: Int(object.label), name: swiftString(object.name), score: object.score)
                     }
                 },
                 segmentation: try message.segmentation.map { (block) throws(WireError) in try swiftSegmentation(block.pointee) },
@@ -173,9 +176,10 @@ private func swiftSegmentation(_ block: Ladon__Segmentation) throws(WireError) -
     guard block.encoding == LADON__SEGMENTATION__ENCODING__ENCODING_RLE else {
         throw .invalidField(message: "Segmentation", field: "encoding", reason: "unsupported encoding \(block.encoding.rawValue)")
     }
-    return try SegmentationMap(runLengthEncoded: swiftBytes(block.data),
-                               size: ImageSize(height: Int(block.height), width: Int(block.width)),
-                               classNames: swiftArray(block.class_names, block.n_class_names).map { swiftString($0) })
+    return try SegmentationMap(
+        runLengthEncoded: swiftBytes(block.data),
+        size: ImageSize(height: Int(block.height), width: Int(block.width)),
+        classNames: swiftArray(block.class_names, block.n_class_names).map { swiftString($0) })
 }
 
 // MARK: - Control
@@ -190,11 +194,12 @@ extension ControlMessage {
         case let .hello(hello):
             let body = arena.make(Ladon__Hello(), ladon__hello__init)
             body.pointee.peer_id = arena.string(hello.peerID)
-            body.pointee.role = switch hello.role {
-            case .node: LADON__HELLO__ROLE__ROLE_NODE
-            case .worker: LADON__HELLO__ROLE__ROLE_WORKER
-            case .sink: LADON__HELLO__ROLE__ROLE_SINK
-            }
+            body.pointee.role =
+                switch hello.role {
+                case .node: LADON__HELLO__ROLE__ROLE_NODE
+                case .worker: LADON__HELLO__ROLE__ROLE_WORKER
+                case .sink: LADON__HELLO__ROLE__ROLE_SINK
+                }
             body.pointee.model = hello.model.map { arena.identity($0) }
             body.pointee.window = hello.window
             body.pointee.incarnation = hello.incarnation
@@ -243,16 +248,19 @@ extension ControlMessage {
             case LADON__CONTROL__BODY_HELLO:
                 let body = try required(message.hello, "hello")
                 let peerID = try id(body.peer_id, "Hello", "peer_id")
-                let role: Role = switch body.role {
-                case LADON__HELLO__ROLE__ROLE_NODE: .node
-                case LADON__HELLO__ROLE__ROLE_WORKER: .worker
-                case LADON__HELLO__ROLE__ROLE_SINK: .sink
-                case LADON__HELLO__ROLE__ROLE_UNSPECIFIED: throw .missingField(message: "Hello", field: "role")
-                default: throw .invalidField(message: "Hello", field: "role", reason: "unknown role \(body.role.rawValue)")
-                }
-                return .hello(Hello(peerID: peerID, role: role,
-                                    model: body.model.map { swiftIdentity($0.pointee) }, window: body.window,
-                                    incarnation: body.incarnation))
+                let role: Role =
+                    switch body.role {
+                    case LADON__HELLO__ROLE__ROLE_NODE: .node
+                    case LADON__HELLO__ROLE__ROLE_WORKER: .worker
+                    case LADON__HELLO__ROLE__ROLE_SINK: .sink
+                    case LADON__HELLO__ROLE__ROLE_UNSPECIFIED: throw .missingField(message: "Hello", field: "role")
+                    default: throw .invalidField(message: "Hello", field: "role", reason: "unknown role \(body.role.rawValue)")
+                    }
+                return .hello(
+                    Hello(
+                        peerID: peerID, role: role,
+                        model: body.model.map { swiftIdentity($0.pointee) }, window: body.window,
+                        incarnation: body.incarnation))
             case LADON__CONTROL__BODY_BYE:
                 let body = try required(message.bye, "bye")
                 return .bye(Bye(peerID: try id(body.peer_id, "Bye", "peer_id"), reason: swiftString(body.reason)))
@@ -264,8 +272,10 @@ extension ControlMessage {
                 return .ready(Ready(workerID: try id(body.worker_id, "Ready", "worker_id"), capacity: body.capacity))
             case LADON__CONTROL__BODY_HEARTBEAT:
                 let body = try required(message.heartbeat, "heartbeat")
-                return .heartbeat(Heartbeat(peerID: try id(body.peer_id, "Heartbeat", "peer_id"), sequence: body.sequence,
-                                            timeMicroseconds: body.time_us))
+                return .heartbeat(
+                    Heartbeat(
+                        peerID: try id(body.peer_id, "Heartbeat", "peer_id"), sequence: body.sequence,
+                        timeMicroseconds: body.time_us))
             default:
                 throw .missingField(message: "Control", field: "body")
             }
@@ -276,8 +286,10 @@ extension ControlMessage {
 // MARK: - Shared conversions
 
 /// Packs a filled C message into exactly its packed size.
-private func pack<T>(_ message: inout T, _ size: (UnsafePointer<T>?) -> Int,
-                     _ write: (UnsafePointer<T>?, UnsafeMutablePointer<UInt8>?) -> Int) -> [UInt8] {
+private func pack<T>(
+    _ message: inout T, _ size: (UnsafePointer<T>?) -> Int,
+    _ write: (UnsafePointer<T>?, UnsafeMutablePointer<UInt8>?) -> Int
+) -> [UInt8] {
     withUnsafePointer(to: &message) { pointer in
         var bytes = [UInt8](repeating: 0, count: size(pointer))
         let written = bytes.withUnsafeMutableBufferPointer { write(pointer, $0.baseAddress) }
@@ -287,10 +299,12 @@ private func pack<T>(_ message: inout T, _ size: (UnsafePointer<T>?) -> Int,
 }
 
 /// The one unpacking funnel: size limit, protobuf-c parse, conversion, free.
-private func unpack<T, R>(_ name: String, _ bytes: [UInt8], limit: Int,
-                          _ parse: (UnsafeMutablePointer<ProtobufCAllocator>?, Int, UnsafePointer<UInt8>?) -> UnsafeMutablePointer<T>?,
-                          _ free: (UnsafeMutablePointer<T>?, UnsafeMutablePointer<ProtobufCAllocator>?) -> Void,
-                          _ convert: (T) throws(WireError) -> R) throws(WireError) -> R {
+private func unpack<T, R>(
+    _ name: String, _ bytes: [UInt8], limit: Int,
+    _ parse: (UnsafeMutablePointer<ProtobufCAllocator>?, Int, UnsafePointer<UInt8>?) -> UnsafeMutablePointer<T>?,
+    _ free: (UnsafeMutablePointer<T>?, UnsafeMutablePointer<ProtobufCAllocator>?) -> Void,
+    _ convert: (T) throws(WireError) -> R
+) throws(WireError) -> R {
     guard bytes.count <= limit else { throw .tooLarge(message: name, size: bytes.count, limit: limit) }
     let parsed = bytes.withUnsafeBufferPointer { parse(nil, $0.count, $0.baseAddress) }
     guard let parsed else { throw .malformed(message: name, size: bytes.count) }
@@ -374,7 +388,7 @@ private final class CArena {
     }
 
     func release() {
-        allocations.forEach { $0.deallocate() }
+        for allocation in allocations { allocation.deallocate() }
         allocations.removeAll()
     }
 }

@@ -26,10 +26,12 @@ public struct ResultMessage: Sendable, Equatable {
     /// The frame's source name (`LatentMessage.source`), also on error results; empty when unknown.
     public var source: String
 
-    public init(nodeID: String, sequence: UInt64, captureTimeMicroseconds: Int64, model: ModelIdentity,
-                originalSize: ImageSize, classification: [ClassScore]? = nil, detections: [DetectedObject]? = nil,
-                segmentation: SegmentationMap? = nil, timings: [StageTiming] = [], latentBytes: UInt64 = 0,
-                droppedBefore: UInt64 = 0, error: String? = nil, source: String = "") {
+    public init(
+        nodeID: String, sequence: UInt64, captureTimeMicroseconds: Int64, model: ModelIdentity,
+        originalSize: ImageSize, classification: [ClassScore]? = nil, detections: [DetectedObject]? = nil,
+        segmentation: SegmentationMap? = nil, timings: [StageTiming] = [], latentBytes: UInt64 = 0,
+        droppedBefore: UInt64 = 0, error: String? = nil, source: String = ""
+    ) {
         self.nodeID = nodeID
         self.sequence = sequence
         self.captureTimeMicroseconds = captureTimeMicroseconds

@@ -65,11 +65,13 @@ public struct LadonArchitecture: Codable, Sendable, Equatable {
         public var boxDetectionsPerImg: Int
         public var classNames: [String]
 
-        public init(numClasses: Int, fpnChannels: Int, representationSize: Int = 1024, roiOutputSize: Int = 7,
-                    samplingRatio: Int = 2, anchorSizes: [[Int]] = [[32], [64], [128], [256], [512]],
-                    aspectRatios: [[Float]] = Array(repeating: [0.5, 1.0, 2.0], count: 5), rpnPreNmsTopN: Int = 1000,
-                    rpnPostNmsTopN: Int = 1000, rpnNmsThreshold: Double = 0.7, boxScoreThreshold: Float = 0.05,
-                    boxNmsThreshold: Double = 0.5, boxDetectionsPerImg: Int = 100, classNames: [String]) {
+        public init(
+            numClasses: Int, fpnChannels: Int, representationSize: Int = 1024, roiOutputSize: Int = 7,
+            samplingRatio: Int = 2, anchorSizes: [[Int]] = [[32], [64], [128], [256], [512]],
+            aspectRatios: [[Float]] = Array(repeating: [0.5, 1.0, 2.0], count: 5), rpnPreNmsTopN: Int = 1000,
+            rpnPostNmsTopN: Int = 1000, rpnNmsThreshold: Double = 0.7, boxScoreThreshold: Float = 0.05,
+            boxNmsThreshold: Double = 0.5, boxDetectionsPerImg: Int = 100, classNames: [String]
+        ) {
             self.numClasses = numClasses
             self.fpnChannels = fpnChannels
             self.representationSize = representationSize
@@ -146,8 +148,8 @@ public struct LadonArchitecture: Codable, Sendable, Equatable {
         guard family == "ladon" else { throw .badArchitecture(reason: "family is '\(family)', not 'ladon'") }
         guard formatVersion == 1 else { throw .badArchitecture(reason: "format_version \(formatVersion) is not supported (1 is)") }
         guard bottleneck.encoderChannels.count == 4, bottleneck.decoderChannels.count == 4,
-              bottleneck.encoderChannels[3] == bottleneck.decoderChannels[0],
-              bottleneck.decoderChannels[3] == trunk.inplanes
+            bottleneck.encoderChannels[3] == bottleneck.decoderChannels[0],
+            bottleneck.decoderChannels[3] == trunk.inplanes
         else { throw .badArchitecture(reason: "bottleneck channels \(bottleneck) do not chain into the trunk") }
         guard trunk.planes.count == 3, trunk.blocks.count == 3, trunk.blocks.allSatisfy({ $0 >= 1 }) else {
             throw .badArchitecture(reason: "trunk must describe layer2..layer4 with at least one block each")

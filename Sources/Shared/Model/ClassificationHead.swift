@@ -5,8 +5,9 @@ public struct ClassificationHead: Sendable {
     let fc: Linear
 
     init(_ scope: WeightScope, inFeatures: Int, classes: Int) throws(WeightsError) {
-        fc = Linear(weight: try scope.tensor("fc.weight", shape: [classes, inFeatures]),
-                    bias: try scope.tensor("fc.bias", shape: [classes]))
+        fc = Linear(
+            weight: try scope.tensor("fc.weight", shape: [classes, inFeatures]),
+            bias: try scope.tensor("fc.bias", shape: [classes]))
     }
 
     public func callAsFunction(_ features: Tensor) -> Tensor {

@@ -11,7 +11,7 @@ public struct EntropyBottleneckWeights: Sendable, Equatable {
 
     init(_ scope: WeightScope, channels: Int) throws(WeightsError) {
         let quantiles = try scope.tensor("quantiles", shape: [channels, 1, 3]).scalars
-        medians = (0 ..< channels).map { quantiles[$0 * 3 + 1] }
+        medians = (0..<channels).map { quantiles[$0 * 3 + 1] }
         let cdfShape = try scope.reader.shape(of: scope.key("_quantized_cdf"))
         guard cdfShape.count == 2, cdfShape[0] == channels, cdfShape[1] >= 2 else {
             throw .shapeMismatch(key: scope.key("_quantized_cdf"), expected: [channels, -1], actual: cdfShape)
@@ -30,7 +30,7 @@ public struct EntropyBottleneckWeights: Sendable, Equatable {
         let plane = latent.dim(2) * latent.dim(3)
         let medians = self.medians
         result.withUnsafeMutableBufferPointer { values in
-            for index in 0 ..< values.count {
+            for index in 0..<values.count {
                 let median = medians[(index / plane) % medians.count]
                 values[index] = (values[index] - median).rounded(.toNearestOrEven) + median
             }

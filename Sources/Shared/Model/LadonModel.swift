@@ -45,19 +45,22 @@ public struct EdgeModel: Sendable {
         let reader = WeightReader(file: model.file)
         let architecture = model.architecture
         self.architecture = architecture
-        entropy = try EntropyBottleneckWeights(WeightScope(reader, "encoder.entropy_bottleneck"),
-                                               channels: architecture.bottleneck.decoderChannels[0])
+        entropy = try EntropyBottleneckWeights(
+            WeightScope(reader, "encoder.entropy_bottleneck"),
+            channels: architecture.bottleneck.decoderChannels[0])
         trunk = try SharedTrunk(WeightScope(reader, "shared_body"), architecture: architecture)
         let finalChannels = architecture.trunkOutputChannels(2)
         classification = try architecture.heads.classification.map { head throws(WeightsError) in
-            try ClassificationHead(WeightScope(reader, "classification_head"), inFeatures: finalChannels,
-                                   classes: head.numClasses)
+            try ClassificationHead(
+                WeightScope(reader, "classification_head"), inFeatures: finalChannels,
+                classes: head.numClasses)
         }
         segmentation = try architecture.heads.segmentation.map { head throws(WeightsError) in
-            try SegmentationHead(WeightScope(reader, "segmentation_head.classifier"), inChannels: finalChannels,
-                                 head: head, eps: architecture.trunk.batchNormEps)
+            try SegmentationHead(
+                WeightScope(reader, "segmentation_head.classifier"), inChannels: finalChannels,
+                head: head, eps: architecture.trunk.batchNormEps)
         }
-        let trunkChannels = [architecture.trunk.inplanes] + (0 ..< 3).map(architecture.trunkOutputChannels)
+        let trunkChannels = [architecture.trunk.inplanes] + (0..<3).map(architecture.trunkOutputChannels)
         detection = try architecture.heads.detection.map { head throws(WeightsError) in
             try DetectionHead(WeightScope(reader, "detection_head"), inChannels: trunkChannels, head: head)
         }

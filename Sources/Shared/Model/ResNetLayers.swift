@@ -7,12 +7,15 @@ struct ResNetBottleneckBlock: Sendable {
     init(_ scope: WeightScope, inplanes: Int, planes: Int, expansion: Int, stride: Int, eps: Float) throws(WeightsError) {
         let width = planes
         let outChannels = planes * expansion
-        conv1 = try scope.convBatchNorm(conv: "conv1", norm: "bn1", in: inplanes, out: width, kernel: 1,
-                                        eps: eps, activation: .relu)
-        conv2 = try scope.convBatchNorm(conv: "conv2", norm: "bn2", in: width, out: width, kernel: 3,
-                                        geometry: .init(stride: stride, padding: 1), eps: eps, activation: .relu)
-        conv3 = try scope.convBatchNorm(conv: "conv3", norm: "bn3", in: width, out: outChannels, kernel: 1,
-                                        eps: eps, activation: .relu)
+        conv1 = try scope.convBatchNorm(
+            conv: "conv1", norm: "bn1", in: inplanes, out: width, kernel: 1,
+            eps: eps, activation: .relu)
+        conv2 = try scope.convBatchNorm(
+            conv: "conv2", norm: "bn2", in: width, out: width, kernel: 3,
+            geometry: .init(stride: stride, padding: 1), eps: eps, activation: .relu)
+        conv3 = try scope.convBatchNorm(
+            conv: "conv3", norm: "bn3", in: width, out: outChannels, kernel: 1,
+            eps: eps, activation: .relu)
         if stride != 1 || inplanes != outChannels {
             downsample = try scope.child("downsample").convBatchNorm(
                 conv: "0", norm: "1", in: inplanes, out: outChannels, kernel: 1,
@@ -35,9 +38,11 @@ struct ResNetLayer: Sendable {
     init(_ scope: WeightScope, inplanes: Int, planes: Int, blocks count: Int, expansion: Int, eps: Float) throws(WeightsError) {
         var blocks: [ResNetBottleneckBlock] = []
         var inputChannels = inplanes
-        for index in 0 ..< count {
-            blocks.append(try ResNetBottleneckBlock(scope.child("\(index)"), inplanes: inputChannels, planes: planes,
-                                                    expansion: expansion, stride: index == 0 ? 2 : 1, eps: eps))
+        for index in 0..<count {
+            blocks.append(
+                try ResNetBottleneckBlock(
+                    scope.child("\(index)"), inplanes: inputChannels, planes: planes,
+                    expansion: expansion, stride: index == 0 ? 2 : 1, eps: eps))
             inputChannels = planes * expansion
         }
         self.blocks = blocks

@@ -14,21 +14,28 @@ public struct SegmentationHead: Sendable {
     init(_ scope: WeightScope, inChannels: Int, head: LadonArchitecture.Segmentation, eps: Float) throws(WeightsError) {
         let width = head.asppChannels
         let aspp = scope.child("0")
-        var branches = [try aspp.convBatchNorm(conv: "convs.0.0", norm: "convs.0.1", in: inChannels, out: width,
-                                               kernel: 1, eps: eps, activation: .relu)]
+        var branches = [
+            try aspp.convBatchNorm(
+                conv: "convs.0.0", norm: "convs.0.1", in: inChannels, out: width,
+                kernel: 1, eps: eps, activation: .relu)
+        ]
         for (index, rate) in head.atrousRates.enumerated() {
-            branches.append(try aspp.convBatchNorm(
-                conv: "convs.\(index + 1).0", norm: "convs.\(index + 1).1", in: inChannels, out: width, kernel: 3,
-                geometry: .init(padding: rate, dilation: rate), eps: eps, activation: .relu))
+            branches.append(
+                try aspp.convBatchNorm(
+                    conv: "convs.\(index + 1).0", norm: "convs.\(index + 1).1", in: inChannels, out: width, kernel: 3,
+                    geometry: .init(padding: rate, dilation: rate), eps: eps, activation: .relu))
         }
         self.branches = branches
         let poolingIndex = head.atrousRates.count + 1
-        poolingConv = try aspp.convBatchNorm(conv: "convs.\(poolingIndex).1", norm: "convs.\(poolingIndex).2",
-                                             in: inChannels, out: width, kernel: 1, eps: eps, activation: .relu)
-        project = try aspp.convBatchNorm(conv: "project.0", norm: "project.1", in: width * (poolingIndex + 1),
-                                         out: width, kernel: 1, eps: eps, activation: .relu)
-        refine = try scope.convBatchNorm(conv: "1", norm: "2", in: width, out: width, kernel: 3,
-                                         geometry: .init(padding: 1), eps: eps, activation: .relu)
+        poolingConv = try aspp.convBatchNorm(
+            conv: "convs.\(poolingIndex).1", norm: "convs.\(poolingIndex).2",
+            in: inChannels, out: width, kernel: 1, eps: eps, activation: .relu)
+        project = try aspp.convBatchNorm(
+            conv: "project.0", norm: "project.1", in: width * (poolingIndex + 1),
+            out: width, kernel: 1, eps: eps, activation: .relu)
+        refine = try scope.convBatchNorm(
+            conv: "1", norm: "2", in: width, out: width, kernel: 3,
+            geometry: .init(padding: 1), eps: eps, activation: .relu)
         classifier = try scope.conv("4", in: width, out: head.numClasses, kernel: 1, hasBias: true)
     }
 

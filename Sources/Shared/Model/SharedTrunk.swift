@@ -22,9 +22,11 @@ public struct SharedTrunk: Sendable {
         decoder = try BottleneckDecoder(scope.child("decoder"), channels: architecture.bottleneck.decoderChannels)
         var inplanes = trunk.inplanes
         var layers: [ResNetLayer] = []
-        for index in 0 ..< 3 {
-            layers.append(try ResNetLayer(scope.child("layer\(index + 2)"), inplanes: inplanes, planes: trunk.planes[index],
-                                          blocks: trunk.blocks[index], expansion: trunk.expansion, eps: trunk.batchNormEps))
+        for index in 0..<3 {
+            layers.append(
+                try ResNetLayer(
+                    scope.child("layer\(index + 2)"), inplanes: inplanes, planes: trunk.planes[index],
+                    blocks: trunk.blocks[index], expansion: trunk.expansion, eps: trunk.batchNormEps))
             inplanes = trunk.planes[index] * trunk.expansion
         }
         (layer2, layer3, layer4) = (layers[0], layers[1], layers[2])

@@ -17,8 +17,10 @@ struct WeightScope {
     }
 
     /// `nn.Conv2d` weights (and bias when `hasBias`) under `name`.
-    func conv(_ name: String, in cin: Int, out cout: Int, kernel: Int, geometry: ConvGeometry = .init(),
-              hasBias: Bool = false, activation: Activation = .none) throws(WeightsError) -> Conv2d {
+    func conv(
+        _ name: String, in cin: Int, out cout: Int, kernel: Int, geometry: ConvGeometry = .init(),
+        hasBias: Bool = false, activation: Activation = .none
+    ) throws(WeightsError) -> Conv2d {
         let scope = child(name)
         let weight = try scope.tensor("weight", shape: [cout, cin / geometry.groups, kernel, kernel])
         let bias = hasBias ? try scope.tensor("bias", shape: [cout]) : nil
@@ -37,8 +39,10 @@ struct WeightScope {
     }
 
     /// A convolution followed by a batch norm (folded into it) and an optional ReLU.
-    func convBatchNorm(conv convName: String, norm normName: String, in cin: Int, out cout: Int, kernel: Int,
-                       geometry: ConvGeometry = .init(), eps: Float, activation: Activation) throws(WeightsError) -> Conv2d {
+    func convBatchNorm(
+        conv convName: String, norm normName: String, in cin: Int, out cout: Int, kernel: Int,
+        geometry: ConvGeometry = .init(), eps: Float, activation: Activation
+    ) throws(WeightsError) -> Conv2d {
         let conv = try self.conv(convName, in: cin, out: cout, kernel: kernel, geometry: geometry)
         return conv.foldingBatchNorm(try batchNorm(normName, channels: cout, eps: eps)).with(activation: activation)
     }
@@ -46,8 +50,9 @@ struct WeightScope {
     /// compressai GDN1 with effective `beta` [C] and `gamma` [C, C] under `name`.
     func gdn(_ name: String, channels: Int, inverse: Bool) throws(WeightsError) -> GDN {
         let scope = child(name)
-        return GDN(beta: try scope.tensor("beta", shape: [channels]),
-                   gamma: try scope.tensor("gamma", shape: [channels, channels]),
-                   inverse: inverse)
+        return GDN(
+            beta: try scope.tensor("beta", shape: [channels]),
+            gamma: try scope.tensor("gamma", shape: [channels, channels]),
+            inverse: inverse)
     }
 }

@@ -43,13 +43,16 @@ struct ConvPlan {
         outHeight = outputHeight
         outWidth = outputWidth
         activation = conv.activation
-        liveTapRuns = Self.liveTapRuns(kernel: conv.kernel, geometry: conv.geometry, height: inputHeight, width: inputWidth,
-                                       outHeight: outputHeight, outWidth: outputWidth)
+        liveTapRuns = Self.liveTapRuns(
+            kernel: conv.kernel, geometry: conv.geometry, height: inputHeight, width: inputWidth,
+            outHeight: outputHeight, outWidth: outputWidth)
     }
 
     /// Tap (i, j) is live when some output pixel reads an in-bounds input through it.
-    private static func liveTapRuns(kernel: (Int, Int), geometry: ConvGeometry, height: Int, width: Int,
-                                    outHeight: Int, outWidth: Int) -> [Range<Int>] {
+    private static func liveTapRuns(
+        kernel: (Int, Int), geometry: ConvGeometry, height: Int, width: Int,
+        outHeight: Int, outWidth: Int
+    ) -> [Range<Int>] {
         func live(_ tap: Int, dilation: Int, padding: Int, stride: Int, size: Int, outSize: Int) -> Bool {
             let shift = tap * dilation - padding
             // Output positions o with 0 <= o·stride + shift < size exist iff the first valid o is < outSize.
@@ -59,23 +62,28 @@ struct ConvPlan {
         }
         var runs: [Range<Int>] = []
         var runStart: Int?
-        for tap in 0 ... kernel.0 * kernel.1 {
-            let isLive = tap < kernel.0 * kernel.1
-                && live(tap / kernel.1, dilation: geometry.dilation.0, padding: geometry.padding.0, stride: geometry.stride.0,
-                        size: height, outSize: outHeight)
-                && live(tap % kernel.1, dilation: geometry.dilation.1, padding: geometry.padding.1, stride: geometry.stride.1,
-                        size: width, outSize: outWidth)
+        for tap in 0...kernel.0 * kernel.1 {
+            let isLive =
+                tap < kernel.0 * kernel.1
+                && live(
+                    tap / kernel.1, dilation: geometry.dilation.0, padding: geometry.padding.0, stride: geometry.stride.0,
+                    size: height, outSize: outHeight)
+                && live(
+                    tap % kernel.1, dilation: geometry.dilation.1, padding: geometry.padding.1, stride: geometry.stride.1,
+                    size: width, outSize: outWidth)
             if isLive, runStart == nil { runStart = tap }
             if !isLive, let start = runStart {
-                runs.append(start ..< tap)
+                runs.append(start..<tap)
                 runStart = nil
             }
         }
         return runs
     }
 
-    func run(input: UnsafePointer<Float>, packedWeight: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-             residual: Tensor?, residualOffset: Int, bias: Tensor?) {
+    func run(
+        input: UnsafePointer<Float>, packedWeight: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+        residual: Tensor?, residualOffset: Int, bias: Tensor?
+    ) {
         var accumulate = prepareOutput(output, residual: residual, residualOffset: residualOffset, bias: bias)
         let inPlane = height * width
         if liveTapRuns.isEmpty, !accumulate {
@@ -85,13 +93,14 @@ struct ConvPlan {
         var columns = Tensor(uninitializedShape: [columnRows, outPlane])
         for run in liveTapRuns {
             let depth = run.count * inChannelsPerGroup
-            for group in 0 ..< groups {
+            for group in 0..<groups {
                 let groupInput = input + group * inChannelsPerGroup * inPlane
                 let a = packedWeight + group * outChannelsPerGroup * packedRowLength + run.lowerBound * inChannelsPerGroup
                 let c = output + group * outChannelsPerGroup * outPlane
                 func multiply(_ b: UnsafePointer<Float>) {
-                    Gemm.multiply(m: outChannelsPerGroup, n: outPlane, k: depth, a: a, lda: packedRowLength,
-                                  b: b, ldb: outPlane, c: c, ldc: outPlane, beta: accumulate ? 1 : 0)
+                    Gemm.multiply(
+                        m: outChannelsPerGroup, n: outPlane, k: depth, a: a, lda: packedRowLength,
+                        b: b, ldb: outPlane, c: c, ldc: outPlane, beta: accumulate ? 1 : 0)
                 }
                 if readsInputDirectly {
                     multiply(groupInput)
@@ -108,8 +117,10 @@ struct ConvPlan {
     }
 
     /// Writes residual + bias into the output; returns whether the GEMMs must accumulate onto it.
-    private func prepareOutput(_ output: UnsafeMutablePointer<Float>, residual: Tensor?, residualOffset: Int,
-                               bias: Tensor?) -> Bool {
+    private func prepareOutput(
+        _ output: UnsafeMutablePointer<Float>, residual: Tensor?, residualOffset: Int,
+        bias: Tensor?
+    ) -> Bool {
         guard residual != nil || bias != nil else { return false }
         let channels = outChannelsPerGroup * groups
         let plane = outPlane
@@ -121,7 +132,7 @@ struct ConvPlan {
                     let shift = biasScalars?[c] ?? 0
                     if let source {
                         let from = source + c * plane
-                        for i in 0 ..< plane { row[i] = from[i] + shift }
+                        for i in 0..<plane { row[i] = from[i] + shift }
                     } else {
                         row.update(repeating: shift, count: plane)
                     }
@@ -154,7 +165,7 @@ struct ConvPlan {
                     let shift = j * dw - pw
                     let first = shift >= 0 ? 0 : (-shift + sw - 1) / sw
                     let last = width - 1 - shift < 0 ? 0 : min(outWidth, (width - 1 - shift) / sw + 1)
-                    for oy in 0 ..< outHeight {
+                    for oy in 0..<outHeight {
                         let destination = row + oy * outWidth
                         let iy = oy * sh - ph + i * dh
                         guard iy >= 0, iy < height, first < last else {
@@ -166,7 +177,7 @@ struct ConvPlan {
                         if sw == 1 {
                             (destination + first).update(from: source + first, count: last - first)
                         } else {
-                            for ox in first ..< last { destination[ox] = source[ox * sw] }
+                            for ox in first..<last { destination[ox] = source[ox * sw] }
                         }
                         if last < outWidth { (destination + last).update(repeating: 0, count: outWidth - last) }
                     }

@@ -19,13 +19,14 @@ public struct Linear: Sendable {
         let biasScalars = bias?.scalars
         output.withUnsafeMutableBufferPointer { out in
             if let biasScalars {
-                for r in 0 ..< rows { for o in 0 ..< outFeatures { out[r * outFeatures + o] = biasScalars[o] } }
+                for r in 0..<rows { for o in 0..<outFeatures { out[r * outFeatures + o] = biasScalars[o] } }
             }
             x.withUnsafeBufferPointer { input in
                 weight.withUnsafeBufferPointer { w in
-                    Gemm.multiply(m: rows, n: outFeatures, k: inFeatures, a: input.baseAddress!, lda: inFeatures,
-                                  b: w.baseAddress!, ldb: inFeatures, transposeB: true,
-                                  c: out.baseAddress!, ldc: outFeatures, beta: biasScalars == nil ? 0 : 1)
+                    Gemm.multiply(
+                        m: rows, n: outFeatures, k: inFeatures, a: input.baseAddress!, lda: inFeatures,
+                        b: w.baseAddress!, ldb: inFeatures, transposeB: true,
+                        c: out.baseAddress!, ldc: outFeatures, beta: biasScalars == nil ? 0 : 1)
                 }
             }
         }

@@ -31,7 +31,7 @@ public enum Compute {
     static func parallelFor(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
         let workers = min(threads, max(1, count / max(1, minimumPerThread)))
         if workers <= 1 {
-            body(0 ..< count)
+            body(0..<count)
             return
         }
         withoutActuallyEscaping(body) { body in
@@ -39,7 +39,7 @@ public enum Compute {
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 let begin = count * worker / workers
                 let end = count * (worker + 1) / workers
-                if begin < end { chunks.body(begin ..< end) }
+                if begin < end { chunks.body(begin..<end) }
             }
         }
     }

@@ -33,10 +33,10 @@ public enum Pooling {
                 Compute.parallelFor(n * channels, minimumPerThread: 64) { range in
                     for plane in range {
                         let base = source + plane * height * width
-                        for oy in 0 ..< outputHeight {
-                            let rows = (oy * height / outputHeight) ..< (((oy + 1) * height + outputHeight - 1) / outputHeight)
-                            for ox in 0 ..< outputWidth {
-                                let cols = (ox * width / outputWidth) ..< (((ox + 1) * width + outputWidth - 1) / outputWidth)
+                        for oy in 0..<outputHeight {
+                            let rows = (oy * height / outputHeight)..<(((oy + 1) * height + outputHeight - 1) / outputHeight)
+                            for ox in 0..<outputWidth {
+                                let cols = (ox * width / outputWidth)..<(((ox + 1) * width + outputWidth - 1) / outputWidth)
                                 var sum: Float = 0
                                 for r in rows { for c in cols { sum += base[r * width + c] } }
                                 target[(plane * outputHeight + oy) * outputWidth + ox] = sum / Float(rows.count * cols.count)
@@ -64,12 +64,12 @@ public enum Pooling {
                 Compute.parallelFor(n * channels, minimumPerThread: 16) { range in
                     for plane in range {
                         let base = source + plane * height * width
-                        for oy in 0 ..< outHeight {
+                        for oy in 0..<outHeight {
                             let top = oy * stride - padding
-                            let rows = max(top, 0) ..< min(top + kernel, height)
-                            for ox in 0 ..< outWidth {
+                            let rows = max(top, 0)..<min(top + kernel, height)
+                            for ox in 0..<outWidth {
                                 let left = ox * stride - padding
-                                let cols = max(left, 0) ..< min(left + kernel, width)
+                                let cols = max(left, 0)..<min(left + kernel, width)
                                 target[(plane * outHeight + oy) * outWidth + ox] = reduce(base, width, rows, cols, kernel)
                             }
                         }

@@ -21,8 +21,9 @@ public enum Resize {
         precondition(height > 0 && width > 0, "bilinear resize to \(height)x\(width)")
         let (n, channels, planeH, planeW) = (x.dim(0), x.dim(1), x.dim(2), x.dim(3))
         let source = window ?? ImageSize(height: planeH, width: planeW)
-        precondition(source.height >= 1 && source.width >= 1 && source.height <= planeH && source.width <= planeW,
-                     "window \(source) does not fit planes \(planeH)x\(planeW)")
+        precondition(
+            source.height >= 1 && source.width >= 1 && source.height <= planeH && source.width <= planeW,
+            "window \(source) does not fit planes \(planeH)x\(planeW)")
         let fused = height + width <= 128
         let rows = taps(input: source.height, output: height, fusedIndex: fused)
         let cols = taps(input: source.width, output: width, fusedIndex: fused)
@@ -31,12 +32,14 @@ public enum Resize {
             output.withUnsafeMutableBufferPointer { out in
                 Compute.parallelFor(n * channels) { planes in
                     for plane in planes {
-                        let base = plane * planeH * planeW, target = plane * height * width
-                        for oy in 0 ..< height {
+                        let base = plane * planeH * planeW
+                        let target = plane * height * width
+                        for oy in 0..<height {
                             let row = rows[oy]
-                            let top = base + row.first * planeW, bottom = base + row.second * planeW
+                            let top = base + row.first * planeW
+                            let bottom = base + row.second * planeW
                             let line = target + oy * width
-                            for ox in 0 ..< width {
+                            for ox in 0..<width {
                                 let col = cols[ox]
                                 let upper = input[top + col.first] * col.firstWeight + input[top + col.second] * col.secondWeight
                                 let lower = input[bottom + col.first] * col.firstWeight + input[bottom + col.second] * col.secondWeight
@@ -70,17 +73,19 @@ public enum Resize {
     public static func nearest(_ x: Tensor, height: Int, width: Int) -> Tensor {
         precondition(x.rank == 4, "nearest resize expects [N, C, H, W], got \(x.shape)")
         let (n, channels, inH, inW) = (x.dim(0), x.dim(1), x.dim(2), x.dim(3))
-        let rows = (0 ..< height).map { nearestIndex($0, input: inH, output: height) }
-        let cols = (0 ..< width).map { nearestIndex($0, input: inW, output: width) }
+        let rows = (0..<height).map { nearestIndex($0, input: inH, output: height) }
+        let cols = (0..<width).map { nearestIndex($0, input: inW, output: width) }
         var output = Tensor(uninitializedShape: [n, channels, height, width])
         x.withUnsafeBufferPointer { input in
             output.withUnsafeMutableBufferPointer { out in
                 Compute.parallelFor(n * channels, minimumPerThread: 16) { planes in
                     for plane in planes {
-                        let source = plane * inH * inW, target = plane * height * width
-                        for oy in 0 ..< height {
-                            let row = source + rows[oy] * inW, line = target + oy * width
-                            for ox in 0 ..< width { out[line + ox] = input[row + cols[ox]] }
+                        let source = plane * inH * inW
+                        let target = plane * height * width
+                        for oy in 0..<height {
+                            let row = source + rows[oy] * inW
+                            let line = target + oy * width
+                            for ox in 0..<width { out[line + ox] = input[row + cols[ox]] }
                         }
                     }
                 }
@@ -101,16 +106,17 @@ public enum Resize {
 
     static func taps(input: Int, output: Int, fusedIndex: Bool) -> [Tap] {
         if input == output {
-            return (0 ..< output).map { Tap(first: $0, second: $0, firstWeight: 1, secondWeight: 0) }
+            return (0..<output).map { Tap(first: $0, second: $0, firstWeight: 1, secondWeight: 0) }
         }
         let scale = Float(input) / Float(output)
-        return (0 ..< output).map { index in
+        return (0..<output).map { index in
             let centre = Float(index) + 0.5
             let real = max(fusedIndex ? Float(-0.5).addingProduct(scale, centre) : scale * centre - 0.5, 0)
             let first = min(Int(real.rounded(.down)), input - 1)
             let lambda = min(max(real - Float(first), 0), 1)
-            return Tap(first: first, second: first < input - 1 ? first + 1 : first,
-                       firstWeight: 1 - lambda, secondWeight: lambda)
+            return Tap(
+                first: first, second: first < input - 1 ? first + 1 : first,
+                firstWeight: 1 - lambda, secondWeight: lambda)
         }
     }
 

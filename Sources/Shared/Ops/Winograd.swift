@@ -54,19 +54,19 @@ struct WinogradFilter: Sendable {
         var transformed = Tensor(uninitializedShape: [16, cout, cin])
         weight.withUnsafeBufferPointer { w in
             transformed.withUnsafeMutableBufferPointer { u in
-                for pair in 0 ..< cout * cin {
+                for pair in 0..<cout * cin {
                     let base = pair * r * r
                     // G·w (4 x r), then (G·w)·Gᵀ (4x4), in Double so U is the exactly rounded product.
                     var left = [[Double]](repeating: [Double](repeating: 0, count: r), count: 4)
-                    for i in 0 ..< 4 {
-                        for k in 0 ..< r {
-                            for t in 0 ..< r { left[i][k] += g[i][t] * Double(w[base + t * r + k]) }
+                    for i in 0..<4 {
+                        for k in 0..<r {
+                            for t in 0..<r { left[i][k] += g[i][t] * Double(w[base + t * r + k]) }
                         }
                     }
-                    for i in 0 ..< 4 {
-                        for j in 0 ..< 4 {
+                    for i in 0..<4 {
+                        for j in 0..<4 {
                             var value = 0.0
-                            for k in 0 ..< r { value += left[i][k] * g[j][k] }
+                            for k in 0..<r { value += left[i][k] * g[j][k] }
                             u[(i * 4 + j) * cout * cin + pair] = Float(value)
                         }
                     }
@@ -95,18 +95,21 @@ struct WinogradPlan {
     /// layer4's 11x14 maps (42 tiles) join and layer2-4 take about 14% less time than at 64).
     static let minimumTiles = 16
 
-    func run(input: UnsafePointer<Float>, filter: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-             residual: UnsafePointer<Float>?, bias: [Float]?) {
+    func run(
+        input: UnsafePointer<Float>, filter: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+        residual: UnsafePointer<Float>?, bias: [Float]?
+    ) {
         var inputTiles = Tensor(uninitializedShape: [16, inChannels, tiles])
         var products = Tensor(uninitializedShape: [16, outChannels, tiles])
         inputTiles.withUnsafeMutableBufferPointer { v in transformInput(input, into: v.baseAddress!) }
         inputTiles.withUnsafeBufferPointer { v in
             products.withUnsafeMutableBufferPointer { m in
-                for point in 0 ..< 16 {
-                    Gemm.multiply(m: outChannels, n: tiles, k: inChannels,
-                                  a: filter + point * outChannels * inChannels, lda: inChannels,
-                                  b: v.baseAddress! + point * inChannels * tiles, ldb: tiles,
-                                  c: m.baseAddress! + point * outChannels * tiles, ldc: tiles, beta: 0)
+                for point in 0..<16 {
+                    Gemm.multiply(
+                        m: outChannels, n: tiles, k: inChannels,
+                        a: filter + point * outChannels * inChannels, lda: inChannels,
+                        b: v.baseAddress! + point * inChannels * tiles, ldb: tiles,
+                        c: m.baseAddress! + point * outChannels * tiles, ldc: tiles, beta: 0)
                 }
             }
         }
@@ -127,15 +130,16 @@ struct WinogradPlan {
             for c in channels {
                 let source = input + c * height * width
                 let target = v + c * tiles
-                for tile in 0 ..< tiles {
-                    let top = step * (tile / tileColumns) - padding.0, left = step * (tile % tileColumns) - padding.1
+                for tile in 0..<tiles {
+                    let top = step * (tile / tileColumns) - padding.0
+                    let left = step * (tile % tileColumns) - padding.1
                     let inside = top >= 0 && top + 4 <= height && left >= 0 && left + 4 <= width
                     func row(_ i: Int) -> SIMD4<Float> {
                         let y = top + i
                         if inside { return UnsafeRawPointer(source + y * width + left).loadUnaligned(as: SIMD4<Float>.self) }
                         guard y >= 0 && y < height else { return .zero }
                         var r = SIMD4<Float>.zero
-                        for j in 0 ..< 4 where left + j >= 0 && left + j < width { r[j] = source[y * width + left + j] }
+                        for j in 0..<4 where left + j >= 0 && left + j < width { r[j] = source[y * width + left + j] }
                         return r
                     }
                     let (d0, d1, d2, d3) = (row(0), row(1), row(2), row(3))
@@ -159,8 +163,10 @@ struct WinogradPlan {
     /// Y = Aᵀ·m·A for every tile's 4x4 products, plus bias and residual, then the activation.
     /// Aᵀ's rows: (m0 + m1 + m2, m1 − m2 − m3) for F(2×2, 3×3); (m0 + m1 + m2, m1 − m2, m1 + m2 + m3)
     /// for F(3×3, 2×2).
-    private func transformOutput(_ m: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>,
-                                 residual: UnsafePointer<Float>?, bias: [Float]?) {
+    private func transformOutput(
+        _ m: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>,
+        residual: UnsafePointer<Float>?, bias: [Float]?
+    ) {
         let (tiles, tileColumns, outHeight, outWidth) = (tiles, tileColumns, outHeight, outWidth)
         let plane = outChannels * tiles
         let relu = activation == .relu
@@ -171,19 +177,21 @@ struct WinogradPlan {
                 let target = output + o * outHeight * outWidth
                 let extra = residual.map { $0 + o * outHeight * outWidth }
                 let source = m + o * tiles
-                for tile in 0 ..< tiles {
+                for tile in 0..<tiles {
                     func row(_ i: Int) -> SIMD4<Float> {
                         let base = source + (i * 4) * plane + tile
                         return SIMD4(base[0], base[plane], base[2 * plane], base[3 * plane])
                     }
                     let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3))
-                    let top = step * (tile / tileColumns), left = step * (tile % tileColumns)
+                    let top = step * (tile / tileColumns)
+                    let left = step * (tile % tileColumns)
                     func write(_ t: SIMD4<Float>, _ i: Int) {
                         guard top + i < outHeight else { return }
-                        let values: SIMD4<Float> = variant == .output2Kernel3
+                        let values: SIMD4<Float> =
+                            variant == .output2Kernel3
                             ? SIMD4(t.x + t.y + t.z, t.y - t.z - t.w, 0, 0)
                             : SIMD4(t.x + t.y + t.z, t.y - t.z, t.y + t.z + t.w, 0)
-                        for j in 0 ..< step where left + j < outWidth {
+                        for j in 0..<step where left + j < outWidth {
                             let index = (top + i) * outWidth + left + j
                             var value = values[j] + shift
                             if let extra { value += extra[index] }

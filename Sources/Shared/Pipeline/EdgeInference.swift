@@ -36,25 +36,30 @@ public struct EdgeInference: Sendable {
         if let head = model.detection {
             do throws(DetectionError) {
                 detections = try timings.measure("detection") { () throws(DetectionError) in
-                    try head(features: features, paddedSize: message.inputSize, resizedSize: message.resizedSize,
-                             originalSize: message.originalSize).map(describe)
+                    try head(
+                        features: features, paddedSize: message.inputSize, resizedSize: message.resizedSize,
+                        originalSize: message.originalSize
+                    ).map(describe)
                 }
             } catch {
                 throw .detection(error)
             }
         }
-        return FrameResult(nodeID: message.nodeID, sequence: message.sequence, originalSize: message.originalSize,
-                           classification: classification, segmentation: segmentation, detections: detections,
-                           timings: timings)
+        return FrameResult(
+            nodeID: message.nodeID, sequence: message.sequence, originalSize: message.originalSize,
+            classification: classification, segmentation: segmentation, detections: detections,
+            timings: timings)
     }
 
     /// The latent shape the message's sizes imply for this model, after checking they are plausible
     /// and agree with the shape the message declares.
     func checkedLatentShape(_ message: LatentMessage) throws(FrameError) -> [Int] {
-        let input = message.inputSize, resized = message.resizedSize, original = message.originalSize
+        let input = message.inputSize
+        let resized = message.resizedSize
+        let original = message.originalSize
         let divisor = model.architecture.preprocess.sizeDivisible
         guard input.height >= 32, input.width >= 32, input.height <= Self.maximumInputSide,
-              input.width <= Self.maximumInputSide, input.height % divisor == 0, input.width % divisor == 0
+            input.width <= Self.maximumInputSide, input.height % divisor == 0, input.width % divisor == 0
         else { throw .inference(.implausibleSize(what: "network input", size: input)) }
         guard resized.height >= 1, resized.width >= 1, resized.height <= input.height, resized.width <= input.width
         else { throw .inference(.implausibleSize(what: "resized image", size: resized)) }
@@ -76,8 +81,11 @@ public struct EdgeInference: Sendable {
         let top = topK(probabilities, k: min(5, probabilities.count))
         return FrameResult.Classification(
             logits: logits.scalars,
-            top5: top.map { FrameResult.ClassScore(index: $0, name: $0 < names.count ? names[$0] : "\($0)",
-                                                   probability: probabilities[$0]) })
+            top5: top.map {
+                FrameResult.ClassScore(
+                    index: $0, name: $0 < names.count ? names[$0] : "\($0)",
+                    probability: probabilities[$0])
+            })
     }
 
     /// The reference upsamples the head's logits to the padded input, then crops the resized area,
@@ -85,8 +93,9 @@ public struct EdgeInference: Sendable {
     private func segment(_ lowResolution: Tensor, _ message: LatentMessage) -> FrameResult.Segmentation {
         let logits = Resize.bilinear(lowResolution, height: message.inputSize.height, width: message.inputSize.width)
         let labels = LabelMap.labels(logits, resized: message.resizedSize, original: message.originalSize)
-        return FrameResult.Segmentation(labels: labels, size: message.originalSize,
-                                        classNames: model.architecture.heads.segmentation?.classNames ?? [])
+        return FrameResult.Segmentation(
+            labels: labels, size: message.originalSize,
+            classNames: model.architecture.heads.segmentation?.classNames ?? [])
     }
 
     private func describe(_ detection: Detection) -> FrameResult.DetectedObject {

@@ -21,8 +21,10 @@ public struct MobileEncoder: Sendable {
         coder = try EntropyBottleneck.loading(model.entropy)
     }
 
-    public func encode(jpeg: [UInt8], nodeID: String = "", sequence: UInt64 = 0,
-                       captureTimeMicroseconds: Int64 = 0) throws(FrameError) -> Output {
+    public func encode(
+        jpeg: [UInt8], nodeID: String = "", sequence: UInt64 = 0,
+        captureTimeMicroseconds: Int64 = 0
+    ) throws(FrameError) -> Output {
         var timings = StageTimings()
         let prepared: PreprocessedImage
         do throws(ImageError) {
@@ -40,7 +42,8 @@ public struct MobileEncoder: Sendable {
         }
         let message = LatentMessage(
             nodeID: nodeID, sequence: sequence, captureTimeMicroseconds: captureTimeMicroseconds, model: identity,
-            originalSize: prepared.originalSize, inputSize: prepared.inputSize, resizedSize: prepared.resizedSize, latentShape: Array(latent.shape.dropFirst()), coded: coded)
+            originalSize: prepared.originalSize, inputSize: prepared.inputSize, resizedSize: prepared.resizedSize,
+            latentShape: Array(latent.shape.dropFirst()), coded: coded)
         return Output(message: message, input: prepared.input, latent: latent, timings: timings)
     }
 }

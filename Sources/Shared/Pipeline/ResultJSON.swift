@@ -50,11 +50,13 @@ private struct ResultDocument: Encodable {
     var error: String?
 
     init(_ result: FrameResult) {
-        frame = Frame(width: result.originalSize.width, height: result.originalSize.height,
-                      node: result.nodeID, sequence: result.sequence)
+        frame = Frame(
+            width: result.originalSize.width, height: result.originalSize.height,
+            node: result.nodeID, sequence: result.sequence)
         classification = result.classification.map { head in
-            Classification(logits: head.logits,
-                           top5: head.top5.map { Score(class: $0.index, name: $0.name, prob: $0.probability) })
+            Classification(
+                logits: head.logits,
+                top5: head.top5.map { Score(class: $0.index, name: $0.name, prob: $0.probability) })
         }
         segmentation = result.segmentation.map { Self.segmentation($0.labels, size: $0.size, classNames: $0.classNames) }
         detection = result.detections?.map { Detection(box: $0.box, label: $0.label, name: $0.name, score: $0.score) }
@@ -63,16 +65,18 @@ private struct ResultDocument: Encodable {
 
     init(_ result: ResultMessage, topic: String?) {
         self.topic = topic
-        frame = Frame(width: result.originalSize.width, height: result.originalSize.height, node: result.nodeID,
-                      sequence: result.sequence, captured: result.captureTimeMicroseconds,
-                      source: result.source.isEmpty ? nil : result.source)
+        frame = Frame(
+            width: result.originalSize.width, height: result.originalSize.height, node: result.nodeID,
+            sequence: result.sequence, captured: result.captureTimeMicroseconds,
+            source: result.source.isEmpty ? nil : result.source)
         classification = result.classification.map { top in
             Classification(logits: nil, top5: top.map { Score(class: $0.classIndex, name: $0.name, prob: $0.probability) })
         }
         segmentation = result.segmentation.map { Self.segmentation($0.labels, size: $0.size, classNames: $0.classNames) }
         detection = result.detections?.map { object in
-            Detection(box: [object.box.x1, object.box.y1, object.box.x2, object.box.y2], label: object.label,
-                      name: object.name, score: object.score)
+            Detection(
+                box: [object.box.x1, object.box.y1, object.box.x2, object.box.y2], label: object.label,
+                name: object.name, score: object.score)
         }
         timings = result.timings.map { Timing(stage: $0.stage, ms: $0.milliseconds) }
         bytes = result.latentBytes

@@ -5,9 +5,11 @@ public enum ResultSubscriber {
     /// Receives Results whose topic starts with `topic` until `count` arrived or `shouldStop`; hands each
     /// JSON line (topic included) to `emit`. Returns how many Results were printed.
     @discardableResult
-    public static func run(connect endpoint: String, topic: String, count: Int?,
-                           shouldStop: () -> Bool = { StopSignal.isRequested },
-                           emit: (Data) -> Void) throws -> Int {
+    public static func run(
+        connect endpoint: String, topic: String, count: Int?,
+        shouldStop: () -> Bool = { StopSignal.isRequested },
+        emit: (Data) -> Void
+    ) throws -> Int {
         let log = Logger(label: "ladon-sink.subscribe")
         let context = try Context()
         defer { context.close() }

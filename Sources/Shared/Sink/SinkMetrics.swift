@@ -55,7 +55,8 @@ public struct SinkMetrics: Sendable {
     /// (`nil` for a Result without a capture time).
     @discardableResult
     public mutating func record(_ result: ResultMessage, receivedMicroseconds: Int64) -> Double? {
-        let latency = result.captureTimeMicroseconds > 0
+        let latency =
+            result.captureTimeMicroseconds > 0
             ? Double(receivedMicroseconds - result.captureTimeMicroseconds) / 1000 : nil
         total.record(result, latency: latency)
         perNode[result.nodeID, default: Counts()].record(result, latency: latency)

@@ -34,8 +34,10 @@ public final class SinkServer {
     }
 
     /// Serves until `shouldStop` or `expect` Results; prints each summary with `report`.
-    public func run(shouldStop: () -> Bool = { StopSignal.isRequested },
-                    report: (String) -> Void = { print($0) }) throws {
+    public func run(
+        shouldStop: () -> Bool = { StopSignal.isRequested },
+        report: (String) -> Void = { print($0) }
+    ) throws {
         let context = try Context()
         defer { context.close() }
         let pull = try context.socket(.pull)
@@ -96,9 +98,13 @@ public final class SinkServer {
         if let error = result.error {
             log.warning("frame error", ["node": result.nodeID, "sequence": result.sequence, "dropped_before": result.droppedBefore, "error": error])
         } else {
-            log.info("frame", ["node": result.nodeID, "sequence": result.sequence,
-                               "e2e_ms": latency.map { String(format: "%.1f", $0) } ?? "-",
-                               "latent_bytes": result.latentBytes, "dropped_before": result.droppedBefore, "stages": stages])
+            log.info(
+                "frame",
+                [
+                    "node": result.nodeID, "sequence": result.sequence,
+                    "e2e_ms": latency.map { String(format: "%.1f", $0) } ?? "-",
+                    "latent_bytes": result.latentBytes, "dropped_before": result.droppedBefore, "stages": stages,
+                ])
         }
         if let directory = configuration.outDirectory { write(result, to: directory) }
     }
@@ -112,8 +118,9 @@ public final class SinkServer {
         do {
             try FileIO.write(result.jsonData() + Data("\n".utf8), to: base + ".json", what: "result JSON")
             if let map = result.segmentation {
-                try FileIO.write(try PNG.encode(PixelImage(size: map.size, channels: 1, pixels: map.labels)),
-                                 to: base + "-labels.png", what: "label map")
+                try FileIO.write(
+                    try PNG.encode(PixelImage(size: map.size, channels: 1, pixels: map.labels)),
+                    to: base + "-labels.png", what: "label map")
             }
         } catch {
             log.error("cannot write result files", ["error": "\(error)"])
@@ -127,13 +134,18 @@ public final class SinkServer {
     /// Runs on the I/O thread (mostly PNG compression) while Results wait in the PULL queue.
     private func annotate(_ result: ResultMessage, from frames: FrameFolder, to path: String) {
         do {
-            try FileIO.write(try frames.annotatedPNG(source: result.source, FrameAnnotations(result)), to: path,
-                             what: "annotated frame")
+            try FileIO.write(
+                try frames.annotatedPNG(source: result.source, FrameAnnotations(result)), to: path,
+                what: "annotated frame")
             annotated += 1
         } catch {
             annotationFailures += 1
-            log.warning("cannot annotate frame", ["node": result.nodeID, "sequence": result.sequence,
-                                                  "source": result.source, "error": "\(error)"])
+            log.warning(
+                "cannot annotate frame",
+                [
+                    "node": result.nodeID, "sequence": result.sequence,
+                    "source": result.source, "error": "\(error)",
+                ])
         }
     }
 }

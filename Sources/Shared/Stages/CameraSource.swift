@@ -2,7 +2,7 @@
 internal import CVideoCapture
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Motion-JPEG frames from a V4L2 camera (Linux): `ladon-ingest --source /dev/videoN` (or
@@ -24,11 +24,13 @@ public struct CameraSource: FrameSource {
     public init(device: String, width: Int = 640, height: Int = 480, buffers: Int = 4) throws(StageError) {
         self.device = device
         var raw: OpaquePointer?
-        var chosenWidth: UInt32 = 0, chosenHeight: UInt32 = 0
+        var chosenWidth: UInt32 = 0
+        var chosenHeight: UInt32 = 0
         var message = [CChar](repeating: 0, count: Int(LADON_CAMERA_MESSAGE_LENGTH))
         let status = message.withUnsafeMutableBufferPointer { text in
-            ladon_camera_open(device, UInt32(clamping: width), UInt32(clamping: height), UInt32(clamping: buffers),
-                              &raw, &chosenWidth, &chosenHeight, text.baseAddress)
+            ladon_camera_open(
+                device, UInt32(clamping: width), UInt32(clamping: height), UInt32(clamping: buffers),
+                &raw, &chosenWidth, &chosenHeight, text.baseAddress)
         }
         guard status == LADON_CAMERA_OK, let raw else { throw .camera(device: device, reason: Self.text(message)) }
         camera = CameraHandle(raw)

@@ -46,9 +46,11 @@ public struct EncoderStage {
         public var maximumLatentBytes = LatentMessage.maximumSize
         public var heartbeatIntervalSeconds: Double = 1
 
-        public init(ingestEndpoint: String, edgeEndpoint: String, nodeID: String, window: Int,
-                    linkKilobitsPerSecond: Double? = nil, burstBytes: Int = 0, policy: Policy = .freshest,
-                    drainTimeoutSeconds: Double = 10) {
+        public init(
+            ingestEndpoint: String, edgeEndpoint: String, nodeID: String, window: Int,
+            linkKilobitsPerSecond: Double? = nil, burstBytes: Int = 0, policy: Policy = .freshest,
+            drainTimeoutSeconds: Double = 10
+        ) {
             self.ingestEndpoint = ingestEndpoint
             self.edgeEndpoint = edgeEndpoint
             self.nodeID = nodeID
@@ -134,7 +136,8 @@ public struct EncoderStage {
 
         var summary = Summary()
         let window = max(1, config.window)
-        var credits = 0, inFlight = 0
+        var credits = 0
+        var inFlight = 0
         var credited = false
         var frames: [FrameMessage] = []
         var pendingDrops: UInt64 = 0
@@ -143,7 +146,8 @@ public struct EncoderStage {
             TokenBucket(kilobitsPerSecond: $0, burstBytes: config.burstBytes, now: PipelineClock.seconds())
         }
         var endOfStreamDeadline: Double?
-        var lastHello = -Double.infinity, lastSend = PipelineClock.seconds()
+        var lastHello = -Double.infinity
+        var lastSend = PipelineClock.seconds()
         var heartbeats: UInt64 = 0
         var incarnation = UInt64.random(in: 1 ... .max)
         var lastRefusal = (reason: "", loggedAt: -Double.infinity)
@@ -167,8 +171,9 @@ public struct EncoderStage {
             let unsent = outbox.count
             summary.sessionsEnded += 1
             summary.writtenOff += inFlight - unsent
-            log.warning("the edge ended this node's session; starting a new one",
-                        ["reason": reason, "written_off": inFlight - unsent, "unsent_dropped": unsent])
+            log.warning(
+                "the edge ended this node's session; starting a new one",
+                ["reason": reason, "written_off": inFlight - unsent, "unsent_dropped": unsent])
             drop(UInt64(unsent))
             outbox.removeAll()
             inFlight = 0
@@ -178,14 +183,22 @@ public struct EncoderStage {
             lastHello = -Double.infinity
         }
 
-        log.info("running", ["ingest": config.ingestEndpoint, "edge": config.edgeEndpoint, "window": window,
-                             "link_kbps": config.linkKilobitsPerSecond.map { "\($0)" } ?? "unshaped",
-                             "policy": config.policy.rawValue])
+        log.info(
+            "running",
+            [
+                "ingest": config.ingestEndpoint, "edge": config.edgeEndpoint, "window": window,
+                "link_kbps": config.linkKilobitsPerSecond.map { "\($0)" } ?? "unshaped",
+                "policy": config.policy.rawValue,
+            ])
         while !StopSignal.isRequested {
             var now = PipelineClock.seconds()
             if !credited && now - lastHello >= config.helloIntervalSeconds {
-                if try sendControl(.hello(.init(peerID: config.nodeID, role: .node, model: encoder.identity,
-                                                window: UInt32(window), incarnation: incarnation))) {
+                if try sendControl(
+                    .hello(
+                        .init(
+                            peerID: config.nodeID, role: .node, model: encoder.identity,
+                            window: UInt32(window), incarnation: incarnation)))
+                {
                     lastHello = now
                 }
             } else if credited && now - lastSend >= config.heartbeatIntervalSeconds {
@@ -197,8 +210,9 @@ public struct EncoderStage {
             if credits > 0 && (config.policy == .queue || outbox.isEmpty), !frames.isEmpty {
                 let frame = frames.removeFirst()
                 do {
-                    let output = try encoder.encode(jpeg: frame.jpeg, nodeID: config.nodeID, sequence: frame.sequence,
-                                                    captureTimeMicroseconds: frame.captureTimeMicroseconds)
+                    let output = try encoder.encode(
+                        jpeg: frame.jpeg, nodeID: config.nodeID, sequence: frame.sequence,
+                        captureTimeMicroseconds: frame.captureTimeMicroseconds)
                     var latent = output.message
                     latent.droppedBefore = pendingDrops
                     latent.source = frame.source
@@ -208,8 +222,12 @@ public struct EncoderStage {
                     if bytes.count > config.maximumLatentBytes {
                         summary.oversized += 1
                         drop(1)
-                        log.warning("dropping a latent larger than the edge accepts", ["sequence": frame.sequence, "bytes": bytes.count,
-                                                                                        "limit": config.maximumLatentBytes])
+                        log.warning(
+                            "dropping a latent larger than the edge accepts",
+                            [
+                                "sequence": frame.sequence, "bytes": bytes.count,
+                                "limit": config.maximumLatentBytes,
+                            ])
                     } else {
                         pendingDrops = 0
                         credits -= 1

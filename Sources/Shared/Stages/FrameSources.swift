@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One whole JPEG from a source and the name it travels under (`FrameMessage.source`).
@@ -75,10 +75,12 @@ public struct FileSequenceSource: FrameSource {
         if exists && !isDirectory.boolValue {
             paths = [pattern]
         } else if exists {
-            paths = try list(pattern, matching: { name in
-                let lower = name.lowercased()
-                return lower.hasSuffix(".jpg") || lower.hasSuffix(".jpeg")
-            })
+            paths = try list(
+                pattern,
+                matching: { name in
+                    let lower = name.lowercased()
+                    return lower.hasSuffix(".jpg") || lower.hasSuffix(".jpeg")
+                })
         } else if pattern.contains(where: { "*?[".contains($0) }) {
             let url = URL(fileURLWithPath: pattern)
             let folder = url.deletingLastPathComponent().path

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `ladon-ingest`: reads frames from a source, paces them, and sends `frame` messages to one encoder.
@@ -29,8 +29,10 @@ public struct IngestStage {
         /// How long the last frame and the Bye may wait for the encoder at the end.
         public var finishTimeoutSeconds: Double
 
-        public init(endpoint: String, nodeID: String, framesPerSecond: Double = 0, count: Int? = nil,
-                    finishTimeoutSeconds: Double = 5) {
+        public init(
+            endpoint: String, nodeID: String, framesPerSecond: Double = 0, count: Int? = nil,
+            finishTimeoutSeconds: Double = 5
+        ) {
             self.endpoint = endpoint
             self.nodeID = nodeID
             self.framesPerSecond = framesPerSecond
@@ -106,9 +108,10 @@ public struct IngestStage {
             guard let frame = try source.next(shouldStop: stop) else { break }
             let dropped = pending.map { $0.droppedBefore + 1 } ?? 0
             if pending != nil { summary.dropped += 1 }
-            pending = FrameMessage(nodeID: configuration.nodeID, sequence: UInt64(summary.captured),
-                                   captureTimeMicroseconds: PipelineClock.wallMicroseconds(), jpeg: frame.jpeg,
-                                   droppedBefore: dropped, source: frame.name)
+            pending = FrameMessage(
+                nodeID: configuration.nodeID, sequence: UInt64(summary.captured),
+                captureTimeMicroseconds: PipelineClock.wallMicroseconds(), jpeg: frame.jpeg,
+                droppedBefore: dropped, source: frame.name)
             summary.captured += 1
             try flush(until: blocking ? .infinity : PipelineClock.seconds())
         }

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs a `Topology` as separate processes: starts each stage (after its delay), forwards SIGINT and
@@ -29,7 +29,12 @@ public final class Launcher {
         }
     }
 
-    private enum Phase { case running, draining(until: Double), settling(until: Double), stopping(until: Double) }
+    private enum Phase {
+        case running
+        case draining(until: Double)
+        case settling(until: Double)
+        case stopping(until: Double)
+    }
 
     let topology: Topology
     let executableFolder: URL
@@ -53,9 +58,10 @@ public final class Launcher {
 
         var children: [Child] = []
         for stage in topology.stages {
-            for index in 1 ... stage.replicas {
+            for index in 1...stage.replicas {
                 let child = Child(name: stage.replicas > 1 ? "\(stage.name)-\(index)" : stage.name, stage: stage)
-                child.process.executableURL = stage.executable.contains("/")
+                child.process.executableURL =
+                    stage.executable.contains("/")
                     ? URL(fileURLWithPath: stage.executable) : executableFolder.appendingPathComponent(stage.executable)
                 child.process.arguments = stage.arguments.map {
                     $0.replacingOccurrences(of: "{index}", with: "\(index)").replacingOccurrences(of: "{tmp}", with: scratch.path)
@@ -93,7 +99,9 @@ public final class Launcher {
                         child.started = true
                         log.info("started \(child.name)", ["pid": child.process.processIdentifier])
                     } catch {
-                        throw StageError.cannotStart(stage: child.name, reason: "\(child.process.executableURL?.path ?? child.stage.executable): \(error.localizedDescription)")
+                        throw StageError.cannotStart(
+                            stage: child.name, reason: "\(child.process.executableURL?.path ?? child.stage.executable): \(error.localizedDescription)"
+                        )
                     }
                 }
             }

@@ -75,7 +75,7 @@ public struct MJPEGSplitter: Sendable {
                 case 0xD8:  // SOI inside a frame: the previous frame was cut off
                     brokenFrames += 1
                     resynchronise(after: cursor)
-                case 0x01, 0xD0 ... 0xD7:  // markers without a length
+                case 0x01, 0xD0...0xD7:  // markers without a length
                     cursor += 2
                 default:
                     guard cursor + 3 < buffer.count else { return nil }
@@ -90,7 +90,7 @@ public struct MJPEGSplitter: Sendable {
                         // length must match its component count (a frame cut inside its header fails here).
                         guard cursor + 4 < buffer.count else { return nil }
                         let components = Int(buffer[cursor + 4])
-                        guard (1 ... 4).contains(components), length == 6 + 2 * components else {
+                        guard (1...4).contains(components), length == 6 + 2 * components else {
                             brokenFrames += 1
                             resynchronise(after: 1)
                             continue
@@ -111,7 +111,7 @@ public struct MJPEGSplitter: Sendable {
                     return nil
                 }
                 switch buffer[found + 1] {
-                case 0x00, 0xD0 ... 0xD7: cursor = found + 2  // stuffed byte or restart marker
+                case 0x00, 0xD0...0xD7: cursor = found + 2  // stuffed byte or restart marker
                 case 0xFF: cursor = found + 1  // fill
                 default:
                     cursor = found

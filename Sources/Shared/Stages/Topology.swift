@@ -27,11 +27,15 @@ public struct Topology: Sendable, Decodable {
 
         enum CodingKeys: String, CodingKey {
             case name, executable, arguments, replicas, count
-            case untilExit = "until_exit", drains, delaySeconds = "delay_seconds"
+            case untilExit = "until_exit"
+            case drains
+            case delaySeconds = "delay_seconds"
         }
 
-        public init(name: String, executable: String, arguments: [String] = [], replicas: Int = 1,
-                    untilExit: Bool = false, drains: Bool = false, delaySeconds: Double = 0) {
+        public init(
+            name: String, executable: String, arguments: [String] = [], replicas: Int = 1,
+            untilExit: Bool = false, drains: Bool = false, delaySeconds: Double = 0
+        ) {
             self.name = name
             self.executable = executable
             self.arguments = arguments
@@ -46,7 +50,8 @@ public struct Topology: Sendable, Decodable {
             name = try values.decode(String.self, forKey: .name)
             executable = try values.decode(String.self, forKey: .executable)
             arguments = try values.decodeIfPresent([String].self, forKey: .arguments) ?? []
-            replicas = try values.decodeIfPresent(Int.self, forKey: .replicas)
+            replicas =
+                try values.decodeIfPresent(Int.self, forKey: .replicas)
                 ?? values.decodeIfPresent(Int.self, forKey: .count) ?? 1
             untilExit = try values.decodeIfPresent(Bool.self, forKey: .untilExit) ?? false
             drains = try values.decodeIfPresent(Bool.self, forKey: .drains) ?? false
@@ -60,7 +65,10 @@ public struct Topology: Sendable, Decodable {
     public var graceSeconds: Double
 
     enum CodingKeys: String, CodingKey {
-        case stages, drainSeconds = "drain_seconds", settleSeconds = "settle_seconds", graceSeconds = "grace_seconds"
+        case stages
+        case drainSeconds = "drain_seconds"
+        case settleSeconds = "settle_seconds"
+        case graceSeconds = "grace_seconds"
     }
 
     public init(stages: [Stage], drainSeconds: Double = 15, settleSeconds: Double = 2, graceSeconds: Double = 5) {
@@ -94,7 +102,7 @@ public struct Topology: Sendable, Decodable {
         guard !topology.stages.isEmpty else { throw StageError.invalidTopology(path: path, reason: "no stages") }
         var names = Set<String>()
         for stage in topology.stages {
-            guard (1 ... 256).contains(stage.replicas) else {
+            guard (1...256).contains(stage.replicas) else {
                 throw StageError.invalidTopology(path: path, reason: "stage '\(stage.name)' has \(stage.replicas) replicas")
             }
             guard names.insert(stage.name).inserted else {

@@ -136,8 +136,8 @@ public enum CommandLineError: Error, CustomStringConvertible {
 
 func editDistance(_ a: String, _ b: String) -> Int {
     let (a, b) = (Array(a), Array(b))
-    var previous = Array(0 ... b.count)
-    for i in 1 ... max(a.count, 1) where !a.isEmpty {
+    var previous = Array(0...b.count)
+    for i in 1...max(a.count, 1) where !a.isEmpty {
         var current = [i] + [Int](repeating: 0, count: b.count)
         for j in stride(from: 1, through: b.count, by: 1) {
             current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A stage started by another process (`ladon-launch`, `ladon-edge serve` for its workers, the link

@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // Set from the signal handler, read by the stages' I/O loops: an atomic store is all a handler may do.

@@ -3,7 +3,7 @@ internal import CZeroMQ
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // MARK: - The checked funnel

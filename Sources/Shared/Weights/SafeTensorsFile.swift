@@ -29,7 +29,7 @@ public final class SafeTensorsFile: Sendable {
         guard 8 + headerLength <= bytes.count else {
             throw .truncated(path: path, needed: 8 + headerLength, size: bytes.count)
         }
-        let headerData = Data(bytes[8 ..< 8 + headerLength])
+        let headerData = Data(bytes[8..<8 + headerLength])
         guard let json = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any] else {
             throw .badHeader(path: path, reason: "header is not a JSON object")
         }
@@ -57,9 +57,9 @@ public final class SafeTensorsFile: Sendable {
 
     private static func parseEntry(key: String, value: Any, path: String) throws(WeightsError) -> Entry {
         guard let object = value as? [String: Any],
-              let dtype = object["dtype"] as? String,
-              let shape = object["shape"] as? [Int],
-              let offsets = object["data_offsets"] as? [Int], offsets.count == 2
+            let dtype = object["dtype"] as? String,
+            let shape = object["shape"] as? [Int],
+            let offsets = object["data_offsets"] as? [Int], offsets.count == 2
         else { throw .badHeader(path: path, reason: "entry '\(key)' lacks dtype, shape or data_offsets") }
         guard let width = elementSize(dtype) else {
             throw .badHeader(path: path, reason: "entry '\(key)' has unsupported dtype \(dtype)")
@@ -89,7 +89,7 @@ public final class SafeTensorsFile: Sendable {
     /// Calls `body` with the raw little-endian bytes of tensor `key`.
     public func withRawBytes<R>(_ key: String, _ body: (UnsafeRawBufferPointer) -> R) throws(WeightsError) -> R {
         let entry = try entry(key)
-        return body(UnsafeRawBufferPointer(rebasing: file.bytes[(dataStart + entry.begin) ..< (dataStart + entry.end)]))
+        return body(UnsafeRawBufferPointer(rebasing: file.bytes[(dataStart + entry.begin)..<(dataStart + entry.end)]))
     }
 
     /// The F32 tensor `key`, copied out of the map.
@@ -97,7 +97,7 @@ public final class SafeTensorsFile: Sendable {
         let entry = try entry(key)
         guard entry.dtype == "F32" else { throw .dtypeMismatch(key: key, expected: "F32", actual: entry.dtype) }
         var tensor = Tensor(uninitializedShape: entry.shape)
-        let source = UnsafeRawBufferPointer(rebasing: file.bytes[(dataStart + entry.begin) ..< (dataStart + entry.end)])
+        let source = UnsafeRawBufferPointer(rebasing: file.bytes[(dataStart + entry.begin)..<(dataStart + entry.end)])
         tensor.withUnsafeMutableBufferPointer { destination in
             UnsafeMutableRawBufferPointer(destination).copyMemory(from: source)
         }
@@ -108,8 +108,8 @@ public final class SafeTensorsFile: Sendable {
     public func int32s(_ key: String) throws(WeightsError) -> [Int32] {
         let entry = try entry(key)
         guard entry.dtype == "I32" else { throw .dtypeMismatch(key: key, expected: "I32", actual: entry.dtype) }
-        let source = UnsafeRawBufferPointer(rebasing: file.bytes[(dataStart + entry.begin) ..< (dataStart + entry.end)])
-        return (0 ..< entry.shape.reduce(1, *)).map {
+        let source = UnsafeRawBufferPointer(rebasing: file.bytes[(dataStart + entry.begin)..<(dataStart + entry.end)])
+        return (0..<entry.shape.reduce(1, *)).map {
             Int32(littleEndian: source.loadUnaligned(fromByteOffset: $0 * 4, as: Int32.self))
         }
     }
@@ -118,6 +118,6 @@ public final class SafeTensorsFile: Sendable {
     public func uint8s(_ key: String) throws(WeightsError) -> [UInt8] {
         let entry = try entry(key)
         guard entry.dtype == "U8" else { throw .dtypeMismatch(key: key, expected: "U8", actual: entry.dtype) }
-        return Array(file.bytes[(dataStart + entry.begin) ..< (dataStart + entry.end)])
+        return Array(file.bytes[(dataStart + entry.begin)..<(dataStart + entry.end)])
     }
 }
