@@ -156,6 +156,12 @@ def conv_3x3_wide_stride2():  # enough channels and planes for the unfold to spl
 
 
 @case
+def conv_5x4_stride_2x3_residual_relu():  # polyphase with unequal strides: 2x3 phases, partial shifts on both axes
+    return conv_case(24, {"stride": (2, 3), "padding": (2, 1)}, (1, 5, 13, 17), 4, (5, 4), activation="relu",
+                     residual=True)
+
+
+@case
 def conv_rectangular():  # per-axis stride, padding and dilation, a 3x2 kernel
     return conv_case(18, {"stride": (1, 2), "padding": (0, 1), "dilation": (2, 1)}, (1, 3, 9, 11), 4, (3, 2))
 

@@ -36,8 +36,11 @@ import TestSupport
         switch fixture.kind {
         case .conv2d, .conv2dBatchNorm:
             let conv = try fixture.convolution()
-            // Every algorithm that applies to the case: im2col GEMM always, Winograd for 3x3 and 2x2 stride-1 ones.
-            let algorithms: [ConvAlgorithm] = conv.supportsWinograd ? [.gemm, .winograd] : [.gemm]
+            // Every algorithm that applies to the case: im2col GEMM always, Winograd for 3x3 and 2x2 stride-1 ones,
+            // polyphase for strided undilated ungrouped ones.
+            var algorithms: [ConvAlgorithm] = [.gemm]
+            if conv.supportsWinograd { algorithms.append(.winograd) }
+            if conv.supportsPolyphase { algorithms.append(.polyphase) }
             for algorithm in algorithms {
                 let output = conv(try fixture.tensor("input"), adding: try fixture.optionalTensor("residual"),
                                   algorithm: algorithm)

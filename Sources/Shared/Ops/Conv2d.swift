@@ -32,9 +32,10 @@ public struct ConvGeometry: Sendable, Equatable {
 public enum Activation: Sendable { case none, relu }
 
 /// How a convolution is computed. `automatic` takes Winograd (F(2×2, 3×3) for 3x3 kernels, F(3×3, 2×2) for
-/// 2x2 ones) for stride-1 convolutions on maps with enough tiles to feed its GEMMs, and im2col GEMM
-/// otherwise; tests force either.
-public enum ConvAlgorithm: Sendable { case automatic, gemm, winograd }
+/// 2x2 ones) for stride-1 convolutions on maps with enough tiles to feed its GEMMs, polyphase GEMMs
+/// (`PolyphaseFilter`) for strided ones whose kernel spans more than a stride and that have enough input
+/// channels to make deep GEMMs, and im2col GEMM otherwise; tests force each.
+public enum ConvAlgorithm: Sendable { case automatic, gemm, winograd, polyphase }
 
 /// A 2-D convolution computed as GEMM (see `ConvPlan`); 1x1 stride-1 convolutions use the input as it is.
 ///
@@ -47,10 +48,13 @@ public struct Conv2d: Sendable {
     public let activation: Activation
     let packedWeight: Tensor
     let winograd: WinogradFilter?
+    let polyphase: PolyphaseFilter?
 
     public var outChannels: Int { weight.dim(0) }
     /// Whether `ConvAlgorithm.winograd` applies (3x3 or 2x2, stride 1, no dilation, one group).
     public var supportsWinograd: Bool { winograd != nil }
+    /// Whether `ConvAlgorithm.polyphase` applies (strided, no dilation, one group).
+    public var supportsPolyphase: Bool { polyphase != nil }
     public var inChannels: Int { weight.dim(1) * geometry.groups }
     var kernel: (Int, Int) { (weight.dim(2), weight.dim(3)) }
 
@@ -64,6 +68,7 @@ public struct Conv2d: Sendable {
         self.activation = activation
         packedWeight = Self.packTapMajor(weight)
         winograd = WinogradFilter.supports(weight, geometry) ? WinogradFilter(weight) : nil
+        polyphase = PolyphaseFilter.supports(geometry) ? PolyphaseFilter(weight, stride: geometry.stride) : nil
     }
 
     /// [Cout, Cin, kh, kw] → [Cout, kh, kw, Cin].
@@ -127,7 +132,7 @@ public struct Conv2d: Sendable {
         if let residual { precondition(residual.shape == outputShape, "residual \(residual.shape) vs \(outputShape)") }
 
         var output = Tensor(uninitializedShape: outputShape)
-        if let winograd, algorithm != .gemm {
+        if let winograd, algorithm == .automatic || algorithm == .winograd {
             let plan = WinogradPlan(variant: winograd.variant, inChannels: inChannels, outChannels: outChannels,
                                     height: height, width: width, outHeight: outH, outWidth: outW,
                                     padding: geometry.padding, activation: activation)
@@ -135,6 +140,12 @@ public struct Conv2d: Sendable {
                 runWinograd(plan, winograd, input, residual, into: &output)
                 return output
             }
+        }
+        if let polyphase, algorithm == .polyphase || (algorithm == .automatic && prefersPolyphase) {
+            let plan = PolyphasePlan(filter: polyphase, height: height, width: width, outHeight: outH, outWidth: outW,
+                                     padding: geometry.padding, activation: activation)
+            runPolyphase(plan, input, residual, into: &output)
+            return output
         }
         let plan = ConvPlan(conv: self, inputHeight: height, inputWidth: width, outputHeight: outH, outputWidth: outW)
         output.withUnsafeMutableBufferPointer { out in
@@ -155,6 +166,33 @@ public struct Conv2d: Sendable {
 }
 
 extension Conv2d {
+    /// Polyphase pays off once the kernel spans more than a stride (else each tap reads its own phase and
+    /// im2col copies no more than the split does) and the GEMMs are deep enough.
+    private var prefersPolyphase: Bool {
+        kernel.0 > geometry.stride.0 && kernel.1 > geometry.stride.1 && inChannels >= PolyphasePlan.minimumInChannels
+    }
+
+    private func runPolyphase(_ plan: PolyphasePlan, _ input: Tensor, _ residual: Tensor?, into output: inout Tensor) {
+        let imageIn = inChannels * plan.height * plan.width
+        let imageOut = outChannels * plan.outHeight * plan.outWidth
+        let biasValues = bias?.scalars
+        output.withUnsafeMutableBufferPointer { out in
+            input.withUnsafeBufferPointer { inp in
+                for image in 0 ..< input.dim(0) {
+                    let run = { (extra: UnsafePointer<Float>?) in
+                        plan.run(input: inp.baseAddress! + image * imageIn, output: out.baseAddress! + image * imageOut,
+                                 residual: extra, bias: biasValues)
+                    }
+                    if let residual {
+                        residual.withUnsafeBufferPointer { run($0.baseAddress! + image * imageOut) }
+                    } else {
+                        run(nil)
+                    }
+                }
+            }
+        }
+    }
+
     private func runWinograd(_ plan: WinogradPlan, _ filter: WinogradFilter, _ input: Tensor, _ residual: Tensor?,
                              into output: inout Tensor) {
         let imageIn = plan.inChannels * plan.height * plan.width
