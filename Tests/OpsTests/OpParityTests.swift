@@ -49,7 +49,11 @@ import TestSupport
         case .gdn:
             let gdn = GDN(beta: try fixture.tensor("beta"), gamma: try fixture.tensor("gamma"),
                           inverse: try fixture.bool("inverse"))
-            expectClose(gdn(try fixture.tensor("input")), try fixture.tensor("expected"), atol: 1e-5, rtol: 1e-4, label)
+            // One panel, then panels of 10 pixels: the fixture's 63-pixel planes end in a partial one.
+            for panelPixels in [nil, 10] {
+                expectClose(gdn(try fixture.tensor("input"), panelPixels: panelPixels), try fixture.tensor("expected"),
+                            atol: 1e-5, rtol: 1e-4, label + (panelPixels.map { " in panels of \($0) pixels" } ?? ""))
+            }
         case .relu:
             expectClose(try fixture.tensor("input").relu(), try fixture.tensor("expected"), atol: 0, rtol: 0, label)
         case .maxPool:
