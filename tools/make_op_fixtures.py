@@ -216,9 +216,7 @@ def conv_bn_with_conv_bias():
 
 # MARK: generalized divisive normalisation (compressai GDN1, as the Ladon encoder and decoder use)
 
-def gdn_case(seed, inverse):
-    g = torch.Generator().manual_seed(seed)
-    channels = 5
+def gdn_layer(g, channels, inverse):
     layer = GDN1(channels, inverse=inverse)
     with torch.no_grad():
         # Trained-looking raw parameters: positive diagonal, small non-negative couplings, some below
@@ -228,13 +226,24 @@ def gdn_case(seed, inverse):
         gamma[0, 1] = 0.0
         layer.gamma.copy_(layer.gamma_reparam.init(gamma))
         layer.gamma[1, 2] = -0.3  # reparametrised to the floor, then squared
+    return layer
+
+
+def effective_gdn_parameters(layer):
+    """β and γ after compressai's reparametrisation, as the model file stores them."""
+    with torch.no_grad():
+        return layer.beta_reparam(layer.beta).clone(), layer.gamma_reparam(layer.gamma).clone()
+
+
+def gdn_case(seed, inverse):
+    g = torch.Generator().manual_seed(seed)
+    channels = 5
+    layer = gdn_layer(g, channels, inverse)
     x = randn(g, 1, channels, 7, 9, scale=2.0)
     with torch.no_grad():
         y = layer(x)
-        beta = layer.beta_reparam(layer.beta)
-        gamma = layer.gamma_reparam(layer.gamma)
-    return ({"input": x, "beta": beta.clone(), "gamma": gamma.clone(), "expected": y},
-            {"op": "gdn", "inverse": inverse})
+    beta, gamma = effective_gdn_parameters(layer)
+    return {"input": x, "beta": beta, "gamma": gamma, "expected": y}, {"op": "gdn", "inverse": inverse}
 
 
 @case
@@ -245,6 +254,22 @@ def gdn_forward():
 @case
 def gdn_inverse():
     return gdn_case(32, inverse=True)
+
+
+@case
+def gdn_then_conv_5x5_stride2():  # the Ladon encoder's GDN → 5x5/2 convolution, which our runtime fuses
+    g = torch.Generator().manual_seed(33)
+    channels = 6
+    layer = gdn_layer(g, channels, inverse=False)
+    x = randn(g, 2, channels, 13, 11, scale=2.0)
+    weight = randn(g, 4, channels, 5, 5, scale=0.3)
+    bias = randn(g, 4)
+    with torch.no_grad():
+        y = F.conv2d(layer(x), weight, bias, stride=2, padding=2)
+    beta, gamma = effective_gdn_parameters(layer)
+    tensors = {"input": x, "beta": beta, "gamma": gamma, "weight": weight, "bias": bias, "expected": y}
+    return tensors, {"op": "gdn_conv2d", "stride": [2, 2], "padding": [2, 2], "dilation": [1, 1], "groups": 1,
+                     "activation": "none"}
 
 
 # MARK: pointwise, pooling, softmax, linear, concatenation

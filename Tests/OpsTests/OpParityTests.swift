@@ -54,6 +54,17 @@ import TestSupport
                 expectClose(gdn(try fixture.tensor("input"), panelPixels: panelPixels), try fixture.tensor("expected"),
                             atol: 1e-5, rtol: 1e-4, label + (panelPixels.map { " in panels of \($0) pixels" } ?? ""))
             }
+        case .gdnConv2d:
+            let gdn = GDN(beta: try fixture.tensor("beta"), gamma: try fixture.tensor("gamma"), inverse: false)
+            let conv = try fixture.convolution()
+            // Fused into the polyphase split in one panel and in panels of one and two rows (the fixture's 13 rows
+            // end in a partial one), and GDN first under im2col.
+            let runs: [(ConvAlgorithm, panelRows: Int?)] = [(.polyphase, nil), (.polyphase, 1), (.polyphase, 2), (.gemm, nil)]
+            for (algorithm, panelRows) in runs {
+                let output = conv(try fixture.tensor("input"), normalizedBy: gdn, algorithm: algorithm, panelRows: panelRows)
+                expectClose(output, try fixture.tensor("expected"), atol: 2e-5, rtol: 1e-4,
+                            "\(label) \(algorithm)" + (panelRows.map { " in panels of \($0) rows" } ?? ""))
+            }
         case .relu:
             expectClose(try fixture.tensor("input").relu(), try fixture.tensor("expected"), atol: 0, rtol: 0, label)
         case .maxPool:
@@ -101,7 +112,8 @@ import TestSupport
 /// One fixture file and its parsed "case" parameters.
 struct OpCase {
     enum Kind: String, CaseIterable {
-        case conv2d, conv2dBatchNorm = "conv2d_batchnorm", gdn, relu, maxPool = "max_pool", avgPool = "avg_pool"
+        case conv2d, conv2dBatchNorm = "conv2d_batchnorm", gdn, gdnConv2d = "gdn_conv2d", relu, maxPool = "max_pool"
+        case avgPool = "avg_pool"
         case adaptiveAvgPool = "adaptive_avg_pool", softmax, linear, concatenate, broadcast, topk
 
         static var allNames: Set<String> { Set(allCases.map(\.rawValue)) }

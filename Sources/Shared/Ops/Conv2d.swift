@@ -168,7 +168,7 @@ public struct Conv2d: Sendable {
 extension Conv2d {
     /// Polyphase pays off once the kernel spans more than a stride (else each tap reads its own phase and
     /// im2col copies no more than the split does) and the GEMMs are deep enough.
-    private var prefersPolyphase: Bool {
+    var prefersPolyphase: Bool {
         kernel.0 > geometry.stride.0 && kernel.1 > geometry.stride.1 && inChannels >= PolyphasePlan.minimumInChannels
     }
 

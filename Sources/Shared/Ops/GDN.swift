@@ -30,26 +30,19 @@ public struct GDN: Sendable {
     /// `panelPixels` overrides the panel width (nil: sized to the cache); tests make panels small so that small
     /// fixtures cross panel edges.
     public func callAsFunction(_ x: Tensor, panelPixels: Int? = nil) -> Tensor {
-        let channels = beta.count
-        precondition(x.rank == 4 && x.dim(1) == channels, "GDN over \(channels) channels got \(x.shape)")
-        let plane = x.dim(2) * x.dim(3)
-        let fitting = max(Self.minimumPanel, Self.panelBytes / (channels * MemoryLayout<Float>.stride))
-        let panel = min(plane, max(1, panelPixels ?? fitting))
+        precondition(x.rank == 4 && x.dim(1) == beta.count, "GDN over \(beta.count) channels got \(x.shape)")
+        let (channels, plane) = (beta.count, x.dim(2) * x.dim(3))
+        let panel = min(plane, max(1, panelPixels ?? fittingPanel))
         var y = Tensor(uninitializedShape: x.shape)
-        var magnitudes = Tensor(uninitializedShape: [channels, panel])
-        var norms = Tensor(uninitializedShape: [channels, panel])
+        var scratch = PanelScratch(channels: channels, pixels: panel)
         x.withUnsafeBufferPointer { xs in
             y.withUnsafeMutableBufferPointer { ys in
-                magnitudes.withUnsafeMutableBufferPointer { ms in
-                    norms.withUnsafeMutableBufferPointer { ns in
-                        let scratch = (magnitudes: ms.baseAddress!, norms: ns.baseAddress!)
-                        for image in 0 ..< x.dim(0) {
-                            let offset = image * channels * plane
-                            for start in stride(from: 0, to: plane, by: panel) {
-                                normalise(xs.baseAddress! + offset + start, into: ys.baseAddress! + offset + start,
-                                          plane: plane, width: min(panel, plane - start), scratch: scratch)
-                            }
-                        }
+                for image in 0 ..< x.dim(0) {
+                    let offset = image * channels * plane
+                    for start in stride(from: 0, to: plane, by: panel) {
+                        normalise(xs.baseAddress! + offset + start, into: ys.baseAddress! + offset + start,
+                                  sourceStride: plane, targetStride: plane, width: min(panel, plane - start),
+                                  scratch: &scratch)
                     }
                 }
             }
@@ -57,30 +50,68 @@ public struct GDN: Sendable {
         return y
     }
 
-    /// One panel: `width` pixels of every channel, channel c at `source + c·plane`.
-    private func normalise(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, plane: Int,
-                           width: Int, scratch: (magnitudes: UnsafeMutablePointer<Float>, norms: UnsafeMutablePointer<Float>)) {
+    /// Pixels per panel sized to the cache.
+    var fittingPanel: Int { max(Self.minimumPanel, Self.panelBytes / (beta.count * MemoryLayout<Float>.stride)) }
+
+    /// Normalises one image [C, H, W] a panel of whole rows at a time into a panel buffer [C, rows, W] and hands
+    /// each to `body` with its rows, for a consumer that reads rows (the polyphase split).
+    func normalisedPanels(of image: UnsafePointer<Float>, height: Int, width: Int, panelRows: Int?,
+                          _ body: (Range<Int>, UnsafePointer<Float>) -> Void) {
         let channels = beta.count
-        let (magnitudes, norms) = scratch
-        Compute.parallelFor(channels, minimumPerThread: 8) { range in
-            for c in range {
-                let (from, to) = (source + c * plane, magnitudes + c * width)
-                for i in 0 ..< width { to[i] = Swift.abs(from[i]) }
+        let rowsPerPanel = min(height, max(1, panelRows ?? (fittingPanel + width - 1) / width))
+        var scratch = PanelScratch(channels: channels, pixels: rowsPerPanel * width)
+        var panel = Tensor(uninitializedShape: [channels, rowsPerPanel * width])
+        panel.withUnsafeMutableBufferPointer { target in
+            for first in stride(from: 0, to: height, by: rowsPerPanel) {
+                let rows = first ..< min(height, first + rowsPerPanel)
+                let pixels = rows.count * width
+                normalise(image + first * width, into: target.baseAddress!, sourceStride: height * width,
+                          targetStride: pixels, width: pixels, scratch: &scratch)
+                body(rows, target.baseAddress!)
             }
         }
-        gamma.withUnsafeBufferPointer { g in
-            Gemm.multiply(m: channels, n: width, k: channels, a: g.baseAddress!, lda: channels,
-                          b: magnitudes, ldb: width, c: norms, ldc: width, beta: 0)
+    }
+
+    /// |x| and the norm of one panel, [C, pixels].
+    private struct PanelScratch {
+        var magnitudes: Tensor
+        var norms: Tensor
+
+        init(channels: Int, pixels: Int) {
+            magnitudes = Tensor(uninitializedShape: [channels, pixels])
+            norms = Tensor(uninitializedShape: [channels, pixels])
         }
+    }
+
+    /// One panel of `width` pixels: channel c at `source + c·sourceStride`, written to `target + c·targetStride`.
+    private func normalise(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>,
+                           sourceStride: Int, targetStride: Int, width: Int, scratch: inout PanelScratch) {
+        let channels = beta.count
         let (shifts, inverse) = (shifts, inverse)
-        Compute.parallelFor(channels, minimumPerThread: 8) { range in
-            for c in range {
-                let (from, to, norm, shift) = (source + c * plane, target + c * plane, norms + c * width, shifts[c])
-                if inverse {
-                    for i in 0 ..< width { to[i] = from[i] * (norm[i] + shift) }
-                } else {
-                    // compressai takes the reciprocal, then multiplies; doing the same rounds as it does.
-                    for i in 0 ..< width { to[i] = from[i] * (1 / (norm[i] + shift)) }
+        scratch.magnitudes.withUnsafeMutableBufferPointer { ms in
+            scratch.norms.withUnsafeMutableBufferPointer { ns in
+                let (magnitudes, norms) = (ms.baseAddress!, ns.baseAddress!)
+                Compute.parallelFor(channels, minimumPerThread: 8) { range in
+                    for c in range {
+                        let (from, to) = (source + c * sourceStride, magnitudes + c * width)
+                        for i in 0 ..< width { to[i] = Swift.abs(from[i]) }
+                    }
+                }
+                gamma.withUnsafeBufferPointer { g in
+                    Gemm.multiply(m: channels, n: width, k: channels, a: g.baseAddress!, lda: channels,
+                                  b: magnitudes, ldb: width, c: norms, ldc: width, beta: 0)
+                }
+                Compute.parallelFor(channels, minimumPerThread: 8) { range in
+                    for c in range {
+                        let (from, to) = (source + c * sourceStride, target + c * targetStride)
+                        let (norm, shift) = (norms + c * width, shifts[c])
+                        if inverse {
+                            for i in 0 ..< width { to[i] = from[i] * (norm[i] + shift) }
+                        } else {
+                            // compressai takes the reciprocal, then multiplies; doing the same rounds as it does.
+                            for i in 0 ..< width { to[i] = from[i] * (1 / (norm[i] + shift)) }
+                        }
+                    }
                 }
             }
         }

@@ -101,11 +101,23 @@ struct PolyphasePlan {
 
     func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?,
              bias: [Float]?) {
+        run(output: output, residual: residual, bias: bias) { phases in
+            split(rows: 0 ..< height, of: input, channelStride: height * width, into: phases)
+        }
+    }
+
+    /// `fill` writes the phase rows that hold input rows (by `split`, all of them); the rows and columns of
+    /// zero padding and the slack are written here.
+    func run(output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?, bias: [Float]?,
+             filling fill: (UnsafeMutablePointer<Float>) -> Void) {
         let plane = phaseHeight * phaseWidth
         let gridCount = outHeight * phaseWidth
         var phases = Tensor(uninitializedShape: [phaseCount * filter.inChannels * plane + slack])
         var grid = Tensor(uninitializedShape: [filter.outChannels, gridCount])
-        phases.withUnsafeMutableBufferPointer { split(input, into: $0.baseAddress!) }
+        phases.withUnsafeMutableBufferPointer { p in
+            zeroPaddingRows(of: p.baseAddress!)
+            fill(p.baseAddress!)
+        }
         phases.withUnsafeBufferPointer { p in
             filter.packed.withUnsafeBufferPointer { w in
                 grid.withUnsafeMutableBufferPointer { c in
@@ -124,16 +136,18 @@ struct PolyphasePlan {
         grid.withUnsafeBufferPointer { crop($0.baseAddress!, into: output, residual: residual, bias: bias) }
     }
 
-    /// Writes the phases [sh·sw, Cin, PH, PW] of the zero-padded input, then zeroes the slack.
-    private func split(_ input: UnsafePointer<Float>, into phases: UnsafeMutablePointer<Float>) {
+    /// Writes input rows `rows` into the phases [sh·sw, Cin, PH, PW], with the zero padding left and right;
+    /// input row iy of channel c is at `source + c·channelStride + (iy − rows.lowerBound)·W`.
+    func split(rows: Range<Int>, of source: UnsafePointer<Float>, channelStride: Int,
+               into phases: UnsafeMutablePointer<Float>) {
         let (sh, sw) = filter.stride
         let (ph, pw) = padding
-        let (height, width, phaseHeight, phaseWidth) = (height, width, phaseHeight, phaseWidth)
+        let (width, phaseHeight, phaseWidth) = (width, phaseHeight, phaseWidth)
         let channels = filter.inChannels
         let plane = phaseHeight * phaseWidth
         Compute.parallelFor(channels, minimumPerThread: 4) { range in
             for c in range {
-                let source = input + c * height * width
+                let channel = source + c * channelStride - rows.lowerBound * width
                 for phase in 0 ..< sh * sw {
                     let (ry, rx) = (phase / sw, phase % sw)
                     let target = phases + (phase * channels + c) * plane
@@ -141,15 +155,13 @@ struct PolyphasePlan {
                     let first = max(0, (pw - rx + sw - 1) / sw)
                     let span = width - 1 + pw - rx
                     let last = span < 0 ? first : max(first, min(phaseWidth, span / sw + 1))
-                    for y in 0 ..< phaseHeight {
+                    // Phase row y holds input row y·sh + ry − ph.
+                    var y = max(0, (rows.lowerBound + ph - ry + sh - 1) / sh)
+                    while y < phaseHeight, y * sh + ry - ph < rows.upperBound {
                         let row = target + y * phaseWidth
-                        let iy = y * sh + ry - ph
-                        guard iy >= 0, iy < height, first < last else {
-                            row.update(repeating: 0, count: phaseWidth)
-                            continue
-                        }
+                        let from = channel + (y * sh + ry - ph) * width + rx - pw
+                        y += 1
                         row.update(repeating: 0, count: first)
-                        let from = source + iy * width + rx - pw
                         var x = first
                         if sw == 2 {
                             // Eight loaded, the even four kept, while the load stays inside the input row.
@@ -169,7 +181,21 @@ struct PolyphasePlan {
                 }
             }
         }
-        (phases + sh * sw * channels * plane).update(repeating: 0, count: slack)
+    }
+
+    /// Zeroes the phase rows that hold padding rows, and the slack.
+    private func zeroPaddingRows(of phases: UnsafeMutablePointer<Float>) {
+        let (sh, ph, height, phaseWidth) = (filter.stride.0, padding.0, height, phaseWidth)
+        let planes = phaseCount * filter.inChannels
+        let plane = phaseHeight * phaseWidth
+        for index in 0 ..< planes {
+            let ry = index / filter.inChannels / filter.stride.1
+            for y in 0 ..< phaseHeight {
+                let iy = y * sh + ry - ph
+                if iy < 0 || iy >= height { (phases + index * plane + y * phaseWidth).update(repeating: 0, count: phaseWidth) }
+            }
+        }
+        (phases + planes * plane).update(repeating: 0, count: slack)
     }
 
     /// output[o, y, x] = grid[o, y·PW + x] + bias[o] (+ residual), then the activation.

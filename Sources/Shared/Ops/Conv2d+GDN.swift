@@ -1,0 +1,38 @@
+extension Conv2d {
+    /// `self(gdn(x))` in one pass: when the convolution runs as polyphase GEMMs, the GDN normalises a panel of
+    /// rows at a time and the split reads each panel while it is in cache, so the normalised map is never
+    /// written whole nor read back (the Ladon encoder's GDN → 5x5/2 convolution: 12.8 MB each way).
+    /// Other algorithms normalise first. `panelRows` sets the rows per GDN panel (nil: sized to the cache);
+    /// tests make them few so that small fixtures cross panel edges.
+    ///
+    /// Layout: x [N, Cin, H, W] → [N, Cout, Hout, Wout].
+    public func callAsFunction(_ x: Tensor, normalizedBy gdn: GDN, algorithm: ConvAlgorithm = .automatic,
+                               panelRows: Int? = nil) -> Tensor {
+        precondition(gdn.beta.count == inChannels, "GDN over \(gdn.beta.count) channels before a conv over \(inChannels)")
+        guard let polyphase, algorithm == .polyphase || (algorithm == .automatic && prefersPolyphase) else {
+            return self(gdn(x), algorithm: algorithm)
+        }
+        precondition(x.rank == 4 && x.dim(1) == inChannels, "conv expects [N, \(inChannels), H, W], got \(x.shape)")
+        let (n, height, width) = (x.dim(0), x.dim(2), x.dim(3))
+        let (outH, outW) = geometry.outputSize(height: height, width: width, kernel: kernel)
+        precondition(outH > 0 && outW > 0, "conv output would be empty for input \(x.shape)")
+        let plan = PolyphasePlan(filter: polyphase, height: height, width: width, outHeight: outH, outWidth: outW,
+                                 padding: geometry.padding, activation: activation)
+        var output = Tensor(uninitializedShape: [n, outChannels, outH, outW])
+        let biasValues = bias?.scalars
+        output.withUnsafeMutableBufferPointer { out in
+            x.withUnsafeBufferPointer { input in
+                for image in 0 ..< n {
+                    let source = input.baseAddress! + image * inChannels * height * width
+                    plan.run(output: out.baseAddress! + image * outChannels * outH * outW, residual: nil,
+                             bias: biasValues) { phases in
+                        gdn.normalisedPanels(of: source, height: height, width: width, panelRows: panelRows) { rows, panel in
+                            plan.split(rows: rows, of: panel, channelStride: rows.count * width, into: phases)
+                        }
+                    }
+                }
+            }
+        }
+        return output
+    }
+}
