@@ -272,6 +272,41 @@ def gdn_then_conv_5x5_stride2():  # the Ladon encoder's GDN → 5x5/2 convolutio
                      "activation": "none"}
 
 
+def conv_gdn_conv_case(seed, first_kernel, first_stride, first_padding, first_bias, first_activation):
+    """conv → GDN → 5x5/2 conv, which our runtime runs a panel of rows at a time."""
+    g = torch.Generator().manual_seed(seed)
+    channels = 6
+    x = randn(g, 1, 3, 26, 21)
+    first_weight = randn(g, channels, 3, first_kernel, first_kernel, scale=0.3)
+    first_b = randn(g, channels) if first_bias else None
+    layer = gdn_layer(g, channels, inverse=False)
+    weight = randn(g, 4, channels, 5, 5, scale=0.3)
+    bias = randn(g, 4)
+    with torch.no_grad():
+        hidden = F.conv2d(x, first_weight, first_b, stride=first_stride, padding=first_padding)
+        if first_activation == "relu":
+            hidden = torch.relu(hidden)
+        y = F.conv2d(layer(hidden), weight, bias, stride=2, padding=2)
+    beta, gamma = effective_gdn_parameters(layer)
+    tensors = {"input": x, "first_weight": first_weight, "beta": beta, "gamma": gamma, "weight": weight,
+               "bias": bias, "expected": y}
+    if first_bias:
+        tensors["first_bias"] = first_b
+    return tensors, {"op": "conv_gdn_conv2d", "first_stride": first_stride, "first_padding": first_padding,
+                     "first_activation": first_activation, "stride": [2, 2], "padding": [2, 2],
+                     "dilation": [1, 1], "groups": 1, "activation": "none"}
+
+
+@case
+def conv_gdn_conv_5x5_stride2():  # the Ladon encoder's front: convolutions without bias
+    return conv_gdn_conv_case(35, 5, 2, 2, first_bias=False, first_activation="none")
+
+
+@case
+def conv_relu_gdn_conv_with_biases():  # a first convolution with bias and ReLU, at stride 1
+    return conv_gdn_conv_case(36, 3, 1, 1, first_bias=True, first_activation="relu")
+
+
 # MARK: pointwise, pooling, softmax, linear, concatenation
 
 @case

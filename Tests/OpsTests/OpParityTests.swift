@@ -65,6 +65,22 @@ import TestSupport
                 expectClose(output, try fixture.tensor("expected"), atol: 2e-5, rtol: 1e-4,
                             "\(label) \(algorithm)" + (panelRows.map { " in panels of \($0) rows" } ?? ""))
             }
+        case .convGdnConv2d:
+            let first = Conv2d(weight: try fixture.tensor("first_weight"), bias: try fixture.optionalTensor("first_bias"),
+                               geometry: .init(stride: try fixture.int("first_stride"),
+                                               padding: try fixture.int("first_padding")),
+                               activation: fixture.parameters["first_activation"] as? String == "relu" ? .relu : .none)
+            let gdn = GDN(beta: try fixture.tensor("beta"), gamma: try fixture.tensor("gamma"), inverse: false)
+            let conv = try fixture.convolution()
+            // A panel of rows at a time through all three (one panel, one-row and three-row panels), and one after
+            // the other under im2col.
+            let runs: [(ConvAlgorithm, panelRows: Int?)] = [(.polyphase, nil), (.polyphase, 1), (.polyphase, 3), (.gemm, nil)]
+            for (algorithm, panelRows) in runs {
+                let output = conv(try fixture.tensor("input"), after: first, normalizedBy: gdn, algorithm: algorithm,
+                                  panelRows: panelRows)
+                expectClose(output, try fixture.tensor("expected"), atol: 2e-5, rtol: 1e-4,
+                            "\(label) \(algorithm)" + (panelRows.map { " in panels of \($0) rows" } ?? ""))
+            }
         case .relu:
             expectClose(try fixture.tensor("input").relu(), try fixture.tensor("expected"), atol: 0, rtol: 0, label)
         case .maxPool:
@@ -112,8 +128,8 @@ import TestSupport
 /// One fixture file and its parsed "case" parameters.
 struct OpCase {
     enum Kind: String, CaseIterable {
-        case conv2d, conv2dBatchNorm = "conv2d_batchnorm", gdn, gdnConv2d = "gdn_conv2d", relu, maxPool = "max_pool"
-        case avgPool = "avg_pool"
+        case conv2d, conv2dBatchNorm = "conv2d_batchnorm", gdn, gdnConv2d = "gdn_conv2d"
+        case convGdnConv2d = "conv_gdn_conv2d", relu, maxPool = "max_pool", avgPool = "avg_pool"
         case adaptiveAvgPool = "adaptive_avg_pool", softmax, linear, concatenate, broadcast, topk
 
         static var allNames: Set<String> { Set(allCases.map(\.rawValue)) }

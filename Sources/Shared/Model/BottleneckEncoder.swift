@@ -14,7 +14,7 @@ public struct BottleneckEncoder: Sendable {
     }
 
     public func callAsFunction(_ image: Tensor) -> Tensor {
-        conv4(gdn3(conv2(conv0(image), normalizedBy: gdn1)))
+        conv4(gdn3(conv2(image, after: conv0, normalizedBy: gdn1)))
     }
 }
 

@@ -172,6 +172,17 @@ extension Conv2d {
         kernel.0 > geometry.stride.0 && kernel.1 > geometry.stride.1 && inChannels >= PolyphasePlan.minimumInChannels
     }
 
+    /// Whether `automatic` computes this convolution by im2col on an input of this size.
+    func runsByIm2col(height: Int, width: Int) -> Bool {
+        if polyphase != nil, prefersPolyphase { return false }
+        guard let winograd else { return true }
+        let (outH, outW) = geometry.outputSize(height: height, width: width, kernel: kernel)
+        let plan = WinogradPlan(variant: winograd.variant, inChannels: inChannels, outChannels: outChannels,
+                                height: height, width: width, outHeight: outH, outWidth: outW,
+                                padding: geometry.padding, activation: activation)
+        return plan.tiles < WinogradPlan.minimumTiles
+    }
+
     private func runPolyphase(_ plan: PolyphasePlan, _ input: Tensor, _ residual: Tensor?, into output: inout Tensor) {
         let imageIn = inChannels * plan.height * plan.width
         let imageOut = outChannels * plan.outHeight * plan.outWidth

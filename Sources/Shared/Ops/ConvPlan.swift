@@ -89,7 +89,7 @@ struct ConvPlan {
         if liveTapRuns.isEmpty, !accumulate {
             output.update(repeating: 0, count: outputImageCount)
         }
-        let columnRows = readsInputDirectly ? 0 : (liveTapRuns.map(\.count).max() ?? 0) * inChannelsPerGroup
+        let columnRows = readsInputDirectly ? 0 : columnRowCount
         var columns = Tensor(uninitializedShape: [columnRows, outPlane])
         for run in liveTapRuns {
             let depth = run.count * inChannelsPerGroup
@@ -106,7 +106,7 @@ struct ConvPlan {
                     multiply(groupInput)
                 } else {
                     columns.withUnsafeMutableBufferPointer { buffer in
-                        unfold(groupInput, taps: run, into: buffer.baseAddress!)
+                        unfold(groupInput, taps: run, rows: 0..<outHeight, into: buffer.baseAddress!)
                         multiply(buffer.baseAddress!)
                     }
                 }
@@ -114,6 +114,39 @@ struct ConvPlan {
             accumulate = true
         }
         if activation == .relu { Elementwise.reluInPlace(output, count: outputImageCount) }
+    }
+
+    /// Rows of the column matrix for one panel of output rows, the most any run of live taps needs.
+    var columnRowCount: Int { (liveTapRuns.map(\.count).max() ?? 0) * inChannelsPerGroup }
+
+    /// Output rows `rows` of one image into `panel` [Cout, rows.count, Wout], bias and activation applied, for a
+    /// consumer that takes the map a few rows at a time while they are in cache (`Conv2d.callAsFunction(_:after:
+    /// normalizedBy:)`). `columns` holds `columnRowCount` x rows.count·Wout floats. No residual.
+    func run(
+        rows: Range<Int>, input: UnsafePointer<Float>, packedWeight: UnsafePointer<Float>,
+        into panel: UnsafeMutablePointer<Float>, bias: [Float]?, columns: UnsafeMutablePointer<Float>
+    ) {
+        let pixels = rows.count * outWidth
+        let inPlane = height * width
+        if let bias {
+            for c in 0..<outChannelsPerGroup * groups { (panel + c * pixels).update(repeating: bias[c], count: pixels) }
+        }
+        var accumulate = bias != nil
+        if liveTapRuns.isEmpty, !accumulate { panel.update(repeating: 0, count: outChannelsPerGroup * groups * pixels) }
+        for run in liveTapRuns {
+            for group in 0..<groups {
+                let groupInput = input + group * inChannelsPerGroup * inPlane
+                unfold(groupInput, taps: run, rows: rows, into: columns)
+                Gemm.multiply(
+                    m: outChannelsPerGroup, n: pixels, k: run.count * inChannelsPerGroup,
+                    a: packedWeight + group * outChannelsPerGroup * packedRowLength
+                        + run.lowerBound * inChannelsPerGroup,
+                    lda: packedRowLength, b: columns, ldb: pixels,
+                    c: panel + group * outChannelsPerGroup * pixels, ldc: pixels, beta: accumulate ? 1 : 0)
+            }
+            accumulate = true
+        }
+        if activation == .relu { Elementwise.reluInPlace(panel, count: outChannelsPerGroup * groups * pixels) }
     }
 
     /// Writes residual + bias into the output; returns whether the GEMMs must accumulate onto it.
@@ -147,40 +180,45 @@ struct ConvPlan {
         return true
     }
 
-    /// im2col for one group and a run of taps: row (tap − first)·Cin/g + c holds input channel c shifted by the tap.
-    private func unfold(_ input: UnsafePointer<Float>, taps: Range<Int>, into columns: UnsafeMutablePointer<Float>) {
+    /// im2col for one group, a run of taps and a range of output rows: row (tap − first)·Cin/g + c holds input
+    /// channel c shifted by the tap, for those output rows.
+    private func unfold(
+        _ input: UnsafePointer<Float>, taps: Range<Int>, rows: Range<Int>,
+        into columns: UnsafeMutablePointer<Float>
+    ) {
         let kw = kernel.1
         let (sh, sw) = geometry.stride
         let (ph, pw) = geometry.padding
         let (dh, dw) = geometry.dilation
-        let (height, width, outHeight, outWidth) = (height, width, outHeight, outWidth)
+        let (height, width, outWidth) = (height, width, outWidth)
+        let pixels = rows.count * outWidth
         let channels = inChannelsPerGroup
-        Compute.parallelFor(channels, minimumPerThread: 4) { range in
-            for c in range {
+        // Split by column rows, (tap, channel) pairs, not by channels: the encoder's first conv has three.
+        Compute.parallelFor(taps.count * channels, minimumPerThread: 4) { range in
+            for columnRow in range {
+                let (tap, c) = (taps.lowerBound + columnRow / channels, columnRow % channels)
                 let plane = input + c * height * width
-                for tap in taps {
-                    let (i, j) = (tap / kw, tap % kw)
-                    let row = columns + ((tap - taps.lowerBound) * channels + c) * outHeight * outWidth
-                    // Output columns whose input column ox·sw + shift lies inside [0, width).
-                    let shift = j * dw - pw
-                    let first = shift >= 0 ? 0 : (-shift + sw - 1) / sw
-                    let last = width - 1 - shift < 0 ? 0 : min(outWidth, (width - 1 - shift) / sw + 1)
-                    for oy in 0..<outHeight {
-                        let destination = row + oy * outWidth
-                        let iy = oy * sh - ph + i * dh
-                        guard iy >= 0, iy < height, first < last else {
-                            destination.update(repeating: 0, count: outWidth)
-                            continue
-                        }
-                        if first > 0 { destination.update(repeating: 0, count: first) }
-                        let source = plane + iy * width + shift
-                        if sw == 1 {
-                            (destination + first).update(from: source + first, count: last - first)
-                        } else {
-                            for ox in first..<last { destination[ox] = source[ox * sw] }
-                        }
-                        if last < outWidth { (destination + last).update(repeating: 0, count: outWidth - last) }
+                let (i, j) = (tap / kw, tap % kw)
+                let row = columns + columnRow * pixels
+                // Output columns whose input column ox·sw + shift lies inside [0, width).
+                let shift = j * dw - pw
+                let first = shift >= 0 ? 0 : (-shift + sw - 1) / sw
+                let last = width - 1 - shift < 0 ? 0 : min(outWidth, (width - 1 - shift) / sw + 1)
+                for oy in rows {
+                    let destination = row + (oy - rows.lowerBound) * outWidth
+                    let iy = oy * sh - ph + i * dh
+                    guard iy >= 0, iy < height, first < last else {
+                        destination.update(repeating: 0, count: outWidth)
+                        continue
                     }
+                    if first > 0 { destination.update(repeating: 0, count: first) }
+                    let source = plane + iy * width + shift
+                    if sw == 1 {
+                        (destination + first).update(from: source + first, count: last - first)
+                    } else {
+                        for ox in first..<last { destination[ox] = source[ox * sw] }
+                    }
+                    if last < outWidth { (destination + last).update(repeating: 0, count: outWidth - last) }
                 }
             }
         }
