@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// Every op in Sources/Shared/Ops against PyTorch, torchvision and compressai on the fixtures that
 /// tools/make_op_fixtures.py writes: one file per case, its parameters in the "case" metadata.
@@ -42,17 +42,20 @@ import TestSupport
             if conv.supportsWinograd { algorithms.append(.winograd) }
             if conv.supportsPolyphase { algorithms.append(.polyphase) }
             for algorithm in algorithms {
-                let output = conv(try fixture.tensor("input"), adding: try fixture.optionalTensor("residual"),
-                                  algorithm: algorithm)
+                let output = conv(
+                    try fixture.tensor("input"), adding: try fixture.optionalTensor("residual"),
+                    algorithm: algorithm)
                 expectClose(output, try fixture.tensor("expected"), atol: 2e-5, rtol: 1e-4, "\(label) \(algorithm)")
             }
         case .gdn:
-            let gdn = GDN(beta: try fixture.tensor("beta"), gamma: try fixture.tensor("gamma"),
-                          inverse: try fixture.bool("inverse"))
+            let gdn = GDN(
+                beta: try fixture.tensor("beta"), gamma: try fixture.tensor("gamma"),
+                inverse: try fixture.bool("inverse"))
             // One panel, then panels of 10 pixels: the fixture's 63-pixel planes end in a partial one.
             for panelPixels in [nil, 10] {
-                expectClose(gdn(try fixture.tensor("input"), panelPixels: panelPixels), try fixture.tensor("expected"),
-                            atol: 1e-5, rtol: 1e-4, label + (panelPixels.map { " in panels of \($0) pixels" } ?? ""))
+                expectClose(
+                    gdn(try fixture.tensor("input"), panelPixels: panelPixels), try fixture.tensor("expected"),
+                    atol: 1e-5, rtol: 1e-4, label + (panelPixels.map { " in panels of \($0) pixels" } ?? ""))
             }
         case .gdnConv2d:
             let gdn = GDN(beta: try fixture.tensor("beta"), gamma: try fixture.tensor("gamma"), inverse: false)
@@ -62,34 +65,41 @@ import TestSupport
             let runs: [(ConvAlgorithm, panelRows: Int?)] = [(.polyphase, nil), (.polyphase, 1), (.polyphase, 2), (.gemm, nil)]
             for (algorithm, panelRows) in runs {
                 let output = conv(try fixture.tensor("input"), normalizedBy: gdn, algorithm: algorithm, panelRows: panelRows)
-                expectClose(output, try fixture.tensor("expected"), atol: 2e-5, rtol: 1e-4,
-                            "\(label) \(algorithm)" + (panelRows.map { " in panels of \($0) rows" } ?? ""))
+                expectClose(
+                    output, try fixture.tensor("expected"), atol: 2e-5, rtol: 1e-4,
+                    "\(label) \(algorithm)" + (panelRows.map { " in panels of \($0) rows" } ?? ""))
             }
         case .convGdnConv2d:
-            let first = Conv2d(weight: try fixture.tensor("first_weight"), bias: try fixture.optionalTensor("first_bias"),
-                               geometry: .init(stride: try fixture.int("first_stride"),
-                                               padding: try fixture.int("first_padding")),
-                               activation: fixture.parameters["first_activation"] as? String == "relu" ? .relu : .none)
+            let first = Conv2d(
+                weight: try fixture.tensor("first_weight"), bias: try fixture.optionalTensor("first_bias"),
+                geometry: .init(
+                    stride: try fixture.int("first_stride"),
+                    padding: try fixture.int("first_padding")),
+                activation: fixture.parameters["first_activation"] as? String == "relu" ? .relu : .none)
             let gdn = GDN(beta: try fixture.tensor("beta"), gamma: try fixture.tensor("gamma"), inverse: false)
             let conv = try fixture.convolution()
             // A panel of rows at a time through all three (one panel, one-row and three-row panels), and one after
             // the other under im2col.
             let runs: [(ConvAlgorithm, panelRows: Int?)] = [(.polyphase, nil), (.polyphase, 1), (.polyphase, 3), (.gemm, nil)]
             for (algorithm, panelRows) in runs {
-                let output = conv(try fixture.tensor("input"), after: first, normalizedBy: gdn, algorithm: algorithm,
-                                  panelRows: panelRows)
-                expectClose(output, try fixture.tensor("expected"), atol: 2e-5, rtol: 1e-4,
-                            "\(label) \(algorithm)" + (panelRows.map { " in panels of \($0) rows" } ?? ""))
+                let output = conv(
+                    try fixture.tensor("input"), after: first, normalizedBy: gdn, algorithm: algorithm,
+                    panelRows: panelRows)
+                expectClose(
+                    output, try fixture.tensor("expected"), atol: 2e-5, rtol: 1e-4,
+                    "\(label) \(algorithm)" + (panelRows.map { " in panels of \($0) rows" } ?? ""))
             }
         case .relu:
             expectClose(try fixture.tensor("input").relu(), try fixture.tensor("expected"), atol: 0, rtol: 0, label)
         case .maxPool:
-            let output = Pooling.maxPool(try fixture.tensor("input"), kernel: try fixture.int("kernel"),
-                                         stride: try fixture.int("stride"), padding: try fixture.int("padding"))
+            let output = Pooling.maxPool(
+                try fixture.tensor("input"), kernel: try fixture.int("kernel"),
+                stride: try fixture.int("stride"), padding: try fixture.int("padding"))
             expectClose(output, try fixture.tensor("expected"), atol: 0, rtol: 0, label)
         case .avgPool:
-            let output = Pooling.avgPool(try fixture.tensor("input"), kernel: try fixture.int("kernel"),
-                                         stride: try fixture.int("stride"), padding: try fixture.int("padding"))
+            let output = Pooling.avgPool(
+                try fixture.tensor("input"), kernel: try fixture.int("kernel"),
+                stride: try fixture.int("stride"), padding: try fixture.int("padding"))
             expectClose(output, try fixture.tensor("expected"), atol: 1e-6, rtol: 1e-5, label)
         case .adaptiveAvgPool:
             let size = try fixture.ints("output")
@@ -98,16 +108,17 @@ import TestSupport
         case .softmax:
             let logits = try fixture.tensor("input")
             let columns = logits.dim(1)
-            let rows = (0 ..< logits.dim(0)).flatMap { row in
-                softmax(Array(logits.scalars[row * columns ..< (row + 1) * columns]))
+            let rows = (0..<logits.dim(0)).flatMap { row in
+                softmax(Array(logits.scalars[row * columns..<(row + 1) * columns]))
             }
-            expectClose(Tensor(shape: logits.shape, scalars: rows), try fixture.tensor("expected"),
-                        atol: 1e-7, rtol: 1e-5, label)
+            expectClose(
+                Tensor(shape: logits.shape, scalars: rows), try fixture.tensor("expected"),
+                atol: 1e-7, rtol: 1e-5, label)
         case .linear:
             let linear = Linear(weight: try fixture.tensor("weight"), bias: try fixture.optionalTensor("bias"))
             expectClose(linear(try fixture.tensor("input")), try fixture.tensor("expected"), atol: 1e-5, rtol: 1e-4, label)
         case .concatenate:
-            let parts = try (0 ..< fixture.int("parts")).map { try fixture.tensor("part\($0)") }
+            let parts = try (0..<fixture.int("parts")).map { try fixture.tensor("part\($0)") }
             expectClose(Tensor.concatenateChannels(parts), try fixture.tensor("expected"), atol: 0, rtol: 0, label)
         case .broadcast:
             let size = try fixture.ints("output")
@@ -128,9 +139,16 @@ import TestSupport
 /// One fixture file and its parsed "case" parameters.
 struct OpCase {
     enum Kind: String, CaseIterable {
-        case conv2d, conv2dBatchNorm = "conv2d_batchnorm", gdn, gdnConv2d = "gdn_conv2d"
-        case convGdnConv2d = "conv_gdn_conv2d", relu, maxPool = "max_pool", avgPool = "avg_pool"
-        case adaptiveAvgPool = "adaptive_avg_pool", softmax, linear, concatenate, broadcast, topk
+        case conv2d
+        case conv2dBatchNorm = "conv2d_batchnorm"
+        case gdn
+        case gdnConv2d = "gdn_conv2d"
+        case convGdnConv2d = "conv_gdn_conv2d"
+        case relu
+        case maxPool = "max_pool"
+        case avgPool = "avg_pool"
+        case adaptiveAvgPool = "adaptive_avg_pool"
+        case softmax, linear, concatenate, broadcast, topk
 
         static var allNames: Set<String> { Set(allCases.map(\.rawValue)) }
     }
@@ -175,15 +193,18 @@ struct OpCase {
     /// The case's `nn.Conv2d`, with its eval-mode batch norm folded in for `conv2d_batchnorm`.
     func convolution() throws -> Conv2d {
         let (stride, padding, dilation) = (try ints("stride"), try ints("padding"), try ints("dilation"))
-        let geometry = ConvGeometry(stride: (stride[0], stride[1]), padding: (padding[0], padding[1]),
-                                    dilation: (dilation[0], dilation[1]), groups: try int("groups"))
+        let geometry = ConvGeometry(
+            stride: (stride[0], stride[1]), padding: (padding[0], padding[1]),
+            dilation: (dilation[0], dilation[1]), groups: try int("groups"))
         let activation: Activation = parameters["activation"] as? String == "relu" ? .relu : .none
-        let conv = Conv2d(weight: try tensor("weight"), bias: try optionalTensor("bias"), geometry: geometry,
-                          activation: activation)
+        let conv = Conv2d(
+            weight: try tensor("weight"), bias: try optionalTensor("bias"), geometry: geometry,
+            activation: activation)
         guard kind == .conv2dBatchNorm else { return conv }
         guard let eps = parameters["eps"] as? Double else { throw BadCase(description: "\(name): no eps") }
-        return conv.foldingBatchNorm(BatchNormParameters(
-            weight: try tensor("bn_weight"), bias: try tensor("bn_bias"), runningMean: try tensor("running_mean"),
-            runningVar: try tensor("running_var"), eps: Float(eps)))
+        return conv.foldingBatchNorm(
+            BatchNormParameters(
+                weight: try tensor("bn_weight"), bias: try tensor("bn_bias"), runningMean: try tensor("running_mean"),
+                runningVar: try tensor("running_var"), eps: Float(eps)))
     }
 }

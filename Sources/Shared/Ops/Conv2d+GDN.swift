@@ -6,8 +6,10 @@ extension Conv2d {
     /// tests make them few so that small fixtures cross panel edges.
     ///
     /// Layout: x [N, Cin, H, W] → [N, Cout, Hout, Wout].
-    public func callAsFunction(_ x: Tensor, normalizedBy gdn: GDN, algorithm: ConvAlgorithm = .automatic,
-                               panelRows: Int? = nil) -> Tensor {
+    public func callAsFunction(
+        _ x: Tensor, normalizedBy gdn: GDN, algorithm: ConvAlgorithm = .automatic,
+        panelRows: Int? = nil
+    ) -> Tensor {
         precondition(gdn.beta.count == inChannels, "GDN over \(gdn.beta.count) channels before a conv over \(inChannels)")
         guard let polyphase, algorithm == .polyphase || (algorithm == .automatic && prefersPolyphase) else {
             return self(gdn(x), algorithm: algorithm)
@@ -16,16 +18,19 @@ extension Conv2d {
         let (n, height, width) = (x.dim(0), x.dim(2), x.dim(3))
         let (outH, outW) = geometry.outputSize(height: height, width: width, kernel: kernel)
         precondition(outH > 0 && outW > 0, "conv output would be empty for input \(x.shape)")
-        let plan = PolyphasePlan(filter: polyphase, height: height, width: width, outHeight: outH, outWidth: outW,
-                                 padding: geometry.padding, activation: activation)
+        let plan = PolyphasePlan(
+            filter: polyphase, height: height, width: width, outHeight: outH, outWidth: outW,
+            padding: geometry.padding, activation: activation)
         var output = Tensor(uninitializedShape: [n, outChannels, outH, outW])
         let biasValues = bias?.scalars
         output.withUnsafeMutableBufferPointer { out in
             x.withUnsafeBufferPointer { input in
-                for image in 0 ..< n {
+                for image in 0..<n {
                     let source = input.baseAddress! + image * inChannels * height * width
-                    plan.run(output: out.baseAddress! + image * outChannels * outH * outW, residual: nil,
-                             bias: biasValues) { phases in
+                    plan.run(
+                        output: out.baseAddress! + image * outChannels * outH * outW, residual: nil,
+                        bias: biasValues
+                    ) { phases in
                         gdn.normalisedPanels(of: source, height: height, width: width, panelRows: panelRows) { rows, panel in
                             plan.split(rows: rows, of: panel, channelStride: rows.count * width, into: phases)
                         }
@@ -45,24 +50,30 @@ extension Conv2d {
     /// three run one after the other. `panelRows`: rows per panel (nil: sized to the cache).
     ///
     /// Layout: x [N, Cin of previous, H, W] → [N, Cout, Hout, Wout].
-    public func callAsFunction(_ x: Tensor, after previous: Conv2d, normalizedBy gdn: GDN,
-                               algorithm: ConvAlgorithm = .automatic, panelRows: Int? = nil) -> Tensor {
-        precondition(previous.outChannels == inChannels && gdn.beta.count == inChannels,
-                     "conv over \(previous.outChannels) channels, GDN over \(gdn.beta.count), then conv over \(inChannels)")
-        precondition(x.rank == 4 && x.dim(1) == previous.inChannels,
-                     "conv expects [N, \(previous.inChannels), H, W], got \(x.shape)")
+    public func callAsFunction(
+        _ x: Tensor, after previous: Conv2d, normalizedBy gdn: GDN,
+        algorithm: ConvAlgorithm = .automatic, panelRows: Int? = nil
+    ) -> Tensor {
+        precondition(
+            previous.outChannels == inChannels && gdn.beta.count == inChannels,
+            "conv over \(previous.outChannels) channels, GDN over \(gdn.beta.count), then conv over \(inChannels)")
+        precondition(
+            x.rank == 4 && x.dim(1) == previous.inChannels,
+            "conv expects [N, \(previous.inChannels), H, W], got \(x.shape)")
         let (n, height, width) = (x.dim(0), x.dim(2), x.dim(3))
         let (midH, midW) = previous.geometry.outputSize(height: height, width: width, kernel: previous.kernel)
         let (outH, outW) = geometry.outputSize(height: midH, width: midW, kernel: kernel)
         precondition(midH > 0 && midW > 0 && outH > 0 && outW > 0, "conv output would be empty for input \(x.shape)")
-        guard let polyphase, algorithm == .polyphase
-            || (algorithm == .automatic && prefersPolyphase && previous.runsByIm2col(height: height, width: width))
+        guard let polyphase,
+            algorithm == .polyphase
+                || (algorithm == .automatic && prefersPolyphase && previous.runsByIm2col(height: height, width: width))
         else {
             return self(previous(x), normalizedBy: gdn, algorithm: algorithm, panelRows: panelRows)
         }
         let first = ConvPlan(conv: previous, inputHeight: height, inputWidth: width, outputHeight: midH, outputWidth: midW)
-        let plan = PolyphasePlan(filter: polyphase, height: midH, width: midW, outHeight: outH, outWidth: outW,
-                                 padding: geometry.padding, activation: activation)
+        let plan = PolyphasePlan(
+            filter: polyphase, height: midH, width: midW, outHeight: outH, outWidth: outW,
+            padding: geometry.padding, activation: activation)
         let rowsPerPanel = min(midH, max(1, panelRows ?? (gdn.fittingPanel + midW - 1) / midW))
         var panel = Tensor(uninitializedShape: [inChannels, rowsPerPanel * midW])
         var columns = Tensor(uninitializedShape: [first.columnRowCount, rowsPerPanel * midW])
@@ -74,17 +85,21 @@ extension Conv2d {
                 previous.packedWeight.withUnsafeBufferPointer { w in
                     panel.withUnsafeMutableBufferPointer { p in
                         columns.withUnsafeMutableBufferPointer { c in
-                            for image in 0 ..< n {
+                            for image in 0..<n {
                                 let source = input.baseAddress! + image * first.inputImageCount
-                                plan.run(output: out.baseAddress! + image * outChannels * outH * outW, residual: nil,
-                                         bias: biasValues) { phases in
+                                plan.run(
+                                    output: out.baseAddress! + image * outChannels * outH * outW, residual: nil,
+                                    bias: biasValues
+                                ) { phases in
                                     for start in stride(from: 0, to: midH, by: rowsPerPanel) {
-                                        let rows = start ..< min(midH, start + rowsPerPanel)
-                                        first.run(rows: rows, input: source, packedWeight: w.baseAddress!,
-                                                  into: p.baseAddress!, bias: firstBias, columns: c.baseAddress!)
+                                        let rows = start..<min(midH, start + rowsPerPanel)
+                                        first.run(
+                                            rows: rows, input: source, packedWeight: w.baseAddress!,
+                                            into: p.baseAddress!, bias: firstBias, columns: c.baseAddress!)
                                         gdn.normalise(panel: p.baseAddress!, pixels: rows.count * midW, scratch: &scratch)
-                                        plan.split(rows: rows, of: p.baseAddress!, channelStride: rows.count * midW,
-                                                   into: phases)
+                                        plan.split(
+                                            rows: rows, of: p.baseAddress!, channelStride: rows.count * midW,
+                                            into: phases)
                                     }
                                 }
                             }

@@ -78,9 +78,9 @@ public struct Conv2d: Sendable {
         var packed = Tensor(uninitializedShape: [cout, kh, kw, cin])
         weight.withUnsafeBufferPointer { source in
             packed.withUnsafeMutableBufferPointer { target in
-                for o in 0 ..< cout {
-                    for c in 0 ..< cin {
-                        for tap in 0 ..< kh * kw {
+                for o in 0..<cout {
+                    for c in 0..<cin {
+                        for tap in 0..<kh * kw {
                             target[(o * kh * kw + tap) * cin + c] = source[(o * cin + c) * kh * kw + tap]
                         }
                     }
@@ -94,13 +94,15 @@ public struct Conv2d: Sendable {
     public func foldingBatchNorm(_ norm: BatchNormParameters) -> Conv2d {
         let cout = outChannels
         precondition(norm.weight.shape == [cout], "batch norm over \(norm.weight.shape) after conv with \(cout) outputs")
-        let gamma = norm.weight.scalars, betaShift = norm.bias.scalars
-        let mean = norm.runningMean.scalars, variance = norm.runningVar.scalars
+        let gamma = norm.weight.scalars
+        let betaShift = norm.bias.scalars
+        let mean = norm.runningMean.scalars
+        let variance = norm.runningVar.scalars
         let oldBias = bias?.scalars ?? [Float](repeating: 0, count: cout)
         // Folding in Double keeps the folded weights within one float rounding of PyTorch's two-step result.
         var scale = [Float](repeating: 0, count: cout)
         var newBias = [Float](repeating: 0, count: cout)
-        for c in 0 ..< cout {
+        for c in 0..<cout {
             let s = Double(gamma[c]) / (Double(variance[c]) + Double(norm.eps)).squareRoot()
             scale[c] = Float(s)
             newBias[c] = Float((Double(oldBias[c]) - Double(mean[c])) * s + Double(betaShift[c]))
@@ -108,12 +110,13 @@ public struct Conv2d: Sendable {
         var folded = weight
         let perOutput = weight.count / cout
         folded.withUnsafeMutableBufferPointer { w in
-            for c in 0 ..< cout {
-                for i in 0 ..< perOutput { w[c * perOutput + i] *= scale[c] }
+            for c in 0..<cout {
+                for i in 0..<perOutput { w[c * perOutput + i] *= scale[c] }
             }
         }
-        return Conv2d(weight: folded, bias: Tensor(shape: [cout], scalars: newBias), geometry: geometry,
-                      activation: activation)
+        return Conv2d(
+            weight: folded, bias: Tensor(shape: [cout], scalars: newBias), geometry: geometry,
+            activation: activation)
     }
 
     public func with(activation: Activation) -> Conv2d {
@@ -121,10 +124,13 @@ public struct Conv2d: Sendable {
     }
 
     /// Convolves `input`; when `residual` is given (same shape as the output) it is added before the activation.
-    public func callAsFunction(_ input: Tensor, adding residual: Tensor? = nil,
-                               algorithm: ConvAlgorithm = .automatic) -> Tensor {
-        precondition(input.rank == 4 && input.dim(1) == inChannels,
-                     "conv expects [N, \(inChannels), H, W], got \(input.shape)")
+    public func callAsFunction(
+        _ input: Tensor, adding residual: Tensor? = nil,
+        algorithm: ConvAlgorithm = .automatic
+    ) -> Tensor {
+        precondition(
+            input.rank == 4 && input.dim(1) == inChannels,
+            "conv expects [N, \(inChannels), H, W], got \(input.shape)")
         let (n, height, width) = (input.dim(0), input.dim(2), input.dim(3))
         let (outH, outW) = geometry.outputSize(height: height, width: width, kernel: kernel)
         precondition(outH > 0 && outW > 0, "conv output would be empty for input \(input.shape)")
@@ -133,17 +139,19 @@ public struct Conv2d: Sendable {
 
         var output = Tensor(uninitializedShape: outputShape)
         if let winograd, algorithm == .automatic || algorithm == .winograd {
-            let plan = WinogradPlan(variant: winograd.variant, inChannels: inChannels, outChannels: outChannels,
-                                    height: height, width: width, outHeight: outH, outWidth: outW,
-                                    padding: geometry.padding, activation: activation)
+            let plan = WinogradPlan(
+                variant: winograd.variant, inChannels: inChannels, outChannels: outChannels,
+                height: height, width: width, outHeight: outH, outWidth: outW,
+                padding: geometry.padding, activation: activation)
             if algorithm == .winograd || plan.tiles >= WinogradPlan.minimumTiles {
                 runWinograd(plan, winograd, input, residual, into: &output)
                 return output
             }
         }
         if let polyphase, algorithm == .polyphase || (algorithm == .automatic && prefersPolyphase) {
-            let plan = PolyphasePlan(filter: polyphase, height: height, width: width, outHeight: outH, outWidth: outW,
-                                     padding: geometry.padding, activation: activation)
+            let plan = PolyphasePlan(
+                filter: polyphase, height: height, width: width, outHeight: outH, outWidth: outW,
+                padding: geometry.padding, activation: activation)
             runPolyphase(plan, input, residual, into: &output)
             return output
         }
@@ -151,12 +159,13 @@ public struct Conv2d: Sendable {
         output.withUnsafeMutableBufferPointer { out in
             input.withUnsafeBufferPointer { inp in
                 packedWeight.withUnsafeBufferPointer { w in
-                    for image in 0 ..< n {
-                        plan.run(input: inp.baseAddress! + image * plan.inputImageCount,
-                                 packedWeight: w.baseAddress!,
-                                 output: out.baseAddress! + image * plan.outputImageCount,
-                                 residual: residual, residualOffset: image * plan.outputImageCount,
-                                 bias: bias)
+                    for image in 0..<n {
+                        plan.run(
+                            input: inp.baseAddress! + image * plan.inputImageCount,
+                            packedWeight: w.baseAddress!,
+                            output: out.baseAddress! + image * plan.outputImageCount,
+                            residual: residual, residualOffset: image * plan.outputImageCount,
+                            bias: bias)
                     }
                 }
             }
@@ -177,9 +186,10 @@ extension Conv2d {
         if polyphase != nil, prefersPolyphase { return false }
         guard let winograd else { return true }
         let (outH, outW) = geometry.outputSize(height: height, width: width, kernel: kernel)
-        let plan = WinogradPlan(variant: winograd.variant, inChannels: inChannels, outChannels: outChannels,
-                                height: height, width: width, outHeight: outH, outWidth: outW,
-                                padding: geometry.padding, activation: activation)
+        let plan = WinogradPlan(
+            variant: winograd.variant, inChannels: inChannels, outChannels: outChannels,
+            height: height, width: width, outHeight: outH, outWidth: outW,
+            padding: geometry.padding, activation: activation)
         return plan.tiles < WinogradPlan.minimumTiles
     }
 
@@ -189,10 +199,11 @@ extension Conv2d {
         let biasValues = bias?.scalars
         output.withUnsafeMutableBufferPointer { out in
             input.withUnsafeBufferPointer { inp in
-                for image in 0 ..< input.dim(0) {
+                for image in 0..<input.dim(0) {
                     let run = { (extra: UnsafePointer<Float>?) in
-                        plan.run(input: inp.baseAddress! + image * imageIn, output: out.baseAddress! + image * imageOut,
-                                 residual: extra, bias: biasValues)
+                        plan.run(
+                            input: inp.baseAddress! + image * imageIn, output: out.baseAddress! + image * imageOut,
+                            residual: extra, bias: biasValues)
                     }
                     if let residual {
                         residual.withUnsafeBufferPointer { run($0.baseAddress! + image * imageOut) }
@@ -204,18 +215,21 @@ extension Conv2d {
         }
     }
 
-    private func runWinograd(_ plan: WinogradPlan, _ filter: WinogradFilter, _ input: Tensor, _ residual: Tensor?,
-                             into output: inout Tensor) {
+    private func runWinograd(
+        _ plan: WinogradPlan, _ filter: WinogradFilter, _ input: Tensor, _ residual: Tensor?,
+        into output: inout Tensor
+    ) {
         let imageIn = plan.inChannels * plan.height * plan.width
         let imageOut = plan.outChannels * plan.outHeight * plan.outWidth
         let biasValues = bias?.scalars
         output.withUnsafeMutableBufferPointer { out in
             input.withUnsafeBufferPointer { inp in
                 filter.transformed.withUnsafeBufferPointer { u in
-                    for image in 0 ..< input.dim(0) {
+                    for image in 0..<input.dim(0) {
                         let run = { (extra: UnsafePointer<Float>?) in
-                            plan.run(input: inp.baseAddress! + image * imageIn, filter: u.baseAddress!,
-                                     output: out.baseAddress! + image * imageOut, residual: extra, bias: biasValues)
+                            plan.run(
+                                input: inp.baseAddress! + image * imageIn, filter: u.baseAddress!,
+                                output: out.baseAddress! + image * imageOut, residual: extra, bias: biasValues)
                         }
                         if let residual {
                             residual.withUnsafeBufferPointer { run($0.baseAddress! + image * imageOut) }

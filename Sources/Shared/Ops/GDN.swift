@@ -39,12 +39,13 @@ public struct GDN: Sendable {
         var scratch = PanelScratch(channels: channels, pixels: panel)
         x.withUnsafeBufferPointer { xs in
             y.withUnsafeMutableBufferPointer { ys in
-                for image in 0 ..< x.dim(0) {
+                for image in 0..<x.dim(0) {
                     let offset = image * channels * plane
                     for start in stride(from: 0, to: plane, by: panel) {
-                        normalise(xs.baseAddress! + offset + start, into: ys.baseAddress! + offset + start,
-                                  sourceStride: plane, targetStride: plane, width: min(panel, plane - start),
-                                  scratch: &scratch)
+                        normalise(
+                            xs.baseAddress! + offset + start, into: ys.baseAddress! + offset + start,
+                            sourceStride: plane, targetStride: plane, width: min(panel, plane - start),
+                            scratch: &scratch)
                     }
                 }
             }
@@ -57,18 +58,21 @@ public struct GDN: Sendable {
 
     /// Normalises one image [C, H, W] a panel of whole rows at a time into a panel buffer [C, rows, W] and hands
     /// each to `body` with its rows, for a consumer that reads rows (the polyphase split).
-    func normalisedPanels(of image: UnsafePointer<Float>, height: Int, width: Int, panelRows: Int?,
-                          _ body: (Range<Int>, UnsafePointer<Float>) -> Void) {
+    func normalisedPanels(
+        of image: UnsafePointer<Float>, height: Int, width: Int, panelRows: Int?,
+        _ body: (Range<Int>, UnsafePointer<Float>) -> Void
+    ) {
         let channels = beta.count
         let rowsPerPanel = min(height, max(1, panelRows ?? (fittingPanel + width - 1) / width))
         var scratch = PanelScratch(channels: channels, pixels: rowsPerPanel * width)
         var panel = Tensor(uninitializedShape: [channels, rowsPerPanel * width])
         panel.withUnsafeMutableBufferPointer { target in
             for first in stride(from: 0, to: height, by: rowsPerPanel) {
-                let rows = first ..< min(height, first + rowsPerPanel)
+                let rows = first..<min(height, first + rowsPerPanel)
                 let pixels = rows.count * width
-                normalise(image + first * width, into: target.baseAddress!, sourceStride: height * width,
-                          targetStride: pixels, width: pixels, scratch: &scratch)
+                normalise(
+                    image + first * width, into: target.baseAddress!, sourceStride: height * width,
+                    targetStride: pixels, width: pixels, scratch: &scratch)
                 body(rows, target.baseAddress!)
             }
         }
@@ -92,8 +96,10 @@ public struct GDN: Sendable {
 
     /// One panel of `width` pixels: channel c at `source + c·sourceStride`, written to `target + c·targetStride`
     /// (which may be the source: each pixel is read before it is written).
-    private func normalise(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>,
-                           sourceStride: Int, targetStride: Int, width: Int, scratch: inout PanelScratch) {
+    private func normalise(
+        _ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>,
+        sourceStride: Int, targetStride: Int, width: Int, scratch: inout PanelScratch
+    ) {
         let channels = beta.count
         let (shifts, inverse) = (shifts, inverse)
         scratch.magnitudes.withUnsafeMutableBufferPointer { ms in
@@ -102,22 +108,23 @@ public struct GDN: Sendable {
                 Compute.parallelFor(channels, minimumPerThread: 8) { range in
                     for c in range {
                         let (from, to) = (source + c * sourceStride, magnitudes + c * width)
-                        for i in 0 ..< width { to[i] = Swift.abs(from[i]) }
+                        for i in 0..<width { to[i] = Swift.abs(from[i]) }
                     }
                 }
                 gamma.withUnsafeBufferPointer { g in
-                    Gemm.multiply(m: channels, n: width, k: channels, a: g.baseAddress!, lda: channels,
-                                  b: magnitudes, ldb: width, c: norms, ldc: width, beta: 0)
+                    Gemm.multiply(
+                        m: channels, n: width, k: channels, a: g.baseAddress!, lda: channels,
+                        b: magnitudes, ldb: width, c: norms, ldc: width, beta: 0)
                 }
                 Compute.parallelFor(channels, minimumPerThread: 8) { range in
                     for c in range {
                         let (from, to) = (source + c * sourceStride, target + c * targetStride)
                         let (norm, shift) = (norms + c * width, shifts[c])
                         if inverse {
-                            for i in 0 ..< width { to[i] = from[i] * (norm[i] + shift) }
+                            for i in 0..<width { to[i] = from[i] * (norm[i] + shift) }
                         } else {
                             // compressai takes the reciprocal, then multiplies; doing the same rounds as it does.
-                            for i in 0 ..< width { to[i] = from[i] * (1 / (norm[i] + shift)) }
+                            for i in 0..<width { to[i] = from[i] * (1 / (norm[i] + shift)) }
                         }
                     }
                 }

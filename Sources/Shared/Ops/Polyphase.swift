@@ -45,12 +45,12 @@ struct PolyphaseFilter: Sendable {
         shifts = ((kh + sh - 1) / sh, (kw + sw - 1) / sw)
         var products: [Product] = []
         var column = 0
-        for a in 0 ..< shifts.0 {
+        for a in 0..<shifts.0 {
             let rows = min(sh, kh - a * sh)
-            for b in 0 ..< shifts.1 {
+            for b in 0..<shifts.1 {
                 let columns = min(sw, kw - b * sw)
                 // Phases with every rx are contiguous across ry; a partial rx range is contiguous within one ry.
-                let runs = columns == sw ? [(0, rows * sw)] : (0 ..< rows).map { ($0 * sw, columns) }
+                let runs = columns == sw ? [(0, rows * sw)] : (0..<rows).map { ($0 * sw, columns) }
                 for (first, count) in runs {
                     products.append(Product(shift: (a, b), firstPhase: first, phaseCount: count, weightColumn: column))
                     column += count * cin
@@ -63,11 +63,12 @@ struct PolyphaseFilter: Sendable {
         weight.withUnsafeBufferPointer { w in
             packed.withUnsafeMutableBufferPointer { target in
                 for product in products {
-                    for q in 0 ..< product.phaseCount {
+                    for q in 0..<product.phaseCount {
                         let phase = product.firstPhase + q
-                        let i = product.shift.0 * sh + phase / sw, j = product.shift.1 * sw + phase % sw
-                        for o in 0 ..< cout {
-                            for c in 0 ..< cin {
+                        let i = product.shift.0 * sh + phase / sw
+                        let j = product.shift.1 * sw + phase % sw
+                        for o in 0..<cout {
+                            for c in 0..<cin {
                                 target[o * column + product.weightColumn + q * cin + c] = w[((o * cin + c) * kh + i) * kw + j]
                             }
                         }
@@ -99,17 +100,21 @@ struct PolyphasePlan {
     /// Junk grid columns read up to (shifts − 1) rows and columns past the last plane's end.
     var slack: Int { filter.shifts.0 * phaseWidth + filter.shifts.1 }
 
-    func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?,
-             bias: [Float]?) {
+    func run(
+        input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?,
+        bias: [Float]?
+    ) {
         run(output: output, residual: residual, bias: bias) { phases in
-            split(rows: 0 ..< height, of: input, channelStride: height * width, into: phases)
+            split(rows: 0..<height, of: input, channelStride: height * width, into: phases)
         }
     }
 
     /// `fill` writes the phase rows that hold input rows (by `split`, all of them); the rows and columns of
     /// zero padding and the slack are written here.
-    func run(output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?, bias: [Float]?,
-             filling fill: (UnsafeMutablePointer<Float>) -> Void) {
+    func run(
+        output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?, bias: [Float]?,
+        filling fill: (UnsafeMutablePointer<Float>) -> Void
+    ) {
         let plane = phaseHeight * phaseWidth
         let gridCount = outHeight * phaseWidth
         var phases = Tensor(uninitializedShape: [phaseCount * filter.inChannels * plane + slack])
@@ -123,12 +128,14 @@ struct PolyphasePlan {
                 grid.withUnsafeMutableBufferPointer { c in
                     let depth = filter.packed.dim(1)
                     for (index, product) in filter.products.enumerated() {
-                        let offset = product.firstPhase * filter.inChannels * plane
+                        let offset =
+                            product.firstPhase * filter.inChannels * plane
                             + product.shift.0 * phaseWidth + product.shift.1
-                        Gemm.multiply(m: filter.outChannels, n: gridCount, k: product.phaseCount * filter.inChannels,
-                                      a: w.baseAddress! + product.weightColumn, lda: depth,
-                                      b: p.baseAddress! + offset, ldb: plane,
-                                      c: c.baseAddress!, ldc: gridCount, beta: index == 0 ? 0 : 1)
+                        Gemm.multiply(
+                            m: filter.outChannels, n: gridCount, k: product.phaseCount * filter.inChannels,
+                            a: w.baseAddress! + product.weightColumn, lda: depth,
+                            b: p.baseAddress! + offset, ldb: plane,
+                            c: c.baseAddress!, ldc: gridCount, beta: index == 0 ? 0 : 1)
                     }
                 }
             }
@@ -138,8 +145,10 @@ struct PolyphasePlan {
 
     /// Writes input rows `rows` into the phases [sh·sw, Cin, PH, PW], with the zero padding left and right;
     /// input row iy of channel c is at `source + c·channelStride + (iy − rows.lowerBound)·W`.
-    func split(rows: Range<Int>, of source: UnsafePointer<Float>, channelStride: Int,
-               into phases: UnsafeMutablePointer<Float>) {
+    func split(
+        rows: Range<Int>, of source: UnsafePointer<Float>, channelStride: Int,
+        into phases: UnsafeMutablePointer<Float>
+    ) {
         let (sh, sw) = filter.stride
         let (ph, pw) = padding
         let (width, phaseHeight, phaseWidth) = (width, phaseHeight, phaseWidth)
@@ -148,7 +157,7 @@ struct PolyphasePlan {
         Compute.parallelFor(channels, minimumPerThread: 4) { range in
             for c in range {
                 let channel = source + c * channelStride - rows.lowerBound * width
-                for phase in 0 ..< sh * sw {
+                for phase in 0..<sh * sw {
                     let (ry, rx) = (phase / sw, phase % sw)
                     let target = phases + (phase * channels + c) * plane
                     // Phase column x holds input column x·sw + rx − pw; those inside [0, width) are first ..< last.
@@ -188,9 +197,9 @@ struct PolyphasePlan {
         let (sh, ph, height, phaseWidth) = (filter.stride.0, padding.0, height, phaseWidth)
         let planes = phaseCount * filter.inChannels
         let plane = phaseHeight * phaseWidth
-        for index in 0 ..< planes {
+        for index in 0..<planes {
             let ry = index / filter.inChannels / filter.stride.1
-            for y in 0 ..< phaseHeight {
+            for y in 0..<phaseHeight {
                 let iy = y * sh + ry - ph
                 if iy < 0 || iy >= height { (phases + index * plane + y * phaseWidth).update(repeating: 0, count: phaseWidth) }
             }
@@ -199,17 +208,19 @@ struct PolyphasePlan {
     }
 
     /// output[o, y, x] = grid[o, y·PW + x] + bias[o] (+ residual), then the activation.
-    private func crop(_ grid: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>,
-                      residual: UnsafePointer<Float>?, bias: [Float]?) {
+    private func crop(
+        _ grid: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>,
+        residual: UnsafePointer<Float>?, bias: [Float]?
+    ) {
         let (outHeight, outWidth, phaseWidth) = (outHeight, outWidth, phaseWidth)
         let relu = activation == .relu
         Compute.parallelFor(filter.outChannels, minimumPerThread: 4) { range in
             for o in range {
                 let shift = bias?[o] ?? 0
-                for y in 0 ..< outHeight {
+                for y in 0..<outHeight {
                     let from = grid + (o * outHeight + y) * phaseWidth
                     let index = (o * outHeight + y) * outWidth
-                    for x in 0 ..< outWidth {
+                    for x in 0..<outWidth {
                         var value = from[x] + shift
                         if let residual { value += residual[index + x] }
                         // Written as a comparison so that NaN stays NaN, as in torch.relu.
