@@ -18,53 +18,68 @@ let package = Package(
     ],
     targets: [
         // MARK: C libraries (one Swift file imports each)
-        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
-                       providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "CImageCodecs", path: "Sources/CImageCodecs",
-                linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]),
+        .systemLibrary(
+            name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .target(
+            name: "CImageCodecs", path: "Sources/CImageCodecs",
+            linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]),
 
         .target(name: "CVideoCapture", path: "Sources/CVideoCapture"),
 
         .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
-        .target(name: "CLadonProto", path: "Sources/CLadonProto",
-                linkerSettings: [.linkedLibrary("protobuf-c")]),
+        .target(
+            name: "CLadonProto", path: "Sources/CLadonProto",
+            linkerSettings: [.linkedLibrary("protobuf-c")]),
 
         // MARK: Shared library: tensors, ops, model, weights, codec, images
-        .target(name: "Shared", dependencies: ["COpenBLAS", "CImageCodecs", "CLadonProto", "CVideoCapture", "CZeroMQ"], path: "Sources/Shared",
-                swiftSettings: optimize),
+        .target(
+            name: "Shared", dependencies: ["COpenBLAS", "CImageCodecs", "CLadonProto", "CVideoCapture", "CZeroMQ"], path: "Sources/Shared",
+            swiftSettings: optimize),
 
         // MARK: Stages
-        .executableTarget(name: "ladon-ingest", dependencies: ["Shared"], path: "Sources/Ingest",
-                          swiftSettings: optimize),
-        .executableTarget(name: "ladon-encoder", dependencies: ["Shared"], path: "Sources/Encoder",
-                          swiftSettings: optimize),
-        .executableTarget(name: "ladon-edge", dependencies: ["Shared"], path: "Sources/EdgeWorker",
-                          swiftSettings: optimize),
-        .executableTarget(name: "ladon-sink", dependencies: ["Shared"], path: "Sources/Sink",
-                          swiftSettings: optimize),
-        .executableTarget(name: "ladon-launch", dependencies: ["Shared"], path: "Sources/Launch",
-                          swiftSettings: optimize),
-        .executableTarget(name: "ladon-bench", dependencies: ["Shared"], path: "Sources/Bench",
-                          swiftSettings: optimize),
+        .executableTarget(
+            name: "ladon-ingest", dependencies: ["Shared"], path: "Sources/Ingest",
+            swiftSettings: optimize),
+        .executableTarget(
+            name: "ladon-encoder", dependencies: ["Shared"], path: "Sources/Encoder",
+            swiftSettings: optimize),
+        .executableTarget(
+            name: "ladon-edge", dependencies: ["Shared"], path: "Sources/EdgeWorker",
+            swiftSettings: optimize),
+        .executableTarget(
+            name: "ladon-sink", dependencies: ["Shared"], path: "Sources/Sink",
+            swiftSettings: optimize),
+        .executableTarget(
+            name: "ladon-launch", dependencies: ["Shared"], path: "Sources/Launch",
+            swiftSettings: optimize),
+        .executableTarget(
+            name: "ladon-bench", dependencies: ["Shared"], path: "Sources/Bench",
+            swiftSettings: optimize),
 
         // MARK: Evaluation
-        .executableTarget(name: "ladon-eval", dependencies: ["Shared"], path: "Sources/Eval",
-                          swiftSettings: optimize),
+        .executableTarget(
+            name: "ladon-eval", dependencies: ["Shared"], path: "Sources/Eval",
+            swiftSettings: optimize),
 
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["Shared"], path: "Tests/TestSupport"),
         .testTarget(name: "CodecTests", dependencies: ["Shared", "TestSupport"], path: "Tests/CodecTests"),
         .testTarget(name: "DetectionTests", dependencies: ["Shared", "TestSupport"], path: "Tests/DetectionTests"),
-        .testTarget(name: "EvaluationTests", dependencies: ["Shared", "TestSupport", "ladon-eval"],
-                    path: "Tests/EvaluationTests"),
+        .testTarget(
+            name: "EvaluationTests", dependencies: ["Shared", "TestSupport", "ladon-eval"],
+            path: "Tests/EvaluationTests"),
         .testTarget(name: "EngineTests", dependencies: ["Shared", "TestSupport"], path: "Tests/EngineTests"),
         .testTarget(name: "ImageTests", dependencies: ["Shared", "TestSupport"], path: "Tests/ImageTests"),
         .testTarget(name: "MessageTests", dependencies: ["Shared", "TestSupport"], path: "Tests/MessageTests"),
         .testTarget(name: "ModelTests", dependencies: ["Shared", "TestSupport"], path: "Tests/ModelTests"),
-        .testTarget(name: "PipelineTests", dependencies: ["Shared", "TestSupport", "ladon-ingest", "ladon-encoder", "ladon-edge", "ladon-sink", "ladon-launch"],
-                    path: "Tests/PipelineTests"),
-        .testTarget(name: "StageTests", dependencies: ["Shared", "TestSupport", "ladon-ingest", "ladon-encoder", "ladon-launch"],
-                    path: "Tests/StageTests"),
+        .testTarget(
+            name: "PipelineTests",
+            dependencies: ["Shared", "TestSupport", "ladon-ingest", "ladon-encoder", "ladon-edge", "ladon-sink", "ladon-launch"],
+            path: "Tests/PipelineTests"),
+        .testTarget(
+            name: "StageTests", dependencies: ["Shared", "TestSupport", "ladon-ingest", "ladon-encoder", "ladon-launch"],
+            path: "Tests/StageTests"),
         .testTarget(name: "OpsTests", dependencies: ["Shared", "TestSupport"], path: "Tests/OpsTests"),
         .testTarget(name: "TransportTests", dependencies: ["Shared", "TestSupport"], path: "Tests/TransportTests"),
     ]
