@@ -13,12 +13,14 @@ public struct GDN: Sendable {
     public let inverse: Bool
     private let shifts: [Float]
 
-    /// Pixels per panel: at least this many, so the GEMM stays wide, more when the channels are few.
-    static let minimumPanel = 1024
-    /// Bytes of |x| per panel, when that gives more than `minimumPanel` pixels. Measured on the encoder's first
-    /// GDN: panels of 1024 to 8192 pixels take the same time at one thread; at two, the hand-offs between
-    /// threads in each panel make 1024-pixel panels about 20% slower than 4096-pixel ones.
+    /// Bytes of |x| per panel. Measured on the encoder's first GDN (96 channels): panels of 1024 to 8192 pixels
+    /// take the same time at one thread; at two, the hand-offs between threads in each panel make 1024-pixel
+    /// panels about 20% slower than 4096-pixel ones.
     static let panelBytes = 2 << 20
+    /// Pixels per panel per channel, at least: each panel's GEMM packs all of γ (C² floats) again, which must
+    /// stay small beside the panel's C·pixels. The decoder's 512-channel IGDNs on 8320-pixel maps, where the
+    /// passes over the map cost little beside the GEMM, were 2% slower in 1024-pixel panels and 1.5% in two.
+    static let minimumPixelsPerChannel = 32
 
     public init(beta: Tensor, gamma: Tensor, inverse: Bool) {
         let channels = beta.count
@@ -34,7 +36,7 @@ public struct GDN: Sendable {
     public func callAsFunction(_ x: Tensor, panelPixels: Int? = nil) -> Tensor {
         precondition(x.rank == 4 && x.dim(1) == beta.count, "GDN over \(beta.count) channels got \(x.shape)")
         let (channels, plane) = (beta.count, x.dim(2) * x.dim(3))
-        let panel = min(plane, max(1, panelPixels ?? fittingPanel))
+        let panel = panelPixels.map { min(plane, max(1, $0)) } ?? Self.evenPanels(of: plane, atMost: fittingPanel)
         var y = Tensor(uninitializedShape: x.shape)
         var scratch = PanelScratch(channels: channels, pixels: panel)
         x.withUnsafeBufferPointer { xs in
@@ -53,8 +55,17 @@ public struct GDN: Sendable {
         return y
     }
 
+    /// The panel size that splits `total` into as few panels as `atMost` allows, all of about the same size
+    /// (no thin last panel to pack γ for).
+    static func evenPanels(of total: Int, atMost limit: Int) -> Int {
+        let panels = (total + max(1, limit) - 1) / max(1, limit)
+        return (total + panels - 1) / max(1, panels)
+    }
+
     /// Pixels per panel sized to the cache.
-    var fittingPanel: Int { max(Self.minimumPanel, Self.panelBytes / (beta.count * MemoryLayout<Float>.stride)) }
+    var fittingPanel: Int {
+        max(Self.minimumPixelsPerChannel * beta.count, Self.panelBytes / (beta.count * MemoryLayout<Float>.stride))
+    }
 
     /// Normalises one image [C, H, W] a panel of whole rows at a time into a panel buffer [C, rows, W] and hands
     /// each to `body` with its rows, for a consumer that reads rows (the polyphase split).
