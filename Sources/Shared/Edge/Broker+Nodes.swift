@@ -116,9 +116,15 @@ extension Broker {
     /// A crashed process's connection closes at once, so its restart need not wait out the silence.
     func isHeld(_ node: NodeEntry, _ now: Double) throws(TransportError) -> Bool {
         guard !node.departed, now - node.lastSeen < NodeEntry.staleAfterSeconds else { return false }
-        let beat = ControlMessage.heartbeat(.init(peerID: "edge", sequence: 0, timeMicroseconds: PipelineClock.wallMicroseconds()))
+        return try tell(node.route, .heartbeat(.init(peerID: "edge", sequence: 0, timeMicroseconds: PipelineClock.wallMicroseconds())))
+    }
+
+    /// Sends a node's route one control message without waiting (one a full queue cannot take is
+    /// dropped, as the node repeats what it needs); `false` when the route has no connection.
+    @discardableResult
+    func tell(_ route: String, _ message: ControlMessage) throws(TransportError) -> Bool {
         do throws(TransportError) {
-            _ = try frontend.trySend([Array(node.route.utf8), MessageKind.control.tag, beat.serialized()])
+            _ = try frontend.trySend([Array(route.utf8), MessageKind.control.tag, message.serialized()])
             return true
         } catch  where error.isUnroutable {
             return false
@@ -133,10 +139,7 @@ extension Broker {
             refusedRoutes[route] = now
             log.warning("refused a node id held by another live process", ["node": nodeID, "route": route, "holder": holder])
         }
-        let bye = ControlMessage.bye(.init(peerID: "edge", reason: "node id '\(nodeID)' is in use by another live process"))
-        do throws(TransportError) {
-            _ = try frontend.trySend([Array(route.utf8), MessageKind.control.tag, bye.serialized()])
-        } catch  where error.isUnroutable {}
+        try tell(route, .bye(.init(peerID: "edge", reason: "node id '\(nodeID)' is in use by another live process")))
     }
 
     func latentArrived(_ bytes: [UInt8], from route: String, _ now: Double) throws(TransportError) {
@@ -214,11 +217,9 @@ extension Broker {
     func requestSession(_ route: String, reason: String, _ now: Double, force: Bool = false) throws(TransportError) {
         if !force, let last = sessionRequests[route], now - last < configuration.sessionRequestIntervalSeconds { return }
         sessionRequests[route] = now
-        let bye = ControlMessage.bye(.init(peerID: "edge", reason: "\(reason): send hello"))
-        do throws(TransportError) {
-            _ = try frontend.trySend([Array(route.utf8), MessageKind.control.tag, bye.serialized()])
-        } catch  where error.isUnroutable {
+        guard try tell(route, .bye(.init(peerID: "edge", reason: "\(reason): send hello"))) else {
             log.warning("cannot reach node to ask for a new session", ["route": route])
+            return
         }
     }
 

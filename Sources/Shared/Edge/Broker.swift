@@ -166,10 +166,7 @@ public final class Broker {
         }
         // Nodes start a new session with the next broker at once instead of waiting for credits.
         for node in nodeOrder.compactMap({ nodes[$0] }) where !node.departed {
-            _ = try? frontend.trySend([
-                Array(node.route.utf8), MessageKind.control.tag,
-                ControlMessage.bye(.init(peerID: "edge", reason: "edge shutting down")).serialized(),
-            ])
+            _ = try? tell(node.route, .bye(.init(peerID: "edge", reason: "edge shutting down")))
         }
         try sink.close(within: 2)
         summary.sinkDropped = sink.dropped
