@@ -1,8 +1,21 @@
 // swift-tools-version:6.0
-// Ladon multi-task split computing runtime: mobile encoder and edge server stages over one shared library.
+// Ladon multi-task split computing runtime: one library per pipeline stage (its own folder under Sources/,
+// the stage's command in its Command/ subfolder) over one shared library. docs/architecture.md draws it.
 import PackageDescription
 
 let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+/// A stage library at `Sources/<folder>` and its thin command at `Sources/<folder>/Command`.
+func stage(_ library: String, folder: String, command: String, dependencies: [Target.Dependency] = []) -> [Target] {
+    [
+        .target(
+            name: library, dependencies: ["Shared"] + dependencies, path: "Sources/\(folder)", exclude: ["Command"],
+            swiftSettings: optimize),
+        .executableTarget(
+            name: command, dependencies: ["Shared", .target(name: library)], path: "Sources/\(folder)/Command",
+            swiftSettings: optimize),
+    ]
+}
 
 let package = Package(
     name: "Ladon",
@@ -24,63 +37,62 @@ let package = Package(
         .target(
             name: "CImageCodecs", path: "Sources/CImageCodecs",
             linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]),
-
         .target(name: "CVideoCapture", path: "Sources/CVideoCapture"),
-
         .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .target(
             name: "CLadonProto", path: "Sources/CLadonProto",
             linkerSettings: [.linkedLibrary("protobuf-c")]),
 
-        // MARK: Shared library: tensors, ops, model, weights, codec, images
+        // MARK: Shared library: tensors, ops, model, weights, codec, images, messages, transport, inference
         .target(
-            name: "Shared", dependencies: ["COpenBLAS", "CImageCodecs", "CLadonProto", "CVideoCapture", "CZeroMQ"], path: "Sources/Shared",
+            name: "Shared", dependencies: ["COpenBLAS", "CImageCodecs", "CLadonProto", "CZeroMQ"], path: "Sources/Shared",
             swiftSettings: optimize),
-
-        // MARK: Stages
-        .executableTarget(
-            name: "ladon-ingest", dependencies: ["Shared"], path: "Sources/Ingest",
-            swiftSettings: optimize),
-        .executableTarget(
-            name: "ladon-encoder", dependencies: ["Shared"], path: "Sources/Encoder",
-            swiftSettings: optimize),
-        .executableTarget(
-            name: "ladon-edge", dependencies: ["Shared"], path: "Sources/EdgeWorker",
-            swiftSettings: optimize),
-        .executableTarget(
-            name: "ladon-sink", dependencies: ["Shared"], path: "Sources/Sink",
-            swiftSettings: optimize),
-        .executableTarget(
-            name: "ladon-launch", dependencies: ["Shared"], path: "Sources/Launch",
-            swiftSettings: optimize),
-        .executableTarget(
-            name: "ladon-bench", dependencies: ["Shared"], path: "Sources/Bench",
-            swiftSettings: optimize),
-
-        // MARK: Evaluation
-        .executableTarget(
-            name: "ladon-eval", dependencies: ["Shared"], path: "Sources/Eval",
-            swiftSettings: optimize),
-
-        // MARK: Tests
-        .target(name: "TestSupport", dependencies: ["Shared"], path: "Tests/TestSupport"),
-        .testTarget(name: "CodecTests", dependencies: ["Shared", "TestSupport"], path: "Tests/CodecTests"),
-        .testTarget(name: "DetectionTests", dependencies: ["Shared", "TestSupport"], path: "Tests/DetectionTests"),
-        .testTarget(
-            name: "EvaluationTests", dependencies: ["Shared", "TestSupport", "ladon-eval"],
-            path: "Tests/EvaluationTests"),
-        .testTarget(name: "EngineTests", dependencies: ["Shared", "TestSupport"], path: "Tests/EngineTests"),
-        .testTarget(name: "ImageTests", dependencies: ["Shared", "TestSupport"], path: "Tests/ImageTests"),
-        .testTarget(name: "MessageTests", dependencies: ["Shared", "TestSupport"], path: "Tests/MessageTests"),
-        .testTarget(name: "ModelTests", dependencies: ["Shared", "TestSupport"], path: "Tests/ModelTests"),
-        .testTarget(
-            name: "PipelineTests",
-            dependencies: ["Shared", "TestSupport", "ladon-ingest", "ladon-encoder", "ladon-edge", "ladon-sink", "ladon-launch"],
-            path: "Tests/PipelineTests"),
-        .testTarget(
-            name: "StageTests", dependencies: ["Shared", "TestSupport", "ladon-ingest", "ladon-encoder", "ladon-launch"],
-            path: "Tests/StageTests"),
-        .testTarget(name: "OpsTests", dependencies: ["Shared", "TestSupport"], path: "Tests/OpsTests"),
-        .testTarget(name: "TransportTests", dependencies: ["Shared", "TestSupport"], path: "Tests/TransportTests"),
     ]
+        // MARK: Stages: library + command each
+        + stage("LadonIngest", folder: "Ingest", command: "ladon-ingest", dependencies: ["CVideoCapture"])
+        + stage("LadonEncoder", folder: "Encoder", command: "ladon-encoder")
+        + stage("LadonEdge", folder: "EdgeWorker", command: "ladon-edge")
+        + stage("LadonSink", folder: "Sink", command: "ladon-sink")
+        // MARK: Running and measuring the pipeline
+        + stage("LadonLaunch", folder: "Launch", command: "ladon-launch")
+        + stage("LadonEval", folder: "Eval", command: "ladon-eval")
+        + [
+            .executableTarget(
+                name: "ladon-bench", dependencies: ["Shared", "LadonEncoder"], path: "Sources/Bench",
+                swiftSettings: optimize),
+
+            // MARK: Tests
+            .target(name: "TestSupport", dependencies: ["Shared"], path: "Tests/TestSupport"),
+            .testTarget(name: "CodecTests", dependencies: ["Shared", "TestSupport"], path: "Tests/CodecTests"),
+            .testTarget(name: "DetectionTests", dependencies: ["Shared", "TestSupport"], path: "Tests/DetectionTests"),
+            .testTarget(name: "EngineTests", dependencies: ["Shared", "TestSupport"], path: "Tests/EngineTests"),
+            .testTarget(name: "ImageTests", dependencies: ["Shared", "TestSupport"], path: "Tests/ImageTests"),
+            .testTarget(name: "MessageTests", dependencies: ["Shared", "TestSupport"], path: "Tests/MessageTests"),
+            .testTarget(name: "ModelTests", dependencies: ["Shared", "TestSupport"], path: "Tests/ModelTests"),
+            .testTarget(name: "OpsTests", dependencies: ["Shared", "TestSupport"], path: "Tests/OpsTests"),
+            .testTarget(name: "TransportTests", dependencies: ["Shared", "TestSupport"], path: "Tests/TransportTests"),
+            .testTarget(
+                name: "IngestTests", dependencies: ["Shared", "TestSupport", "LadonIngest", "ladon-ingest", "ladon-encoder"],
+                path: "Tests/IngestTests"),
+            .testTarget(
+                name: "EncoderTests", dependencies: ["Shared", "TestSupport", "LadonEncoder", "LadonIngest", "ladon-ingest", "ladon-encoder"],
+                path: "Tests/EncoderTests"),
+            .testTarget(
+                name: "EdgeTests",
+                dependencies: ["Shared", "TestSupport", "LadonEdge", "ladon-ingest", "ladon-encoder", "ladon-edge", "ladon-sink"],
+                path: "Tests/EdgeTests"),
+            .testTarget(
+                name: "SinkTests", dependencies: ["Shared", "TestSupport", "LadonSink", "ladon-edge", "ladon-sink"],
+                path: "Tests/SinkTests"),
+            .testTarget(
+                name: "LaunchTests", dependencies: ["Shared", "TestSupport", "LadonLaunch", "ladon-launch", "ladon-ingest", "ladon-encoder"],
+                path: "Tests/LaunchTests"),
+            .testTarget(
+                name: "EvaluationTests", dependencies: ["Shared", "TestSupport", "LadonEval", "ladon-eval"],
+                path: "Tests/EvaluationTests"),
+            .testTarget(
+                name: "PipelineTests",
+                dependencies: ["Shared", "TestSupport", "ladon-ingest", "ladon-encoder", "ladon-edge", "ladon-sink", "ladon-launch"],
+                path: "Tests/PipelineTests"),
+        ]
 )

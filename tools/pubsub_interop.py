@@ -66,15 +66,16 @@ def decode_runs(data: bytes, height: int, width: int) -> list:
 def as_json(topic: bytes, result) -> dict:
     out = {
         "topic": topic.decode(),
-        "node_id": result.node_id,
-        "sequence": result.sequence,
-        "capture_time_us": result.capture_time_us,
+        "node_id": result.header.node_id,
+        "sequence": result.header.sequence,
+        "capture_time_us": result.header.capture_time_us,
+        "source": result.header.source,
         "model": {"backbone": result.model.backbone, "beta": result.model.beta,
                   "weights_hash": f"{result.model.weights_hash:016x}"},
         "original_size": [result.original_size.height, result.original_size.width],
         "timings": [[t.stage, t.milliseconds] for t in result.timings],
         "latent_bytes": result.latent_bytes,
-        "dropped_before": result.dropped_before,
+        "dropped_before": result.header.dropped_before,
         "error": result.error,
     }
     if result.HasField("classification"):

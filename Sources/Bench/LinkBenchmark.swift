@@ -109,7 +109,7 @@ enum LinkBenchmark {
         defer { router.close() }
         let edge = try router.bind("ipc://\(folder.path)/edge")
         let ingestEndpoint = "ipc://\(folder.path)/ingest"
-        let binaries = Launcher.ownFolder()
+        let binaries = OwnExecutable.folder
 
         let encoder = Process()
         encoder.executableURL = binaries.appendingPathComponent("ladon-encoder")
@@ -152,7 +152,7 @@ enum LinkBenchmark {
                 let (latent, arrived) = queue.removeFirst()
                 busyUntil = nil
                 if let started, arrived >= started + 1 {
-                    measurement.latencies.append(Double(PipelineClock.wallMicroseconds() - latent.captureTimeMicroseconds) / 1000)
+                    measurement.latencies.append(Double(PipelineClock.wallMicroseconds() - latent.header.captureTimeMicroseconds) / 1000)
                 }
                 try router.send([
                     Array("bench".utf8), MessageKind.control.tag,
@@ -179,7 +179,7 @@ enum LinkBenchmark {
                     let at = PipelineClock.seconds()
                     if let started, at >= started + 1 {
                         measurement.arrivals.append((at, frames[1].count + frames[2].count))
-                        measurement.dropped += latent.droppedBefore
+                        measurement.dropped += latent.header.droppedBefore
                     }
                     queue.append((latent, at))
                 default: continue

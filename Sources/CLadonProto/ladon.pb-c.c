@@ -97,6 +97,51 @@ void   ladon__image_size__free_unpacked
   assert(message->base.descriptor == &ladon__image_size__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   ladon__frame_header__init
+                     (Ladon__FrameHeader         *message)
+{
+  static const Ladon__FrameHeader init_value = LADON__FRAME_HEADER__INIT;
+  *message = init_value;
+}
+size_t ladon__frame_header__get_packed_size
+                     (const Ladon__FrameHeader *message)
+{
+  assert(message->base.descriptor == &ladon__frame_header__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ladon__frame_header__pack
+                     (const Ladon__FrameHeader *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ladon__frame_header__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ladon__frame_header__pack_to_buffer
+                     (const Ladon__FrameHeader *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ladon__frame_header__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ladon__FrameHeader *
+       ladon__frame_header__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ladon__FrameHeader *)
+     protobuf_c_message_unpack (&ladon__frame_header__descriptor,
+                                allocator, len, data);
+}
+void   ladon__frame_header__free_unpacked
+                     (Ladon__FrameHeader *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ladon__frame_header__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   ladon__latent__init
                      (Ladon__Latent         *message)
 {
@@ -502,6 +547,96 @@ void   ladon__result__free_unpacked
   assert(message->base.descriptor == &ladon__result__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   ladon__job__init
+                     (Ladon__Job         *message)
+{
+  static const Ladon__Job init_value = LADON__JOB__INIT;
+  *message = init_value;
+}
+size_t ladon__job__get_packed_size
+                     (const Ladon__Job *message)
+{
+  assert(message->base.descriptor == &ladon__job__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ladon__job__pack
+                     (const Ladon__Job *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ladon__job__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ladon__job__pack_to_buffer
+                     (const Ladon__Job *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ladon__job__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ladon__Job *
+       ladon__job__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ladon__Job *)
+     protobuf_c_message_unpack (&ladon__job__descriptor,
+                                allocator, len, data);
+}
+void   ladon__job__free_unpacked
+                     (Ladon__Job *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ladon__job__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   ladon__answer__init
+                     (Ladon__Answer         *message)
+{
+  static const Ladon__Answer init_value = LADON__ANSWER__INIT;
+  *message = init_value;
+}
+size_t ladon__answer__get_packed_size
+                     (const Ladon__Answer *message)
+{
+  assert(message->base.descriptor == &ladon__answer__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ladon__answer__pack
+                     (const Ladon__Answer *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ladon__answer__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ladon__answer__pack_to_buffer
+                     (const Ladon__Answer *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ladon__answer__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ladon__Answer *
+       ladon__answer__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ladon__Answer *)
+     protobuf_c_message_unpack (&ladon__answer__descriptor,
+                                allocator, len, data);
+}
+void   ladon__answer__free_unpacked
+                     (Ladon__Answer *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ladon__answer__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   ladon__hello__init
                      (Ladon__Hello         *message)
 {
@@ -887,7 +1022,7 @@ const ProtobufCMessageDescriptor ladon__image_size__descriptor =
   (ProtobufCMessageInit) ladon__image_size__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ladon__latent__field_descriptors[11] =
+static const ProtobufCFieldDescriptor ladon__frame_header__field_descriptors[5] =
 {
   {
     "node_id",
@@ -895,7 +1030,7 @@ static const ProtobufCFieldDescriptor ladon__latent__field_descriptors[11] =
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
-    offsetof(Ladon__Latent, node_id),
+    offsetof(Ladon__FrameHeader, node_id),
     NULL,
     &protobuf_c_empty_string,
     0,             /* flags */
@@ -907,7 +1042,7 @@ static const ProtobufCFieldDescriptor ladon__latent__field_descriptors[11] =
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_UINT64,
     0,   /* quantifier_offset */
-    offsetof(Ladon__Latent, sequence),
+    offsetof(Ladon__FrameHeader, sequence),
     NULL,
     NULL,
     0,             /* flags */
@@ -919,15 +1054,81 @@ static const ProtobufCFieldDescriptor ladon__latent__field_descriptors[11] =
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Ladon__Latent, capture_time_us),
+    offsetof(Ladon__FrameHeader, capture_time_us),
     NULL,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "model",
+    "source",
     4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__FrameHeader, source),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "dropped_before",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__FrameHeader, dropped_before),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ladon__frame_header__field_indices_by_name[] = {
+  2,   /* field[2] = capture_time_us */
+  4,   /* field[4] = dropped_before */
+  0,   /* field[0] = node_id */
+  1,   /* field[1] = sequence */
+  3,   /* field[3] = source */
+};
+static const ProtobufCIntRange ladon__frame_header__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor ladon__frame_header__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ladon.FrameHeader",
+  "FrameHeader",
+  "Ladon__FrameHeader",
+  "ladon",
+  sizeof(Ladon__FrameHeader),
+  5,
+  ladon__frame_header__field_descriptors,
+  ladon__frame_header__field_indices_by_name,
+  1,  ladon__frame_header__number_ranges,
+  (ProtobufCMessageInit) ladon__frame_header__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ladon__latent__field_descriptors[7] =
+{
+  {
+    "header",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Latent, header),
+    &ladon__frame_header__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "model",
+    2,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
@@ -939,7 +1140,7 @@ static const ProtobufCFieldDescriptor ladon__latent__field_descriptors[11] =
   },
   {
     "original_size",
-    5,
+    3,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
@@ -951,7 +1152,7 @@ static const ProtobufCFieldDescriptor ladon__latent__field_descriptors[11] =
   },
   {
     "input_size",
-    6,
+    4,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
@@ -963,7 +1164,7 @@ static const ProtobufCFieldDescriptor ladon__latent__field_descriptors[11] =
   },
   {
     "resized_size",
-    7,
+    5,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
@@ -975,7 +1176,7 @@ static const ProtobufCFieldDescriptor ladon__latent__field_descriptors[11] =
   },
   {
     "latent_shape",
-    8,
+    6,
     PROTOBUF_C_LABEL_REPEATED,
     PROTOBUF_C_TYPE_UINT32,
     offsetof(Ladon__Latent, n_latent_shape),
@@ -987,7 +1188,7 @@ static const ProtobufCFieldDescriptor ladon__latent__field_descriptors[11] =
   },
   {
     "coded",
-    9,
+    7,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_BYTES,
     0,   /* quantifier_offset */
@@ -997,48 +1198,20 @@ static const ProtobufCFieldDescriptor ladon__latent__field_descriptors[11] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
-  {
-    "dropped_before",
-    10,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_UINT64,
-    0,   /* quantifier_offset */
-    offsetof(Ladon__Latent, dropped_before),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "source",
-    11,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Ladon__Latent, source),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
 };
 static const unsigned ladon__latent__field_indices_by_name[] = {
-  2,   /* field[2] = capture_time_us */
-  8,   /* field[8] = coded */
-  9,   /* field[9] = dropped_before */
-  5,   /* field[5] = input_size */
-  7,   /* field[7] = latent_shape */
-  3,   /* field[3] = model */
-  0,   /* field[0] = node_id */
-  4,   /* field[4] = original_size */
-  6,   /* field[6] = resized_size */
-  1,   /* field[1] = sequence */
-  10,   /* field[10] = source */
+  6,   /* field[6] = coded */
+  0,   /* field[0] = header */
+  3,   /* field[3] = input_size */
+  5,   /* field[5] = latent_shape */
+  1,   /* field[1] = model */
+  2,   /* field[2] = original_size */
+  4,   /* field[4] = resized_size */
 };
 static const ProtobufCIntRange ladon__latent__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 11 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor ladon__latent__descriptor =
 {
@@ -1048,54 +1221,30 @@ const ProtobufCMessageDescriptor ladon__latent__descriptor =
   "Ladon__Latent",
   "ladon",
   sizeof(Ladon__Latent),
-  11,
+  7,
   ladon__latent__field_descriptors,
   ladon__latent__field_indices_by_name,
   1,  ladon__latent__number_ranges,
   (ProtobufCMessageInit) ladon__latent__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ladon__frame__field_descriptors[6] =
+static const ProtobufCFieldDescriptor ladon__frame__field_descriptors[2] =
 {
   {
-    "node_id",
+    "header",
     1,
     PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
+    PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
-    offsetof(Ladon__Frame, node_id),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "sequence",
-    2,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_UINT64,
-    0,   /* quantifier_offset */
-    offsetof(Ladon__Frame, sequence),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "capture_time_us",
-    3,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT64,
-    0,   /* quantifier_offset */
-    offsetof(Ladon__Frame, capture_time_us),
-    NULL,
+    offsetof(Ladon__Frame, header),
+    &ladon__frame_header__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
     "jpeg",
-    4,
+    2,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_BYTES,
     0,   /* quantifier_offset */
@@ -1105,43 +1254,15 @@ static const ProtobufCFieldDescriptor ladon__frame__field_descriptors[6] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
-  {
-    "dropped_before",
-    5,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_UINT64,
-    0,   /* quantifier_offset */
-    offsetof(Ladon__Frame, dropped_before),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "source",
-    6,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Ladon__Frame, source),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
 };
 static const unsigned ladon__frame__field_indices_by_name[] = {
-  2,   /* field[2] = capture_time_us */
-  4,   /* field[4] = dropped_before */
-  3,   /* field[3] = jpeg */
-  0,   /* field[0] = node_id */
-  1,   /* field[1] = sequence */
-  5,   /* field[5] = source */
+  0,   /* field[0] = header */
+  1,   /* field[1] = jpeg */
 };
 static const ProtobufCIntRange ladon__frame__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor ladon__frame__descriptor =
 {
@@ -1151,7 +1272,7 @@ const ProtobufCMessageDescriptor ladon__frame__descriptor =
   "Ladon__Frame",
   "ladon",
   sizeof(Ladon__Frame),
-  6,
+  2,
   ladon__frame__field_descriptors,
   ladon__frame__field_indices_by_name,
   1,  ladon__frame__number_ranges,
@@ -1583,47 +1704,23 @@ const ProtobufCMessageDescriptor ladon__stage_timing__descriptor =
   (ProtobufCMessageInit) ladon__stage_timing__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ladon__result__field_descriptors[13] =
+static const ProtobufCFieldDescriptor ladon__result__field_descriptors[9] =
 {
   {
-    "node_id",
+    "header",
     1,
     PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
+    PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
-    offsetof(Ladon__Result, node_id),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "sequence",
-    2,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_UINT64,
-    0,   /* quantifier_offset */
-    offsetof(Ladon__Result, sequence),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "capture_time_us",
-    3,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT64,
-    0,   /* quantifier_offset */
-    offsetof(Ladon__Result, capture_time_us),
-    NULL,
+    offsetof(Ladon__Result, header),
+    &ladon__frame_header__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
     "model",
-    4,
+    2,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
@@ -1635,7 +1732,7 @@ static const ProtobufCFieldDescriptor ladon__result__field_descriptors[13] =
   },
   {
     "original_size",
-    5,
+    3,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
@@ -1647,7 +1744,7 @@ static const ProtobufCFieldDescriptor ladon__result__field_descriptors[13] =
   },
   {
     "classification",
-    6,
+    4,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
@@ -1659,7 +1756,7 @@ static const ProtobufCFieldDescriptor ladon__result__field_descriptors[13] =
   },
   {
     "detections",
-    7,
+    5,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
@@ -1671,7 +1768,7 @@ static const ProtobufCFieldDescriptor ladon__result__field_descriptors[13] =
   },
   {
     "segmentation",
-    8,
+    6,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
@@ -1683,7 +1780,7 @@ static const ProtobufCFieldDescriptor ladon__result__field_descriptors[13] =
   },
   {
     "timings",
-    9,
+    7,
     PROTOBUF_C_LABEL_REPEATED,
     PROTOBUF_C_TYPE_MESSAGE,
     offsetof(Ladon__Result, n_timings),
@@ -1695,7 +1792,7 @@ static const ProtobufCFieldDescriptor ladon__result__field_descriptors[13] =
   },
   {
     "latent_bytes",
-    10,
+    8,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_UINT64,
     0,   /* quantifier_offset */
@@ -1706,20 +1803,8 @@ static const ProtobufCFieldDescriptor ladon__result__field_descriptors[13] =
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "dropped_before",
-    11,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_UINT64,
-    0,   /* quantifier_offset */
-    offsetof(Ladon__Result, dropped_before),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
     "error",
-    12,
+    9,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -1729,38 +1814,22 @@ static const ProtobufCFieldDescriptor ladon__result__field_descriptors[13] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
-  {
-    "source",
-    13,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Ladon__Result, source),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
 };
 static const unsigned ladon__result__field_indices_by_name[] = {
-  2,   /* field[2] = capture_time_us */
-  5,   /* field[5] = classification */
-  6,   /* field[6] = detections */
-  10,   /* field[10] = dropped_before */
-  11,   /* field[11] = error */
-  9,   /* field[9] = latent_bytes */
-  3,   /* field[3] = model */
-  0,   /* field[0] = node_id */
-  4,   /* field[4] = original_size */
-  7,   /* field[7] = segmentation */
-  1,   /* field[1] = sequence */
-  12,   /* field[12] = source */
-  8,   /* field[8] = timings */
+  3,   /* field[3] = classification */
+  4,   /* field[4] = detections */
+  8,   /* field[8] = error */
+  0,   /* field[0] = header */
+  7,   /* field[7] = latent_bytes */
+  1,   /* field[1] = model */
+  2,   /* field[2] = original_size */
+  5,   /* field[5] = segmentation */
+  6,   /* field[6] = timings */
 };
 static const ProtobufCIntRange ladon__result__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 13 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor ladon__result__descriptor =
 {
@@ -1770,11 +1839,113 @@ const ProtobufCMessageDescriptor ladon__result__descriptor =
   "Ladon__Result",
   "ladon",
   sizeof(Ladon__Result),
-  13,
+  9,
   ladon__result__field_descriptors,
   ladon__result__field_indices_by_name,
   1,  ladon__result__number_ranges,
   (ProtobufCMessageInit) ladon__result__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ladon__job__field_descriptors[2] =
+{
+  {
+    "latent",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Job, latent),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "stages_before",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Ladon__Job, n_stages_before),
+    offsetof(Ladon__Job, stages_before),
+    &ladon__stage_timing__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ladon__job__field_indices_by_name[] = {
+  0,   /* field[0] = latent */
+  1,   /* field[1] = stages_before */
+};
+static const ProtobufCIntRange ladon__job__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor ladon__job__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ladon.Job",
+  "Job",
+  "Ladon__Job",
+  "ladon",
+  sizeof(Ladon__Job),
+  2,
+  ladon__job__field_descriptors,
+  ladon__job__field_indices_by_name,
+  1,  ladon__job__number_ranges,
+  (ProtobufCMessageInit) ladon__job__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ladon__answer__field_descriptors[2] =
+{
+  {
+    "result",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Answer, result),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "failed",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Answer, failed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ladon__answer__field_indices_by_name[] = {
+  1,   /* field[1] = failed */
+  0,   /* field[0] = result */
+};
+static const ProtobufCIntRange ladon__answer__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor ladon__answer__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ladon.Answer",
+  "Answer",
+  "Ladon__Answer",
+  "ladon",
+  sizeof(Ladon__Answer),
+  2,
+  ladon__answer__field_descriptors,
+  ladon__answer__field_indices_by_name,
+  1,  ladon__answer__number_ranges,
+  (ProtobufCMessageInit) ladon__answer__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCEnumValue ladon__hello__role__enum_values_by_number[4] =

@@ -1,4 +1,5 @@
 import Foundation
+import LadonEval
 import Shared
 import TestSupport
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import LadonEval
 import Shared
 import TestSupport
 import Testing
@@ -61,8 +62,8 @@ struct SegmentationAndClassificationTests {
         var evaluation = Evaluation(dataset: dataset)
         let guesses = [("Cat", 0), ("cat", 0), ("dog", 1)]
         for (image, guess) in zip(dataset.images, guesses) {
-            let top = FrameResult.ClassScore(index: guess.1, name: guess.0, probability: 1)
-            try evaluation.add(image, ImagePrediction(topClass: top, detections: nil, segmentation: nil), truthMask: nil)
+            let top = ClassScore(classIndex: guess.1, name: guess.0, probability: 1)
+            try evaluation.add(image, TaskResults(classification: Classification(top: [top])), truthMask: nil)
         }
         #expect(evaluation.classified == 2)
         #expect(evaluation.topOneAccuracy == 0.5)
@@ -72,10 +73,10 @@ struct SegmentationAndClassificationTests {
     func sizeMismatch() {
         let dataset = EvaluationDataset(categories: [1: "a"], images: [.init(id: 1, fileName: "a.jpg", imageClass: nil, objects: [])])
         var evaluation = Evaluation(dataset: dataset)
-        let map = ImagePrediction.LabelMap(labels: [0, 0], size: ImageSize(height: 1, width: 2), classNames: ["background"])
+        let map = SegmentationMap(size: ImageSize(height: 1, width: 2), labels: [0, 0], classNames: ["background"])
         #expect(throws: EvaluationError.self) {
             try evaluation.add(
-                dataset.images[0], ImagePrediction(topClass: nil, detections: nil, segmentation: map),
+                dataset.images[0], TaskResults(segmentation: map),
                 truthMask: ([0, 0, 0], ImageSize(height: 1, width: 3)))
         }
     }

@@ -1,3 +1,4 @@
+import Shared
 import TestSupport
 
 /// Feeds `rounds` corrupted variants of `valid` to `parse`: truncations, byte flips, and random bytes
@@ -21,6 +22,35 @@ func mutationFuzz(_ valid: [UInt8], seed: UInt64, rounds: Int = 12_000, parse: (
         default: bytes = (0..<Int(generator.next() % 96)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
         }
         if parse(bytes) { outcomes.parsed += 1 } else { outcomes.rejected += 1 }
+    }
+    return outcomes
+}
+
+/// What the parser of `Message` made of mutated input: how much it took and refused, and the inputs it
+/// handled wrongly: a parsed message whose own bytes do not parse back to the same bytes (the message
+/// does not stand for what was read), or a refusal that is not a one-line `WireError`.
+struct ParserOutcomes: CustomStringConvertible {
+    var parsed = 0
+    var rejected = 0
+    var unstable = 0
+    var badErrors = 0
+
+    var description: String { "parsed \(parsed), rejected \(rejected), unstable \(unstable), bad errors \(badErrors)" }
+}
+
+func fuzzParser<Message: WireMessage>(_ type: Message.Type, _ valid: [UInt8], seed: UInt64, rounds: Int = 12_000) -> ParserOutcomes {
+    var outcomes = ParserOutcomes()
+    _ = mutationFuzz(valid, seed: seed, rounds: rounds) { bytes in
+        do throws(WireError) {
+            let once = try Message(serialized: bytes).serialized()
+            outcomes.parsed += 1
+            if (try? Message(serialized: once).serialized()) != once { outcomes.unstable += 1 }
+            return true
+        } catch {
+            outcomes.rejected += 1
+            if "\(error)".contains("\n") || "\(error)".isEmpty { outcomes.badErrors += 1 }
+            return false
+        }
     }
     return outcomes
 }

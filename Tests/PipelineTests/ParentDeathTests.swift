@@ -32,7 +32,7 @@ import Testing
             name: "encoder", executable: "ladon-encoder",
             arguments: { folder in
                 [
-                    "run", "--model", EdgeServeTests.model, "--ingest", "ipc://\(folder)/ingest", "--edge", "ipc://\(folder)/frontend",
+                    "run", "--model", EdgeHarness.model, "--ingest", "ipc://\(folder)/ingest", "--edge", "ipc://\(folder)/frontend",
                     "--drain-timeout", "0",
                 ]
             }, processes: 1),
@@ -40,7 +40,7 @@ import Testing
             name: "edge serve and its worker", executable: "ladon-edge",
             arguments: { folder in
                 [
-                    "serve", "--model", EdgeServeTests.model, "--frontend", "ipc://\(folder)/frontend", "--sink", "ipc://\(folder)/results",
+                    "serve", "--model", EdgeHarness.model, "--frontend", "ipc://\(folder)/frontend", "--sink", "ipc://\(folder)/results",
                     "--workers", "1",
                 ]
             }, processes: 2),
@@ -100,7 +100,7 @@ import Testing
             launch.stop()
         }
         #expect(
-            RecoveryTests.waitUntil(30) {
+            waitUntil(30) {
                 stages = Array(Self.tree(launch.pid).dropFirst())
                 return stages.count == stage.processes
             }, "expected \(stage.processes) processes under the launch, saw \(stages)\n\(launch.standardError)")
@@ -110,7 +110,7 @@ import Testing
         kill(launch.pid, SIGKILL)
         launch.process.waitUntilExit()
         #expect(
-            RecoveryTests.waitUntil(15) { !stages.contains(where: Self.isRunning) },
+            waitUntil(15) { !stages.contains(where: Self.isRunning) },
             "still running after the launch died: \(stages.filter(Self.isRunning))\n\(launch.standardError)")
         #expect(launch.standardError.contains("the parent process is gone; stopping"), "\(launch.standardError)")
     }

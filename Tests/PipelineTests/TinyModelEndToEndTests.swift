@@ -31,28 +31,28 @@ import Testing
         let message = try MobileEncoder(file).encode(jpeg: jpeg).message
         let result = try EdgeInference(file).infer(message)
 
-        let classification = try #require(result.classification)
+        let classification = try #require(result.tasks.classification)
         let expectedLogits = try reference.tensor("class_logits")
         expectClose(
-            Tensor(shape: expectedLogits.shape, scalars: classification.logits), expectedLogits,
+            Tensor(shape: expectedLogits.shape, scalars: try #require(classification.logits)), expectedLogits,
             atol: 1e-4, rtol: 1e-3, "class logits")
-        let expectedTop = topK(expectedLogits.scalars, k: classification.top5.count)
-        #expect(classification.top5.map(\.index) == expectedTop)
+        let expectedTop = topK(expectedLogits.scalars, k: classification.top.count)
+        #expect(classification.top.map(\.classIndex) == expectedTop)
 
-        let segmentation = try #require(result.segmentation)
+        let segmentation = try #require(result.tasks.segmentation)
         let expectedLabels = try reference.uint8s("seg_labels")
         #expect(segmentation.labels.count == expectedLabels.count)
         let equal = zip(segmentation.labels, expectedLabels).filter { $0 == $1 }.count
         #expect(Double(equal) >= 0.995 * Double(expectedLabels.count), "\(equal) of \(expectedLabels.count) labels equal")
 
-        let detections = try #require(result.detections)
+        let detections = try #require(result.tasks.detections)
         let boxes = try reference.tensor("detection_boxes").scalars
         let labels = try reference.int32s("detection_labels")
         let scores = try reference.tensor("detection_scores").scalars
         let expected = labels.indices.map { index in
-            FrameResult.DetectedObject(
-                box: Array(boxes[4 * index..<4 * index + 4]), label: Int(labels[index]),
-                name: "", score: scores[index])
+            DetectedObject(
+                box: Box(x1: boxes[4 * index], y1: boxes[4 * index + 1], x2: boxes[4 * index + 2], y2: boxes[4 * index + 3]),
+                label: Int(labels[index]), name: "", score: scores[index])
         }
         #expect(!expected.isEmpty, "the fixture model should detect something")
         #expect(matchedFraction(detections, in: expected) >= 0.99)
@@ -63,10 +63,10 @@ import Testing
         var message = try MobileEncoder(file).encode(jpeg: jpeg).message
         message.coded = try reference.uint8s("latent_bytes")
         let result = try EdgeInference(file).infer(message)
-        let logits = try #require(result.classification).logits
+        let logits = try #require(result.tasks.classification?.logits)
         let expected = try reference.tensor("class_logits")
         expectClose(Tensor(shape: expected.shape, scalars: logits), expected, atol: 1e-4, rtol: 1e-3, "class logits")
-        #expect(try #require(result.segmentation).labels == (try reference.uint8s("seg_labels")))
+        #expect(try #require(result.tasks.segmentation).labels == (try reference.uint8s("seg_labels")))
     }
 
     @Test func latentFromAnotherModelIsRefusedNamingBothModels() throws {
@@ -105,7 +105,7 @@ import Testing
 }
 
 /// Fraction of `found` that has a partner in `expected`: same label, IoU ≥ 0.99, |Δscore| ≤ 1e-3.
-func matchedFraction(_ found: [FrameResult.DetectedObject], in expected: [FrameResult.DetectedObject]) -> Double {
+func matchedFraction(_ found: [DetectedObject], in expected: [DetectedObject]) -> Double {
     guard !found.isEmpty else { return expected.isEmpty ? 1 : 0 }
     let matched = found.filter { candidate in
         expected.contains { other in
@@ -116,10 +116,10 @@ func matchedFraction(_ found: [FrameResult.DetectedObject], in expected: [FrameR
     return Double(matched.count) / Double(found.count)
 }
 
-func intersectionOverUnion(_ a: [Float], _ b: [Float]) -> Float {
-    let width = max(0, min(a[2], b[2]) - max(a[0], b[0]))
-    let height = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+func intersectionOverUnion(_ a: Box, _ b: Box) -> Float {
+    let width = max(0, min(a.x2, b.x2) - max(a.x1, b.x1))
+    let height = max(0, min(a.y2, b.y2) - max(a.y1, b.y1))
     let intersection = width * height
-    let union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - intersection
+    let union = a.area + b.area - intersection
     return union > 0 ? intersection / union : (a == b ? 1 : 0)
 }

@@ -8,9 +8,9 @@ import Testing
 /// ladon-sink subscriber, on ipc:// endpoints.
 @Suite(.serialized) struct WholeSystemTests {
     @Test func threeNodesTwoWorkersOneSinkAndASubscriberAnswerEverySentFrameOnItsTopics() throws {
-        let edge = try EdgeServeTests.Edge()
+        let edge = try EdgeHarness()
         defer { edge.stop() }
-        let model = EdgeServeTests.model
+        let model = EdgeHarness.model
         let frames = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("samples/frames").path
         let available = try FileManager.default.contentsOfDirectory(atPath: frames).filter { $0.hasSuffix(".jpg") }.count
         let nodes = ["cam-01", "cam-02", "cam-03"]

@@ -1,24 +1,38 @@
 import Foundation
 
-/// A built executable running in the background, its output going to files in a folder (so a chatty
-/// child never blocks on a full pipe). Call `stop()` in a `defer`: SIGTERM, then SIGKILL after a grace.
+/// A built executable running in the background, its output going to files (so a chatty child never
+/// blocks on a full pipe): in `logs` when given, else in a folder of its own removed with it. The one
+/// way tests start a stage: `wait(timeout:)` for one that ends by itself, `stop()` (in a `defer`) for
+/// one that serves; both kill what does not exit in time, so a broken stage fails its test instead of
+/// hanging it.
 public final class ChildProcess {
     public let name: String
     public let process: Process
     private let outputURL: URL
     private let errorURL: URL
+    private let ownFolder: URL?
 
-    public init(_ name: String, _ arguments: [String], logs folder: URL) throws {
+    public init(_ name: String, _ arguments: [String], logs folder: URL? = nil) throws {
         self.name = name
+        ownFolder = folder == nil ? try Executables.temporaryFolder() : nil
+        let directory = folder ?? ownFolder!
         let stem = "\(name)-\(UUID().uuidString.prefix(6))"
-        outputURL = folder.appendingPathComponent("\(stem).out")
-        errorURL = folder.appendingPathComponent("\(stem).err")
+        outputURL = directory.appendingPathComponent("\(stem).out")
+        errorURL = directory.appendingPathComponent("\(stem).err")
         _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
         process = Executables.process(name, arguments)
         process.standardOutput = try FileHandle(forWritingTo: outputURL)
         process.standardError = try FileHandle(forWritingTo: errorURL)
         try process.run()
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        if let ownFolder { try? FileManager.default.removeItem(at: ownFolder) }
     }
 
     public var pid: Int32 { process.processIdentifier }
@@ -33,6 +47,16 @@ public final class ChildProcess {
         while process.isRunning && Date() < deadline { usleep(20_000) }
         return !process.isRunning
     }
+
+    /// Waits for the exit, SIGKILL after `timeout` seconds, and returns the status and both streams.
+    @discardableResult
+    public func wait(timeout: Double = 30) -> (status: Int32, output: String, error: String) {
+        if !waitForExit(timeout: timeout) { kill(pid, SIGKILL) }
+        process.waitUntilExit()
+        return (process.terminationStatus, standardOutput, standardError)
+    }
+
+    public func signal(_ number: Int32) { if process.isRunning { kill(pid, number) } }
 
     /// SIGTERM, up to `grace` seconds to exit cleanly, then SIGKILL. Idempotent.
     public func stop(grace: Double = 5) {

@@ -12,16 +12,17 @@ import Testing
     @Test(.enabled(if: python != nil, "set LADON_PYTHON to a Python with pyzmq and protobuf to run the Python subscriber"))
     func pythonSubscriberDecodesAResultPublishedFromSwift() throws {
         let result = ResultMessage(
-            nodeID: "cam-01", sequence: 314, captureTimeMicroseconds: 1_790_000_000_271_828,
+            header: FrameHeader(nodeID: "cam-01", sequence: 314, captureTimeMicroseconds: 1_790_000_000_271_828, droppedBefore: 2),
             model: ModelIdentity(backbone: "resnet50", beta: 1.28, weightsHash: 0xFEDC_BA98_7654_3210),
             originalSize: ImageSize(height: 3, width: 100),
-            classification: [ClassScore(classIndex: 281, name: "tabby, tabby cat", probability: 0.75)],
-            detections: [DetectedObject(box: Box(x1: 1.5, y1: 0.25, x2: 99, y2: 2.75), label: 17, name: "cat", score: 0.875)],
-            segmentation: SegmentationMap(
-                size: ImageSize(height: 3, width: 100),
-                labels: (0..<300).map { $0 < 170 ? 0 : 8 }, classNames: (0..<21).map { "c\($0)" }),
+            tasks: TaskResults(
+                classification: Classification(top: [ClassScore(classIndex: 281, name: "tabby, tabby cat", probability: 0.75)]),
+                detections: [DetectedObject(box: Box(x1: 1.5, y1: 0.25, x2: 99, y2: 2.75), label: 17, name: "cat", score: 0.875)],
+                segmentation: SegmentationMap(
+                    size: ImageSize(height: 3, width: 100),
+                    labels: (0..<300).map { $0 < 170 ? 0 : 8 }, classNames: (0..<21).map { "c\($0)" })),
             timings: [StageTiming(stage: "encode", milliseconds: 12.5), StageTiming(stage: "heads", milliseconds: 80)],
-            latentBytes: 1_234, droppedBefore: 2)
+            latentBytes: 1_234)
 
         let context = try Context()
         defer { context.close() }
@@ -74,7 +75,7 @@ import Testing
         #expect(detection?["name"] as? String == "cat")
         #expect(detection?["label"] as? Int == 17)
         let segmentation = decoded["segmentation"] as? [String: Any]
-        #expect(segmentation?["labels"] as? [Int] == result.segmentation?.labels.map(Int.init))
+        #expect(segmentation?["labels"] as? [Int] == result.tasks.segmentation?.labels.map(Int.init))
         #expect((segmentation?["class_names"] as? [String])?.count == 21)
         #expect((decoded["timings"] as? [[Any]])?.compactMap { $0.first as? String } == ["encode", "heads"])
         #expect(decoded["latent_bytes"] as? Int == 1_234)

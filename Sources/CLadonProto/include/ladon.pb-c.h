@@ -17,6 +17,7 @@ PROTOBUF_C__BEGIN_DECLS
 
 typedef struct Ladon__ModelIdentity Ladon__ModelIdentity;
 typedef struct Ladon__ImageSize Ladon__ImageSize;
+typedef struct Ladon__FrameHeader Ladon__FrameHeader;
 typedef struct Ladon__Latent Ladon__Latent;
 typedef struct Ladon__Frame Ladon__Frame;
 typedef struct Ladon__ClassScore Ladon__ClassScore;
@@ -26,6 +27,8 @@ typedef struct Ladon__Detections Ladon__Detections;
 typedef struct Ladon__Segmentation Ladon__Segmentation;
 typedef struct Ladon__StageTiming Ladon__StageTiming;
 typedef struct Ladon__Result Ladon__Result;
+typedef struct Ladon__Job Ladon__Job;
+typedef struct Ladon__Answer Ladon__Answer;
 typedef struct Ladon__Hello Ladon__Hello;
 typedef struct Ladon__Bye Ladon__Bye;
 typedef struct Ladon__Credit Ladon__Credit;
@@ -86,18 +89,40 @@ struct  Ladon__ImageSize
 
 
 /*
+ * Who captured a frame, when, and what the node lost before it: the frame's identity, set by ingest
+ * and carried unchanged in its Frame, its Latent and its Result.
+ */
+struct  Ladon__FrameHeader
+{
+  ProtobufCMessage base;
+  char *node_id;
+  uint64_t sequence;
+  /*
+   * Capture time, microseconds since the Unix epoch (end-to-end latency starts here).
+   */
+  int64_t capture_time_us;
+  /*
+   * Where the frame came from: a file source's base name (`val-00003.jpg`); empty for a stream.
+   */
+  char *source;
+  /*
+   * Frames this node dropped (encoder busy, no credit, bad frame) since the previous frame it sent on.
+   */
+  uint64_t dropped_before;
+};
+#define LADON__FRAME_HEADER__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ladon__frame_header__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, 0 }
+
+
+/*
  * One frame's latent as it crosses the link: compressai EntropyBottleneck bytes plus what the edge
  * needs to decode them and map results back to the original image.
  */
 struct  Ladon__Latent
 {
   ProtobufCMessage base;
-  char *node_id;
-  uint64_t sequence;
-  /*
-   * Capture time, microseconds since the Unix epoch.
-   */
-  int64_t capture_time_us;
+  Ladon__FrameHeader *header;
   Ladon__ModelIdentity *model;
   Ladon__ImageSize *original_size;
   /*
@@ -114,18 +139,10 @@ struct  Ladon__Latent
   size_t n_latent_shape;
   uint32_t *latent_shape;
   ProtobufCBinaryData coded;
-  /*
-   * Frames this node dropped (no credit, busy encoder) since the previous latent it sent.
-   */
-  uint64_t dropped_before;
-  /*
-   * Where the frame came from, copied from Frame.source (empty when unknown).
-   */
-  char *source;
 };
 #define LADON__LATENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ladon__latent__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, NULL, NULL, NULL, NULL, 0,NULL, {0,NULL}, 0, (char *)protobuf_c_empty_string }
+    , NULL, NULL, NULL, NULL, NULL, 0,NULL, {0,NULL} }
 
 
 /*
@@ -134,25 +151,12 @@ struct  Ladon__Latent
 struct  Ladon__Frame
 {
   ProtobufCMessage base;
-  char *node_id;
-  uint64_t sequence;
-  /*
-   * Capture time, microseconds since the Unix epoch.
-   */
-  int64_t capture_time_us;
+  Ladon__FrameHeader *header;
   ProtobufCBinaryData jpeg;
-  /*
-   * Frames this ingest dropped (encoder busy) since the previous frame it sent.
-   */
-  uint64_t dropped_before;
-  /*
-   * Where the frame came from: a file source's base name (`val-00003.jpg`); empty for a stream.
-   */
-  char *source;
 };
 #define LADON__FRAME__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ladon__frame__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, {0,NULL}, 0, (char *)protobuf_c_empty_string }
+    , NULL, {0,NULL} }
 
 
 /*
@@ -256,16 +260,14 @@ struct  Ladon__StageTiming
 struct  Ladon__Result
 {
   ProtobufCMessage base;
-  char *node_id;
-  uint64_t sequence;
-  int64_t capture_time_us;
+  Ladon__FrameHeader *header;
   Ladon__ModelIdentity *model;
   Ladon__ImageSize *original_size;
   Ladon__Classification *classification;
   Ladon__Detections *detections;
   Ladon__Segmentation *segmentation;
   /*
-   * In pipeline order: encode, transmit, decode, trunk, heads, ...
+   * In pipeline order: node_to_edge, edge_queue, entropy_decode, trunk, heads, ...
    */
   size_t n_timings;
   Ladon__StageTiming **timings;
@@ -273,19 +275,43 @@ struct  Ladon__Result
    * Size of the coded latent that crossed the link.
    */
   uint64_t latent_bytes;
-  /*
-   * Frames the node dropped before this one (no credit, busy encoder).
-   */
-  uint64_t dropped_before;
   char *error;
-  /*
-   * The frame's source name, copied from Latent.source (empty when unknown), also on error results.
-   */
-  char *source;
 };
 #define LADON__RESULT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ladon__result__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, NULL, NULL, NULL, NULL, NULL, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , NULL, NULL, NULL, NULL, NULL, NULL, 0,NULL, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * What the broker hands a worker: a node's Latent bytes as they arrived (never re-encoded) and the
+ * time the frame spent before the worker (node_to_edge, edge_queue), which the worker puts first in
+ * its Result's timings.
+ */
+struct  Ladon__Job
+{
+  ProtobufCMessage base;
+  ProtobufCBinaryData latent;
+  size_t n_stages_before;
+  Ladon__StageTiming **stages_before;
+};
+#define LADON__JOB__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ladon__job__descriptor) \
+    , {0,NULL}, 0,NULL }
+
+
+/*
+ * A worker's answer to a Job: the Result bytes, which the broker forwards to the sink as they are,
+ * and whether that Result reports an error (so the broker counts errors without parsing it).
+ */
+struct  Ladon__Answer
+{
+  ProtobufCMessage base;
+  ProtobufCBinaryData result;
+  protobuf_c_boolean failed;
+};
+#define LADON__ANSWER__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ladon__answer__descriptor) \
+    , {0,NULL}, 0 }
 
 
 /*
@@ -433,6 +459,25 @@ Ladon__ImageSize *
                       const uint8_t       *data);
 void   ladon__image_size__free_unpacked
                      (Ladon__ImageSize *message,
+                      ProtobufCAllocator *allocator);
+/* Ladon__FrameHeader methods */
+void   ladon__frame_header__init
+                     (Ladon__FrameHeader         *message);
+size_t ladon__frame_header__get_packed_size
+                     (const Ladon__FrameHeader   *message);
+size_t ladon__frame_header__pack
+                     (const Ladon__FrameHeader   *message,
+                      uint8_t             *out);
+size_t ladon__frame_header__pack_to_buffer
+                     (const Ladon__FrameHeader   *message,
+                      ProtobufCBuffer     *buffer);
+Ladon__FrameHeader *
+       ladon__frame_header__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ladon__frame_header__free_unpacked
+                     (Ladon__FrameHeader *message,
                       ProtobufCAllocator *allocator);
 /* Ladon__Latent methods */
 void   ladon__latent__init
@@ -605,6 +650,44 @@ Ladon__Result *
 void   ladon__result__free_unpacked
                      (Ladon__Result *message,
                       ProtobufCAllocator *allocator);
+/* Ladon__Job methods */
+void   ladon__job__init
+                     (Ladon__Job         *message);
+size_t ladon__job__get_packed_size
+                     (const Ladon__Job   *message);
+size_t ladon__job__pack
+                     (const Ladon__Job   *message,
+                      uint8_t             *out);
+size_t ladon__job__pack_to_buffer
+                     (const Ladon__Job   *message,
+                      ProtobufCBuffer     *buffer);
+Ladon__Job *
+       ladon__job__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ladon__job__free_unpacked
+                     (Ladon__Job *message,
+                      ProtobufCAllocator *allocator);
+/* Ladon__Answer methods */
+void   ladon__answer__init
+                     (Ladon__Answer         *message);
+size_t ladon__answer__get_packed_size
+                     (const Ladon__Answer   *message);
+size_t ladon__answer__pack
+                     (const Ladon__Answer   *message,
+                      uint8_t             *out);
+size_t ladon__answer__pack_to_buffer
+                     (const Ladon__Answer   *message,
+                      ProtobufCBuffer     *buffer);
+Ladon__Answer *
+       ladon__answer__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ladon__answer__free_unpacked
+                     (Ladon__Answer *message,
+                      ProtobufCAllocator *allocator);
 /* Ladon__Hello methods */
 void   ladon__hello__init
                      (Ladon__Hello         *message);
@@ -727,6 +810,9 @@ typedef void (*Ladon__ModelIdentity_Closure)
 typedef void (*Ladon__ImageSize_Closure)
                  (const Ladon__ImageSize *message,
                   void *closure_data);
+typedef void (*Ladon__FrameHeader_Closure)
+                 (const Ladon__FrameHeader *message,
+                  void *closure_data);
 typedef void (*Ladon__Latent_Closure)
                  (const Ladon__Latent *message,
                   void *closure_data);
@@ -754,6 +840,12 @@ typedef void (*Ladon__StageTiming_Closure)
 typedef void (*Ladon__Result_Closure)
                  (const Ladon__Result *message,
                   void *closure_data);
+typedef void (*Ladon__Job_Closure)
+                 (const Ladon__Job *message,
+                  void *closure_data);
+typedef void (*Ladon__Answer_Closure)
+                 (const Ladon__Answer *message,
+                  void *closure_data);
 typedef void (*Ladon__Hello_Closure)
                  (const Ladon__Hello *message,
                   void *closure_data);
@@ -780,6 +872,7 @@ typedef void (*Ladon__Control_Closure)
 
 extern const ProtobufCMessageDescriptor ladon__model_identity__descriptor;
 extern const ProtobufCMessageDescriptor ladon__image_size__descriptor;
+extern const ProtobufCMessageDescriptor ladon__frame_header__descriptor;
 extern const ProtobufCMessageDescriptor ladon__latent__descriptor;
 extern const ProtobufCMessageDescriptor ladon__frame__descriptor;
 extern const ProtobufCMessageDescriptor ladon__class_score__descriptor;
@@ -790,6 +883,8 @@ extern const ProtobufCMessageDescriptor ladon__segmentation__descriptor;
 extern const ProtobufCEnumDescriptor    ladon__segmentation__encoding__descriptor;
 extern const ProtobufCMessageDescriptor ladon__stage_timing__descriptor;
 extern const ProtobufCMessageDescriptor ladon__result__descriptor;
+extern const ProtobufCMessageDescriptor ladon__job__descriptor;
+extern const ProtobufCMessageDescriptor ladon__answer__descriptor;
 extern const ProtobufCMessageDescriptor ladon__hello__descriptor;
 extern const ProtobufCEnumDescriptor    ladon__hello__role__descriptor;
 extern const ProtobufCMessageDescriptor ladon__bye__descriptor;

@@ -31,9 +31,7 @@ public struct LatentMessage: Sendable, Equatable {
     /// Parsers refuse larger input: a latent of a large frame at the lowest rate is tens of kilobytes.
     public static let maximumSize = 8 << 20
 
-    public var nodeID: String
-    public var sequence: UInt64
-    public var captureTimeMicroseconds: Int64
+    public var header: FrameHeader
     public var model: ModelIdentity
     public var originalSize: ImageSize
     public var inputSize: ImageSize
@@ -41,26 +39,17 @@ public struct LatentMessage: Sendable, Equatable {
     /// Channels, height, width.
     public var latentShape: [Int]
     public var coded: [UInt8]
-    /// Frames the node dropped (no credit, busy encoder) since the previous latent it sent.
-    public var droppedBefore: UInt64
-    /// The frame's source name (`FrameMessage.source`); empty when unknown.
-    public var source: String
 
     public init(
-        nodeID: String, sequence: UInt64, captureTimeMicroseconds: Int64, model: ModelIdentity,
-        originalSize: ImageSize, inputSize: ImageSize, resizedSize: ImageSize, latentShape: [Int], coded: [UInt8],
-        droppedBefore: UInt64 = 0, source: String = ""
+        header: FrameHeader, model: ModelIdentity, originalSize: ImageSize, inputSize: ImageSize, resizedSize: ImageSize,
+        latentShape: [Int], coded: [UInt8]
     ) {
-        self.nodeID = nodeID
-        self.sequence = sequence
-        self.captureTimeMicroseconds = captureTimeMicroseconds
+        self.header = header
         self.model = model
         self.originalSize = originalSize
         self.inputSize = inputSize
         self.resizedSize = resizedSize
         self.latentShape = latentShape
         self.coded = coded
-        self.droppedBefore = droppedBefore
-        self.source = source
     }
 }

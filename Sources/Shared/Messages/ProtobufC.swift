@@ -2,18 +2,35 @@
 // Packing borrows Swift values into arena-owned C memory; unpacking copies out and frees at once.
 internal import CLadonProto
 
+// MARK: - Frame header
+
+extension CArena {
+    func header(_ header: FrameHeader) -> UnsafeMutablePointer<Ladon__FrameHeader> {
+        let pointer = make(Ladon__FrameHeader(), ladon__frame_header__init)
+        pointer.pointee.node_id = string(header.nodeID)
+        pointer.pointee.sequence = header.sequence
+        pointer.pointee.capture_time_us = header.captureTimeMicroseconds
+        pointer.pointee.source = string(header.source)
+        pointer.pointee.dropped_before = header.droppedBefore
+        return pointer
+    }
+}
+
+private func swiftHeader(_ header: Ladon__FrameHeader) -> FrameHeader {
+    FrameHeader(
+        nodeID: swiftString(header.node_id), sequence: header.sequence, captureTimeMicroseconds: header.capture_time_us,
+        source: swiftString(header.source), droppedBefore: header.dropped_before)
+}
+
 // MARK: - Latent
 
 extension LatentMessage {
-    /// Protobuf wire bytes.
     public func serialized() -> [UInt8] {
         let arena = CArena()
         defer { arena.release() }
         var message = Ladon__Latent()
         ladon__latent__init(&message)
-        message.node_id = arena.string(nodeID)
-        message.sequence = sequence
-        message.capture_time_us = captureTimeMicroseconds
+        message.header = arena.header(header)
         message.model = arena.identity(model)
         message.original_size = arena.size(originalSize)
         message.input_size = arena.size(inputSize)
@@ -21,24 +38,21 @@ extension LatentMessage {
         message.n_latent_shape = latentShape.count
         message.latent_shape = arena.array(latentShape.map { UInt32(clamping: $0) })
         message.coded = arena.bytes(coded)
-        message.dropped_before = droppedBefore
-        message.source = arena.string(source)
         return pack(&message, ladon__latent__get_packed_size, ladon__latent__pack)
     }
 
-    /// Parses protobuf wire bytes; malformed or oversized input or a missing required field is a `WireError`.
     public init(serialized bytes: [UInt8]) throws(WireError) {
         self = try unpack("Latent", bytes, limit: Self.maximumSize, ladon__latent__unpack, ladon__latent__free_unpacked) {
             (message) throws(WireError) in
             let required = Required("Latent")
             return LatentMessage(
-                nodeID: swiftString(message.node_id), sequence: message.sequence, captureTimeMicroseconds: message.capture_time_us,
+                header: swiftHeader(try required(message.header, "header")),
                 model: swiftIdentity(try required(message.model, "model")),
                 originalSize: swiftSize(try required(message.original_size, "original_size")),
                 inputSize: swiftSize(try required(message.input_size, "input_size")),
                 resizedSize: swiftSize(try required(message.resized_size, "resized_size")),
-                latentShape: swiftArray(message.latent_shape, message.n_latent_shape).map { Int($0) },
-                coded: swiftBytes(message.coded), droppedBefore: message.dropped_before, source: swiftString(message.source))
+                latentShape: try required.bounded(message.latent_shape, message.n_latent_shape, "latent_shape", limit: 8).map { Int($0) },
+                coded: swiftBytes(message.coded))
         }
     }
 }
@@ -51,28 +65,30 @@ extension FrameMessage {
         defer { arena.release() }
         var message = Ladon__Frame()
         ladon__frame__init(&message)
-        message.node_id = arena.string(nodeID)
-        message.sequence = sequence
-        message.capture_time_us = captureTimeMicroseconds
+        message.header = arena.header(header)
         message.jpeg = arena.bytes(jpeg)
-        message.dropped_before = droppedBefore
-        message.source = arena.string(source)
         return pack(&message, ladon__frame__get_packed_size, ladon__frame__pack)
     }
 
     public init(serialized bytes: [UInt8]) throws(WireError) {
         self = try unpack("Frame", bytes, limit: Self.maximumSize, ladon__frame__unpack, ladon__frame__free_unpacked) {
             (message) throws(WireError) in
+            let header = swiftHeader(try Required("Frame")(message.header, "header"))
             guard message.jpeg.len > 0 else { throw .missingField(message: "Frame", field: "jpeg") }
-            return FrameMessage(
-                nodeID: swiftString(message.node_id), sequence: message.sequence,
-                captureTimeMicroseconds: message.capture_time_us, jpeg: swiftBytes(message.jpeg),
-                droppedBefore: message.dropped_before, source: swiftString(message.source))
+            return FrameMessage(header: header, jpeg: swiftBytes(message.jpeg))
         }
     }
 }
 
 // MARK: - Result
+
+/// What one Result may hold: far more than any head gives, far less than a hostile count could ask to allocate.
+private enum ResultBounds {
+    static let topClasses = 1_000
+    static let detections = 10_000
+    static let classNames = 256
+    static let timings = 64
+}
 
 extension ResultMessage {
     public func serialized() -> [UInt8] {
@@ -80,13 +96,11 @@ extension ResultMessage {
         defer { arena.release() }
         var message = Ladon__Result()
         ladon__result__init(&message)
-        message.node_id = arena.string(nodeID)
-        message.sequence = sequence
-        message.capture_time_us = captureTimeMicroseconds
+        message.header = arena.header(header)
         message.model = arena.identity(model)
         message.original_size = arena.size(originalSize)
-        if let classification {
-            let top = classification.map { score in
+        if let classification = tasks.classification {
+            let top = classification.top.map { score in
                 let entry = arena.make(Ladon__ClassScore(), ladon__class_score__init)
                 entry.pointee.class_index = UInt32(clamping: score.classIndex)
                 entry.pointee.name = arena.string(score.name)
@@ -98,7 +112,7 @@ extension ResultMessage {
             block.pointee.top = arena.array(top)
             message.classification = block
         }
-        if let detections {
+        if let detections = tasks.detections {
             let objects = detections.map { object in
                 let entry = arena.make(Ladon__DetectedObject(), ladon__detected_object__init)
                 (entry.pointee.x1, entry.pointee.y1) = (object.box.x1, object.box.y1)
@@ -113,7 +127,7 @@ extension ResultMessage {
             block.pointee.objects = arena.array(objects)
             message.detections = block
         }
-        if let segmentation {
+        if let segmentation = tasks.segmentation {
             let block = arena.make(Ladon__Segmentation(), ladon__segmentation__init)
             block.pointee.height = UInt32(clamping: segmentation.size.height)
             block.pointee.width = UInt32(clamping: segmentation.size.width)
@@ -123,18 +137,10 @@ extension ResultMessage {
             block.pointee.class_names = arena.array(segmentation.classNames.map { Optional(arena.string($0)) })
             message.segmentation = block
         }
-        let timings = timings.map { timing in
-            let entry = arena.make(Ladon__StageTiming(), ladon__stage_timing__init)
-            entry.pointee.stage = arena.string(timing.stage)
-            entry.pointee.milliseconds = timing.milliseconds
-            return Optional(entry)
-        }
         message.n_timings = timings.count
-        message.timings = arena.array(timings)
+        message.timings = arena.array(arena.timings(timings))
         message.latent_bytes = latentBytes
-        message.dropped_before = droppedBefore
         message.error = arena.string(error ?? "")
-        message.source = arena.string(source)
         return pack(&message, ladon__result__get_packed_size, ladon__result__pack)
     }
 
@@ -143,31 +149,34 @@ extension ResultMessage {
             (message) throws(WireError) in
             let required = Required("Result")
             let error = swiftString(message.error)
-            return ResultMessage(
-                nodeID: swiftString(message.node_id), sequence: message.sequence, captureTimeMicroseconds: message.capture_time_us,
-                model: swiftIdentity(try required(message.model, "model")),
-                originalSize: swiftSize(try required(message.original_size, "original_size")),
-                classification: message.classification.map { block in
-                    swiftArray(block.pointee.top, block.pointee.n_top).compactMap { $0 }.map { entry in
+            let classification = try message.classification.map { (block) throws(WireError) in
+                let top = try required.bounded(block.pointee.top, block.pointee.n_top, "classification.top", limit: ResultBounds.topClasses)
+                return Classification(
+                    top: top.compactMap { $0 }.map { entry in
                         ClassScore(
                             classIndex: Int(entry.pointee.class_index), name: swiftString(entry.pointee.name),
                             probability: entry.pointee.probability)
-                    }
-                },
-                detections: message.detections.map { block in
-                    swiftArray(block.pointee.objects, block.pointee.n_objects).compactMap { $0 }.map { entry in
+                    })
+            }
+            let detections = try message.detections.map { (block) throws(WireError) in
+                try required.bounded(block.pointee.objects, block.pointee.n_objects, "detections.objects", limit: ResultBounds.detections)
+                    .compactMap { $0 }.map { entry in
                         let object = entry.pointee
                         return DetectedObject(
                             box: Box(x1: object.x1, y1: object.y1, x2: object.x2, y2: object.y2),
                             label: Int(object.label), name: swiftString(object.name), score: object.score)
                     }
-                },
-                segmentation: try message.segmentation.map { (block) throws(WireError) in try swiftSegmentation(block.pointee) },
-                timings: swiftArray(message.timings, message.n_timings).compactMap { $0 }.map { entry in
-                    StageTiming(stage: swiftString(entry.pointee.stage), milliseconds: entry.pointee.milliseconds)
-                },
-                latentBytes: message.latent_bytes, droppedBefore: message.dropped_before,
-                error: error.isEmpty ? nil : error, source: swiftString(message.source))
+            }
+            return ResultMessage(
+                header: swiftHeader(try required(message.header, "header")),
+                model: swiftIdentity(try required(message.model, "model")),
+                originalSize: swiftSize(try required(message.original_size, "original_size")),
+                tasks: TaskResults(
+                    classification: classification, detections: detections,
+                    segmentation: try message.segmentation.map { (block) throws(WireError) in try swiftSegmentation(block.pointee) }),
+                timings: try swiftTimings(message.timings, message.n_timings, required),
+                latentBytes: message.latent_bytes,
+                error: error.isEmpty ? nil : error)
         }
     }
 }
@@ -176,10 +185,75 @@ private func swiftSegmentation(_ block: Ladon__Segmentation) throws(WireError) -
     guard block.encoding == LADON__SEGMENTATION__ENCODING__ENCODING_RLE else {
         throw .invalidField(message: "Segmentation", field: "encoding", reason: "unsupported encoding \(block.encoding.rawValue)")
     }
+    let names = try Required("Segmentation").bounded(block.class_names, block.n_class_names, "class_names", limit: ResultBounds.classNames)
     return try SegmentationMap(
         runLengthEncoded: swiftBytes(block.data),
         size: ImageSize(height: Int(block.height), width: Int(block.width)),
-        classNames: swiftArray(block.class_names, block.n_class_names).map { swiftString($0) })
+        classNames: names.map { swiftString($0) })
+}
+
+private func swiftTimings(
+    _ base: UnsafeMutablePointer<UnsafeMutablePointer<Ladon__StageTiming>?>?, _ count: Int, _ required: Required
+) throws(WireError) -> [StageTiming] {
+    try required.bounded(base, count, "timings", limit: ResultBounds.timings).compactMap { $0 }.map { entry in
+        StageTiming(stage: swiftString(entry.pointee.stage), milliseconds: entry.pointee.milliseconds)
+    }
+}
+
+extension CArena {
+    func timings(_ timings: [StageTiming]) -> [UnsafeMutablePointer<Ladon__StageTiming>?] {
+        timings.map { timing in
+            let entry = make(Ladon__StageTiming(), ladon__stage_timing__init)
+            entry.pointee.stage = string(timing.stage)
+            entry.pointee.milliseconds = timing.milliseconds
+            return Optional(entry)
+        }
+    }
+}
+
+// MARK: - Job and Answer (broker <-> worker)
+
+extension JobMessage {
+    public func serialized() -> [UInt8] {
+        let arena = CArena()
+        defer { arena.release() }
+        var message = Ladon__Job()
+        ladon__job__init(&message)
+        message.latent = arena.bytes(latent)
+        message.n_stages_before = stagesBefore.count
+        message.stages_before = arena.array(arena.timings(stagesBefore))
+        return pack(&message, ladon__job__get_packed_size, ladon__job__pack)
+    }
+
+    public init(serialized bytes: [UInt8]) throws(WireError) {
+        self = try unpack("Job", bytes, limit: Self.maximumSize, ladon__job__unpack, ladon__job__free_unpacked) {
+            (message) throws(WireError) in
+            guard message.latent.len > 0 else { throw .missingField(message: "Job", field: "latent") }
+            return JobMessage(
+                latent: swiftBytes(message.latent),
+                stagesBefore: try swiftTimings(message.stages_before, message.n_stages_before, Required("Job")))
+        }
+    }
+}
+
+extension AnswerMessage {
+    public func serialized() -> [UInt8] {
+        let arena = CArena()
+        defer { arena.release() }
+        var message = Ladon__Answer()
+        ladon__answer__init(&message)
+        message.result = arena.bytes(result)
+        message.failed = failed ? 1 : 0
+        return pack(&message, ladon__answer__get_packed_size, ladon__answer__pack)
+    }
+
+    public init(serialized bytes: [UInt8]) throws(WireError) {
+        self = try unpack("Answer", bytes, limit: Self.maximumSize, ladon__answer__unpack, ladon__answer__free_unpacked) {
+            (message) throws(WireError) in
+            guard message.result.len > 0 else { throw .missingField(message: "Answer", field: "result") }
+            return AnswerMessage(result: swiftBytes(message.result), failed: message.failed != 0)
+        }
+    }
 }
 
 // MARK: - Control
@@ -320,6 +394,12 @@ private struct Required {
     func callAsFunction<T>(_ field: UnsafeMutablePointer<T>?, _ name: String) throws(WireError) -> T {
         guard let field else { throw .missingField(message: message, field: name) }
         return field.pointee
+    }
+
+    /// A repeated field's elements, refused when there are more than `limit` (the wire could ask for millions).
+    func bounded<T>(_ base: UnsafeMutablePointer<T>?, _ count: Int, _ name: String, limit: Int) throws(WireError) -> [T] {
+        guard count <= limit else { throw .invalidField(message: message, field: name, reason: "\(count) entries, at most \(limit) allowed") }
+        return swiftArray(base, count)
     }
 }
 

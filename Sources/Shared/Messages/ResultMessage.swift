@@ -1,54 +1,62 @@
 /// What the edge answered for one frame (proto `Result`): each task's output when that task ran,
-/// or an error text when the frame could not be processed.
+/// or an error text when the frame could not be processed. The one result model: the worker makes it,
+/// the sink publishes, saves and draws it, the evaluator scores it, and its JSON reads back into it.
 public struct ResultMessage: Sendable, Equatable {
     /// Parsers refuse larger input (a worst-case noisy segmentation map of a large frame stays far below).
     public static let maximumSize = 32 << 20
 
-    public var nodeID: String
-    public var sequence: UInt64
-    /// Capture time of the frame, microseconds since the Unix epoch (end-to-end latency starts here).
-    public var captureTimeMicroseconds: Int64
+    public var header: FrameHeader
     public var model: ModelIdentity
     public var originalSize: ImageSize
-    /// Top-k, most probable first; `nil` when classification did not run.
-    public var classification: [ClassScore]?
-    /// `nil` when detection did not run; empty when it ran and found nothing.
-    public var detections: [DetectedObject]?
-    public var segmentation: SegmentationMap?
+    public var tasks: TaskResults
     /// Per-stage wall-clock times in pipeline order.
     public var timings: [StageTiming]
     /// Size of the coded latent that crossed the link.
     public var latentBytes: UInt64
-    /// Frames the node dropped before this one.
-    public var droppedBefore: UInt64
     /// Why the frame has no results; `nil` on success.
     public var error: String?
-    /// The frame's source name (`LatentMessage.source`), also on error results; empty when unknown.
-    public var source: String
 
     public init(
-        nodeID: String, sequence: UInt64, captureTimeMicroseconds: Int64, model: ModelIdentity,
-        originalSize: ImageSize, classification: [ClassScore]? = nil, detections: [DetectedObject]? = nil,
-        segmentation: SegmentationMap? = nil, timings: [StageTiming] = [], latentBytes: UInt64 = 0,
-        droppedBefore: UInt64 = 0, error: String? = nil, source: String = ""
+        header: FrameHeader, model: ModelIdentity, originalSize: ImageSize, tasks: TaskResults = TaskResults(),
+        timings: [StageTiming] = [], latentBytes: UInt64 = 0, error: String? = nil
     ) {
-        self.nodeID = nodeID
-        self.sequence = sequence
-        self.captureTimeMicroseconds = captureTimeMicroseconds
+        self.header = header
         self.model = model
         self.originalSize = originalSize
-        self.classification = classification
-        self.detections = detections
-        self.segmentation = segmentation
+        self.tasks = tasks
         self.timings = timings
         self.latentBytes = latentBytes
-        self.droppedBefore = droppedBefore
         self.error = error
-        self.source = source
     }
 }
 
-/// One classification top-k entry.
+/// The answers of the heads that ran on one frame, in original-image pixels; a task that did not run is `nil`.
+public struct TaskResults: Sendable, Equatable {
+    public var classification: Classification?
+    /// Empty when detection ran and found nothing.
+    public var detections: [DetectedObject]?
+    public var segmentation: SegmentationMap?
+
+    public init(classification: Classification? = nil, detections: [DetectedObject]? = nil, segmentation: SegmentationMap? = nil) {
+        self.classification = classification
+        self.detections = detections
+        self.segmentation = segmentation
+    }
+}
+
+/// The classification head's answer: the top classes, most probable first.
+public struct Classification: Sendable, Equatable {
+    public var top: [ClassScore]
+    /// Every class's logit, where the head ran in this process (`ladon-edge infer`); the wire carries only `top`.
+    public var logits: [Float]?
+
+    public init(top: [ClassScore], logits: [Float]? = nil) {
+        self.top = top
+        self.logits = logits
+    }
+}
+
+/// One classification entry.
 public struct ClassScore: Sendable, Equatable {
     public var classIndex: Int
     public var name: String
@@ -61,9 +69,10 @@ public struct ClassScore: Sendable, Equatable {
     }
 }
 
-/// A detection with its class name, box in original-image pixels.
+/// One detected object, its box in original-image pixels.
 public struct DetectedObject: Sendable, Equatable {
     public var box: Box
+    /// Class index into the head's class names (0 is background and never reported).
     public var label: Int
     public var name: String
     public var score: Float

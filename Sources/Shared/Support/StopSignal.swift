@@ -67,6 +67,16 @@ public enum PipelineClock {
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
+    /// Sleeps `seconds` in steps of at most 50 ms, returning early once `stop` says so.
+    public static func sleep(seconds: Double, unless stop: () -> Bool) {
+        let deadline = self.seconds() + seconds
+        while !stop() {
+            let left = deadline - self.seconds()
+            guard left > 0 else { return }
+            sleep(milliseconds: max(1, Int(min(left, 0.05) * 1000)))
+        }
+    }
+
     public static func sleep(milliseconds: Int) {
         var pause = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
         var left = timespec()

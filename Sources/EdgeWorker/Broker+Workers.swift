@@ -1,0 +1,109 @@
+import Shared
+
+/// The broker's backend: workers' Hello, Ready, Heartbeat and Answers in, Jobs and heartbeats out;
+/// liveness and dispatch. What becomes of a latent is the `Dispatcher`'s to decide; this moves messages.
+extension Broker {
+    func backendMessage(_ message: [[UInt8]], _ now: Double) throws(TransportError) {
+        let sender = String(decoding: message.first ?? [], as: UTF8.self)
+        guard let (_, envelope) = rejections.routed(message, socket: "backend") else { return }
+        dispatcher.heard(from: sender, now: now)
+        if envelope.kind == .answer {
+            guard let answer = rejections.decode(AnswerMessage.self, envelope, socket: "backend", peer: sender) else { return }
+            try answerArrived(answer, from: sender, now)
+        } else if let control = rejections.decode(ControlMessage.self, envelope, socket: "backend", peer: sender) {
+            try workerControl(control, from: sender, now)
+        }
+    }
+
+    func workerControl(_ control: ControlMessage, from sender: String, _ now: Double) throws(TransportError) {
+        switch control {
+        case let .hello(hello):
+            if let model = hello.model, model != identity {
+                log.error("worker runs another model; not using it", ["worker": sender, "model": model])
+                return
+            }
+            try join(sender, name: hello.peerID, now)
+        case .ready:
+            // A worker that said hello to a previous broker process is taken on by its Ready.
+            try join(sender, name: PeerRoute.peerID(of: sender), now)
+            if dispatcher.ready(sender) != nil {
+                log.warning("worker reported ready while holding a latent; handing it on", ["worker": sender])
+            }
+        case .bye:
+            try removeWorker(sender, reason: "said bye", now)
+        case .heartbeat:
+            break
+        case .credit:
+            rejections.record(reason: "unexpected_control", socket: "backend", peer: sender, detail: "credit from a worker")
+        }
+    }
+
+    func join(_ worker: String, name: String, _ now: Double) throws(TransportError) {
+        guard dispatcher.join(worker, name: name, now: now) else { return }
+        log.info("worker joined", ["worker": worker, "workers": dispatcher.workers.count])
+        try topUpAll(now)
+    }
+
+    /// A worker's Answer: the Result bytes go to the sink untouched.
+    func answerArrived(_ answer: AnswerMessage, from sender: String, _ now: Double) throws(TransportError) {
+        guard let job = dispatcher.finished(sender) else {
+            log.warning("answer from a worker holding no latent (declared dead earlier?); dropped", ["worker": sender])
+            return
+        }
+        try self.answer(job, resultBytes: answer.result, failed: answer.failed, now)
+    }
+
+    func removeWorker(_ id: String, reason: String, _ now: Double) throws(TransportError) {
+        guard dispatcher.workers[id] != nil else { return }
+        let loss = dispatcher.remove(id)
+        log.warning("worker gone", ["worker": id, "reason": reason, "workers": dispatcher.workers.count])
+        switch loss {
+        case let .retried(job)?:
+            summary.retries += 1
+            log.info("retrying a latent on another worker", ["node": job.nodeID, "sequence": job.latent.header.sequence])
+        case let .failed(job)?:
+            try fail(job, "two workers died holding this latent (last: \(id))", stagesBefore: job.stagesBefore(job.dispatchedAt), now)
+        case nil:
+            break
+        }
+    }
+
+    func retireExitedWorkers(_ now: Double) throws(TransportError) {
+        guard !exitedWorkers.isEmpty else { return }
+        let names = Set(exitedWorkers)
+        exitedWorkers.removeAll()
+        for worker in dispatcher.workers(named: names) {
+            summary.deadWorkers += 1
+            try removeWorker(worker.id, reason: "process exited", now)
+        }
+    }
+
+    func checkWorkers(_ now: Double) throws(TransportError) {
+        for worker in dispatcher.silentWorkers(now: now, timeout: configuration.heartbeatTimeoutSeconds) {
+            summary.deadWorkers += 1
+            try removeWorker(worker.id, reason: "silent for \(configuration.heartbeatTimeoutSeconds) s", now)
+        }
+        if now - lastHeartbeat >= configuration.heartbeatIntervalSeconds {
+            lastHeartbeat = now
+            let beat = Envelope(ControlMessage.heartbeat(.init(peerID: "broker", sequence: 0, timeMicroseconds: PipelineClock.wallMicroseconds())))
+            for id in dispatcher.readyWorkers { _ = try? backend.send(beat.frames(to: Array(id.utf8))) }
+        }
+        for job in dispatcher.expireWithoutWorkers(now: now, timeout: configuration.noWorkerTimeoutSeconds) {
+            try fail(job, "no edge worker available", stagesBefore: job.stagesBefore(now), now)
+        }
+    }
+
+    /// Hands queued latents to ready workers, nodes in turn, each as a Job carrying its time so far.
+    func dispatch(_ now: Double) throws(TransportError) {
+        while let (worker, job) = dispatcher.assign(now: now) {
+            let envelope = Envelope(JobMessage(latent: job.bytes, stagesBefore: job.stagesBefore(now)))
+            do throws(TransportError) {
+                try backend.send(envelope.frames(to: Array(worker.utf8)))
+            } catch  where error.isUnroutable {
+                dispatcher.unassign(worker)
+                summary.deadWorkers += 1
+                try removeWorker(worker, reason: "unreachable", now)
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import LadonEdge
+import Shared
+
+/// `ladon-edge serve`: the broker (frontend for mobile nodes, backend for workers, results to the sink),
+/// with `--workers N` local worker processes.
+enum ServeCommand {
+    static let spec = CommandSpec(
+        command: "ladon-edge serve",
+        summary: "Serve mobile nodes: credit flow control, a pool of worker processes, every Result to the sink.",
+        options: [
+            .value("model", "path", help: "Ladon model file; latents for another model are refused.", required: true),
+            .value("frontend", "endpoint", help: "Where mobile nodes connect (e.g. tcp://*:5555).", required: true),
+            .value("sink", "endpoint", help: "The sink's results endpoint to PUSH to (e.g. tcp://127.0.0.1:5557).", required: true),
+            .value("backend", "endpoint", help: "Where workers connect (default tcp://127.0.0.1:*; bind tcp://*:PORT for remote workers)."),
+            .value("workers", "n", help: "Local worker processes to start (default 1; 0 waits for remote workers)."),
+            .value("threads", "n", help: "Compute threads per local worker (default 1)."),
+            .value("hold-ms", "ms", help: "Local workers keep each frame this long after computing it (emulates a slower edge)."),
+            .value("heartbeat-timeout", "seconds", help: "A worker silent this long is dead (default 3)."),
+            .value(
+                "max-latent-bytes", "n",
+                help: "Refuse larger latents with an error Result (default 8 MiB); libzmq disconnects a node sending over twice this."),
+        ])
+
+    static func run(_ arguments: [String]) throws {
+        let options = try spec.parse(arguments)
+        let model = options.required("model")
+        let identity = try ModelIdentity(LadonModelFile(path: model))
+        var configuration = Broker.Configuration(frontend: options.required("frontend"), sink: options.required("sink"))
+        if let backend = options.value("backend") { configuration.backend = backend }
+        if let timeout = options.value("heartbeat-timeout") {
+            guard let seconds = Double(timeout), seconds > 0 else {
+                throw CommandLineError.invalidValue(option: "heartbeat-timeout", value: timeout, expected: "a positive number of seconds")
+            }
+            configuration.heartbeatTimeoutSeconds = seconds
+        }
+        configuration.maximumLatentBytes = try options.integer("max-latent-bytes", default: configuration.maximumLatentBytes)
+        guard configuration.maximumLatentBytes >= 64 else {
+            throw CommandLineError.invalidValue(option: "max-latent-bytes", value: "\(configuration.maximumLatentBytes)", expected: "at least 64")
+        }
+        let count = try options.integer("workers", default: 1)
+        guard count >= 0 else { throw CommandLineError.invalidValue(option: "workers", value: "\(count)", expected: "0 or more") }
+
+        StopSignal.install()
+        let broker = try Broker(configuration, identity: identity)
+        let workers = LocalWorkers(shouldStop: { StopSignal.isRequested })
+        defer { workers.stop() }
+        try workers.start(
+            count: count, executable: OwnExecutable.path,
+            arguments: [
+                "--model", model, "--connect", broker.backendEndpoint,
+                "--threads", "\(try options.integer("threads", default: 1))",
+                "--hold-ms", "\(try options.integer("hold-ms", default: 0))",
+            ])
+        try broker.run(shouldStop: { StopSignal.isRequested }, housekeeping: { for id in workers.supervise() { broker.workerProcessExited(id) } })
+        workers.stop()
+        var summary = broker.report
+        summary.respawnedWorkers = workers.respawned
+        print(summary.line)
+    }
+}

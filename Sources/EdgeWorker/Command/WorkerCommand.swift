@@ -1,0 +1,40 @@
+import Foundation
+import LadonEdge
+import Shared
+
+/// `ladon-edge worker`: one worker of a broker's pool, local or joining from another host.
+enum WorkerCommand {
+    static let spec = CommandSpec(
+        command: "ladon-edge worker",
+        summary: "Join a broker's worker pool: decode latents and run the trunk and heads, one frame at a time.",
+        options: [
+            .value("model", "path", help: "Ladon model file (the broker's).", required: true),
+            .value("connect", "endpoint", help: "The broker's backend endpoint (e.g. tcp://edge-host:5556).", required: true),
+            .value("id", "name", help: "Worker id (default worker-<host>-<pid>)."),
+            .value("threads", "n", help: "Compute threads (default 1)."),
+            .value("hold-ms", "ms", help: "Keep each frame this long after computing it (emulates a slower edge)."),
+            .value(
+                "parent", "pid", help: "Stop when the process with this id is no longer the parent (default: LADON_PARENT_PID, which serve sets)."),
+        ])
+
+    static func run(_ arguments: [String]) throws {
+        let options = try spec.parse(arguments)
+        Compute.setThreads(try options.integer("threads", default: 1))
+        let inference = try EdgeInference(LadonModelFile(path: options.required("model")))
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
+        var configuration = EdgeWorkerLoop.Configuration(
+            connect: options.required("connect"),
+            workerID: try options.peerID("id", default: "worker-\(host)-\(getpid())"))
+        configuration.holdMilliseconds = try options.integer("hold-ms", default: 0)
+        var parent = ParentProcess.fromEnvironment()
+        if options.value("parent") != nil {
+            let pid = try options.integer("parent", default: 0)
+            guard pid > 0, let pid = Int32(exactly: pid) else {
+                throw CommandLineError.invalidValue(option: "parent", value: "\(pid)", expected: "a process id")
+            }
+            parent = pid
+        }
+        StopSignal.install(parent: parent)
+        try EdgeWorkerLoop(configuration, inference: inference).run(shouldStop: { StopSignal.isRequested })
+    }
+}

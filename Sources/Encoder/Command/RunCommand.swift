@@ -1,0 +1,55 @@
+import Foundation
+import LadonEncoder
+import Shared
+
+/// `ladon-encoder run`: the streaming mobile stage (frames from ingest in, latents to the edge out).
+enum RunCommand {
+    static let spec = CommandSpec(
+        command: "ladon-encoder run",
+        summary: "Encode frames from ladon-ingest and send latents to the edge under credit flow control.",
+        options: [
+            .value("model", "path", help: "Ladon model file (tools/convert.py).", required: true),
+            .value("ingest", "endpoint", help: "Endpoint to bind for ingest's frames (e.g. tcp://127.0.0.1:5550).", required: true),
+            .value("edge", "endpoint", help: "The edge broker's frontend (e.g. tcp://127.0.0.1:5555).", required: true),
+            .value("node-id", "name", help: "This node's id, the prefix of its result topics (default 'cam-01')."),
+            .value("window", "n", help: "Latents this node may have in flight (default 2)."),
+            .value("link-kbps", "rate", help: "Pace sends through a token bucket at this many kilobits per second."),
+            .value("link-burst-bytes", "n", help: "Token bucket depth in bytes (default 0: a serial link)."),
+            .value("policy", "name", help: "freshest (default) or queue (baseline: encode every frame in order)."),
+            .value("drain-timeout", "seconds", help: "At end of stream, wait this long for in-flight credits (default 10)."),
+            .value("threads", "n", help: "Compute threads (default 1: a device core)."),
+            .value("max-latent-bytes", "n", help: "Drop (and count) latents larger than the edge accepts (default 8 MiB, as ladon-edge serve)."),
+        ])
+
+    static func run(_ arguments: [String]) throws {
+        let options = try spec.parse(arguments)
+        StopSignal.install()
+        Compute.setThreads(try options.integer("threads", default: 1))
+        let window = try options.integer("window", default: 2)
+        guard window >= 1 else { throw CommandLineError.invalidValue(option: "window", value: "\(window)", expected: "at least 1") }
+        let kbps = try options.value("link-kbps").map { text throws(CommandLineError) -> Double in
+            guard let rate = Double(text), rate > 0 else { throw .invalidValue(option: "link-kbps", value: text, expected: "a positive rate") }
+            return rate
+        }
+        let policyName = options.value("policy") ?? "freshest"
+        guard let policy = EncoderStage.Policy(rawValue: policyName) else {
+            throw CommandLineError.invalidValue(option: "policy", value: policyName, expected: "freshest or queue")
+        }
+        let drain = options.value("drain-timeout") ?? "10"
+        guard let drainSeconds = Double(drain), drainSeconds >= 0 else {
+            throw CommandLineError.invalidValue(option: "drain-timeout", value: drain, expected: "seconds")
+        }
+        let encoder = try MobileEncoder(LadonModelFile(path: options.required("model")))
+        var configuration = EncoderStage.Configuration(
+            ingestEndpoint: options.required("ingest"), edgeEndpoint: options.required("edge"),
+            nodeID: try options.peerID("node-id", default: "cam-01"), window: window, linkKilobitsPerSecond: kbps,
+            burstBytes: try options.integer("link-burst-bytes", default: 0), policy: policy)
+        configuration.drainTimeoutSeconds = drainSeconds
+        configuration.maximumLatentBytes = try options.integer("max-latent-bytes", default: configuration.maximumLatentBytes)
+        guard configuration.maximumLatentBytes > 0 else {
+            throw CommandLineError.invalidValue(option: "max-latent-bytes", value: "\(configuration.maximumLatentBytes)", expected: "a positive size")
+        }
+        let summary = try EncoderStage(configuration, encoder: encoder).run(shouldStop: { StopSignal.isRequested })
+        print("ladon-encoder[\(configuration.nodeID)] \(summary)")
+    }
+}

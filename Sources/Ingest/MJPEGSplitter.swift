@@ -1,0 +1,154 @@
+import Shared
+
+/// Splits a Motion-JPEG byte stream (concatenated JPEG files, as `ffmpeg -f mjpeg -` or a camera tool
+/// writes) into whole JPEG files.
+///
+/// It walks the marker structure rather than searching for the end marker, so an EXIF thumbnail
+/// (a complete JPEG inside APP1) does not end the frame early: after SOI it skips each marker segment by
+/// its length; after SOS it scans the entropy-coded data, where 0xFF is always followed by 0x00
+/// (stuffing) or a restart marker, until another marker (EOI ends the frame; DHT/SOS of a progressive
+/// JPEG continue it). Bytes outside frames, a frame broken mid-structure and a frame over
+/// `maximumFrameBytes` are skipped and counted, and the splitter resynchronises on the next SOI.
+public struct MJPEGSplitter: Sendable {
+    public let maximumFrameBytes: Int
+    /// Bytes that were not part of any complete frame (garbage, broken or oversized frames).
+    public private(set) var skippedBytes = 0
+    public private(set) var oversizedFrames = 0
+    public private(set) var brokenFrames = 0
+
+    private enum State { case searching, segments, entropy }
+    private var state = State.searching
+    // While in a frame the frame starts at buffer[0]; `cursor` is where parsing continues.
+    private var buffer: [UInt8] = []
+    private var cursor = 0
+
+    public init(maximumFrameBytes: Int = FrameMessage.maximumSize - 1024) {
+        self.maximumFrameBytes = maximumFrameBytes
+    }
+
+    /// Adds bytes and returns the frames they complete, in stream order.
+    public mutating func append(_ bytes: some Sequence<UInt8>) -> [[UInt8]] {
+        buffer.append(contentsOf: bytes)
+        var frames: [[UInt8]] = []
+        while let frame = nextFrame() { frames.append(frame) }
+        return frames
+    }
+
+    /// The stream ended: a partial frame left in the buffer is counted as skipped.
+    public mutating func finish() {
+        if state != .searching && !buffer.isEmpty { brokenFrames += 1 }
+        skippedBytes += buffer.count
+        buffer.removeAll()
+        cursor = 0
+        state = .searching
+    }
+
+    /// Bytes held for an incomplete frame.
+    public var pendingBytes: Int { buffer.count }
+
+    private mutating func nextFrame() -> [UInt8]? {
+        while true {
+            if state != .searching && cursor > maximumFrameBytes {
+                oversizedFrames += 1
+                resynchronise(after: 1)
+                continue
+            }
+            switch state {
+            case .searching:
+                guard findStart() else { return nil }
+            case .segments:
+                guard cursor + 1 < buffer.count else { return nil }
+                guard buffer[cursor] == 0xFF else {
+                    brokenFrames += 1
+                    resynchronise(after: 1)
+                    continue
+                }
+                let marker = buffer[cursor + 1]
+                switch marker {
+                case 0xFF:  // fill byte before a marker
+                    cursor += 1
+                case 0xD9:  // EOI: the frame is complete
+                    let end = cursor + 2
+                    let frame = Array(buffer[..<end])
+                    buffer.removeFirst(end)
+                    cursor = 0
+                    state = .searching
+                    return frame
+                case 0xD8:  // SOI inside a frame: the previous frame was cut off
+                    brokenFrames += 1
+                    resynchronise(after: cursor)
+                case 0x01, 0xD0...0xD7:  // markers without a length
+                    cursor += 2
+                default:
+                    guard cursor + 3 < buffer.count else { return nil }
+                    let length = Int(buffer[cursor + 2]) << 8 | Int(buffer[cursor + 3])
+                    guard length >= 2 else {
+                        brokenFrames += 1
+                        resynchronise(after: 1)
+                        continue
+                    }
+                    if marker == 0xDA {
+                        // SOS is followed by entropy data, where a wrong length would go unnoticed: its
+                        // length must match its component count (a frame cut inside its header fails here).
+                        guard cursor + 4 < buffer.count else { return nil }
+                        let components = Int(buffer[cursor + 4])
+                        guard (1...4).contains(components), length == 6 + 2 * components else {
+                            brokenFrames += 1
+                            resynchronise(after: 1)
+                            continue
+                        }
+                        state = .entropy
+                    }
+                    cursor += 2 + length
+                }
+            case .entropy:
+                // A segment skip may point past the bytes received so far.
+                guard cursor < buffer.count else { return nil }
+                guard let found = buffer[cursor...].firstIndex(of: 0xFF) else {
+                    cursor = buffer.count
+                    return nil
+                }
+                guard found + 1 < buffer.count else {
+                    cursor = found
+                    return nil
+                }
+                switch buffer[found + 1] {
+                case 0x00, 0xD0...0xD7: cursor = found + 2  // stuffed byte or restart marker
+                case 0xFF: cursor = found + 1  // fill
+                default:
+                    cursor = found
+                    state = .segments
+                }
+            }
+        }
+    }
+
+    /// Looks for SOI (FF D8) and drops what precedes it; `false` when more bytes are needed.
+    private mutating func findStart() -> Bool {
+        var index = 0
+        while index + 1 < buffer.count {
+            if buffer[index] == 0xFF && buffer[index + 1] == 0xD8 {
+                skippedBytes += index
+                buffer.removeFirst(index)
+                cursor = 2
+                state = .segments
+                return true
+            }
+            index += 1
+        }
+        // Keep a trailing 0xFF: it may be the first half of the next SOI.
+        let keep = buffer.last == 0xFF ? 1 : 0
+        skippedBytes += buffer.count - keep
+        buffer.removeFirst(buffer.count - keep)
+        return false
+    }
+
+    /// Abandons the current frame: drops `count` bytes from its start and searches for the next SOI.
+    private mutating func resynchronise(after count: Int) {
+        let dropped = min(max(count, 1), buffer.count)
+        skippedBytes += dropped
+        buffer.removeFirst(dropped)
+        cursor = 0
+        state = .searching
+    }
+}

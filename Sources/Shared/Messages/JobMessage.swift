@@ -1,0 +1,32 @@
+/// What the broker hands a worker (proto `Job`): the node's Latent bytes as they arrived, never
+/// re-encoded, and the time the frame spent before the worker, which the worker's Result lists first.
+public struct JobMessage: Sendable, Equatable {
+    public static let maximumSize = LatentMessage.maximumSize + (64 << 10)
+
+    public var latent: [UInt8]
+    public var stagesBefore: [StageTiming]
+
+    public init(latent: [UInt8], stagesBefore: [StageTiming]) {
+        self.latent = latent
+        self.stagesBefore = stagesBefore
+    }
+}
+
+/// A worker's answer to a Job (proto `Answer`): the Result bytes the broker forwards to the sink as
+/// they are, and whether that Result reports an error.
+public struct AnswerMessage: Sendable, Equatable {
+    public static let maximumSize = ResultMessage.maximumSize + (64 << 10)
+
+    public var result: [UInt8]
+    public var failed: Bool
+
+    public init(result: [UInt8], failed: Bool) {
+        self.result = result
+        self.failed = failed
+    }
+
+    /// Serialises `result` for the broker.
+    public init(_ result: ResultMessage) {
+        self.init(result: result.serialized(), failed: result.error != nil)
+    }
+}
