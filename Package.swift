@@ -71,6 +71,7 @@ let package = Package(
             .testTarget(name: "ModelTests", dependencies: ["Shared", "TestSupport"], path: "Tests/ModelTests"),
             .testTarget(name: "OpsTests", dependencies: ["Shared", "TestSupport"], path: "Tests/OpsTests"),
             .testTarget(name: "TransportTests", dependencies: ["Shared", "TestSupport"], path: "Tests/TransportTests"),
+            .testTarget(name: "SupportTests", dependencies: ["Shared"], path: "Tests/SupportTests"),
             .testTarget(
                 name: "IngestTests", dependencies: ["Shared", "TestSupport", "LadonIngest", "ladon-ingest", "ladon-encoder"],
                 path: "Tests/IngestTests"),

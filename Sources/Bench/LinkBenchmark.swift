@@ -40,9 +40,7 @@ enum LinkBenchmark {
         let options = try spec.parse(arguments)
         StopSignal.install()
         func number(_ name: String, _ fallback: Double) throws(CommandLineError) -> Double {
-            guard let text = options.value(name) else { return fallback }
-            guard let value = Double(text), value > 0 else { throw .invalidValue(option: name, value: text, expected: "a positive number") }
-            return value
+            try options.number(name, default: fallback, expected: "a positive number") { $0 > 0 }
         }
         let kbps = try number("kbps", 100)
         let fps = try number("fps", 15)

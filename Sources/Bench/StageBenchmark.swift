@@ -2,7 +2,7 @@ import Foundation
 import Shared
 
 /// One stage's measurement: median wall time over the timed runs and the work it did.
-struct StageTiming {
+struct StageMeasurement {
     let stage: String
     let medianMilliseconds: Double
     let multiplyAccumulates: Int
@@ -13,7 +13,7 @@ struct StageTiming {
 }
 
 /// Runs each stage once to warm up, then `runs` times, and keeps the median.
-func measure(_ stage: String, runs: Int, _ body: () -> Void) -> StageTiming {
+func measure(_ stage: String, runs: Int, _ body: () -> Void) -> StageMeasurement {
     body()
     var samples: [Double] = []
     var work = 0
@@ -25,7 +25,7 @@ func measure(_ stage: String, runs: Int, _ body: () -> Void) -> StageTiming {
         work = Compute.multiplyAccumulateCount - macsBefore
     }
     samples.sort()
-    return StageTiming(stage: stage, medianMilliseconds: samples[samples.count / 2], multiplyAccumulates: work)
+    return StageMeasurement(stage: stage, medianMilliseconds: samples[samples.count / 2], multiplyAccumulates: work)
 }
 
 /// PyTorch's per-stage medians from tools/bench_reference.py (`{"threads": n, "stages": {"name": ms}}`).
@@ -61,7 +61,7 @@ enum BenchmarkError: Error, CustomStringConvertible {
 
 /// The printed table: Swift ms, GFLOP/s, PyTorch ms and the ratio Swift / PyTorch (below 1 is faster).
 struct BenchmarkReport {
-    let results: [StageTiming]
+    let results: [StageMeasurement]
     let reference: ReferenceTimings?
     let threads: Int
 

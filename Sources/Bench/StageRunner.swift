@@ -16,8 +16,8 @@ struct StageBenchmark {
         jpeg = try FileIO.read(imagePath, what: "image")
     }
 
-    func run(runs: Int) throws -> [StageTiming] {
-        var results: [StageTiming] = []
+    func run(runs: Int) throws -> [StageMeasurement] {
+        var results: [StageMeasurement] = []
         let coder = try EntropyBottleneck(mobile.model.entropy)
         let preprocessor = Preprocessor(mobile.model.architecture.preprocess)
         let image = try JPEG.decode(jpeg)
@@ -62,7 +62,7 @@ struct StageBenchmark {
                 ("fpn", parts.fpn), ("rpn", parts.rpn), ("roi_align", parts.roiAlign),
                 ("box_head", parts.boxHead), ("box_postprocess", parts.postprocess),
             ] {
-                results.append(StageTiming(stage: name, medianMilliseconds: milliseconds, multiplyAccumulates: 0))
+                results.append(StageMeasurement(stage: name, medianMilliseconds: milliseconds, multiplyAccumulates: 0))
             }
             results.append(
                 measure("detection", runs: runs) {

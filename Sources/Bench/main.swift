@@ -22,9 +22,15 @@ let spec = CommandSpec(
     ])
 
 runCommandLineProgram("ladon-bench") {
-    if CommandLine.arguments.dropFirst().first == "link" {
+    switch CommandLine.arguments.dropFirst().first {
+    case "link":
         try LinkBenchmark.run(Array(CommandLine.arguments.dropFirst(2)))
         return
+    case "broker":
+        try BrokerBenchmark.run(Array(CommandLine.arguments.dropFirst(2)))
+        return
+    default:
+        break
     }
     let arguments = try spec.parse(Array(CommandLine.arguments.dropFirst()))
     let threads = try arguments.integer("threads", default: 2)

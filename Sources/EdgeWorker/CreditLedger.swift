@@ -2,28 +2,30 @@
 /// returned (`outstanding`), the allowance the node is kept at (`target`, which only grows), and the
 /// latents accepted under that credit and not yet answered, each with its own ticket so its credit
 /// comes back exactly once however its Result ends (answered, retried, failed, shut down).
-struct CreditLedger: Equatable {
-    private(set) var outstanding = 0
-    private(set) var target = 0
+public struct CreditLedger: Equatable {
+    public private(set) var outstanding = 0
+    public private(set) var target = 0
     private var unsettled: Set<UInt64> = []
     // Never reset, so a ticket of an old session can never match one of the current session.
     private var lastTicket: UInt64 = 0
 
+    public init() {}
+
     /// Latents received under credit and not yet answered.
-    var inBroker: Int { unsettled.count }
+    public var inBroker: Int { unsettled.count }
 
     /// Credits to grant now to keep the node at `allowance`; raising the target never lowers it (a
     /// node cannot tell a withheld credit from a lost latent, so credit is never taken back).
-    mutating func grantsDue(allowance: Int) -> Int {
+    public mutating func grantsDue(allowance: Int) -> Int {
         target = max(target, allowance)
         return max(0, target - outstanding)
     }
 
     /// `grants` credits left for the node.
-    mutating func granted(_ grants: Int) { outstanding += grants }
+    public mutating func granted(_ grants: Int) { outstanding += grants }
 
     /// A latent arrived: its ticket when the node held credit for it, `nil` when it sent past its credit.
-    mutating func accept() -> UInt64? {
+    public mutating func accept() -> UInt64? {
         guard unsettled.count < outstanding else { return nil }
         lastTicket += 1
         unsettled.insert(lastTicket)
@@ -32,14 +34,14 @@ struct CreditLedger: Equatable {
 
     /// The latent of `ticket` is answered: its credit comes back once; `false` for a ticket already
     /// settled or from an earlier session.
-    mutating func settle(_ ticket: UInt64) -> Bool {
+    public mutating func settle(_ ticket: UInt64) -> Bool {
         guard unsettled.remove(ticket) != nil else { return false }
         outstanding = max(0, outstanding - 1)
         return true
     }
 
     /// A new session starts from nothing: the node's Hello says it holds no credit.
-    mutating func reset() {
+    public mutating func reset() {
         outstanding = 0
         target = 0
         unsettled.removeAll()
@@ -52,8 +54,8 @@ struct CreditLedger: Equatable {
 /// it can always make progress. Credits are never revoked or withheld (a node cannot tell a withheld
 /// credit from a lost latent): a node keeps the largest allowance it was given, and under overload the
 /// round-robin dispatch, not the credit count, keeps the nodes' shares of the workers even.
-enum CreditPolicy {
-    static func allowance(window: Int, liveWorkers: Int, activeNodes: Int) -> Int {
+public enum CreditPolicy {
+    public static func allowance(window: Int, liveWorkers: Int, activeNodes: Int) -> Int {
         let capacity = max(1, 2 * liveWorkers)
         let share = (capacity + max(1, activeNodes) - 1) / max(1, activeNodes)
         return max(1, min(window, share))

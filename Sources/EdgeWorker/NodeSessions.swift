@@ -1,27 +1,27 @@
 /// One mobile node as the broker sees it.
-struct NodeEntry {
-    let id: String
+public struct NodeEntry {
+    public let id: String
     /// The routing id of the process holding this node id (PeerRoute).
-    var route: String
-    var incarnation: UInt64
-    var window: Int
-    var credit = CreditLedger()
-    var lastSeen: Double
-    var departed = false
+    public var route: String
+    public var incarnation: UInt64
+    public var window: Int
+    public var credit = CreditLedger()
+    public var lastSeen: Double
+    public var departed = false
     /// The node reconnected: its credits are held back until it says Hello (a new session).
-    var awaitingHello = false
+    public var awaitingHello = false
 
     /// Nodes silent this long (no heartbeat, no latent) stop counting toward the credit share, and a
     /// process claiming their id takes it over.
-    static let staleAfterSeconds = 10.0
+    public static let staleAfterSeconds = 10.0
 
-    func isActive(at now: Double) -> Bool { !departed && now - lastSeen < Self.staleAfterSeconds }
+    public func isActive(at now: Double) -> Bool { !departed && now - lastSeen < Self.staleAfterSeconds }
 
     /// Whether the node may be granted credit now.
-    var isCreditable: Bool { !departed && !awaitingHello }
+    public var isCreditable: Bool { !departed && !awaitingHello }
 
     /// Starts the bookkeeping of a new session: nothing granted, nothing of this session received.
-    mutating func startSession(incarnation: UInt64, window: Int, now: Double) {
+    public mutating func startSession(incarnation: UInt64, window: Int, now: Double) {
         self.incarnation = incarnation
         self.window = window
         credit.reset()
@@ -32,17 +32,23 @@ struct NodeEntry {
 }
 
 /// A latent's claim on its node's credit: settled once when its Result goes to the sink.
-struct CreditTicket: Equatable {
-    let nodeID: String
-    let incarnation: UInt64
-    let serial: UInt64
+public struct CreditTicket: Equatable {
+    public let nodeID: String
+    public let incarnation: UInt64
+    public let serial: UInt64
+
+    public init(nodeID: String, incarnation: UInt64, serial: UInt64) {
+        self.nodeID = nodeID
+        self.incarnation = incarnation
+        self.serial = serial
+    }
 }
 
 /// The broker's node sessions and ids (docs/pipeline.md, "Sessions and restarts"), apart from the
 /// sockets: which route holds which node id, what a Hello means, when a node may be asked for a new
 /// session, and each node's credit. A node id belongs to one process (route) at a time.
-struct NodeSessions {
-    enum HelloOutcome: Equatable {
+public struct NodeSessions {
+    public enum HelloOutcome: Equatable {
         /// A node id seen for the first time.
         case joined
         /// The id's holder is gone (said Bye, fell silent, or its connection closed): this route takes it.
@@ -58,37 +64,37 @@ struct NodeSessions {
         case repeated
     }
 
-    static let refusalLogInterval = 30.0
+    public static let refusalLogInterval = 30.0
 
-    private(set) var nodes: [String: NodeEntry] = [:]
+    public private(set) var nodes: [String: NodeEntry] = [:]
     /// Node ids in the order they first joined (dispatch and credit go round them in this order).
-    private(set) var order: [String] = []
+    public private(set) var order: [String] = []
     private var nodeByRoute: [String: String] = [:]
     /// When each route was last asked for a new session.
     private var sessionRequests: [String: Double] = [:]
     /// Routes refused for claiming a node id held by another live process, and when that was last logged.
     private var refusedRoutes: [String: Double] = [:]
-    let sessionRequestInterval: Double
+    public let sessionRequestInterval: Double
 
-    init(sessionRequestInterval: Double = 1) {
+    public init(sessionRequestInterval: Double = 1) {
         self.sessionRequestInterval = sessionRequestInterval
     }
 
-    subscript(id: String) -> NodeEntry? { nodes[id] }
+    public subscript(id: String) -> NodeEntry? { nodes[id] }
 
     /// The node whose current session this route holds.
-    func node(route: String) -> NodeEntry? { nodeByRoute[route].flatMap { nodes[$0] } }
+    public func node(route: String) -> NodeEntry? { nodeByRoute[route].flatMap { nodes[$0] } }
 
     /// The node id a route holds (a departed node's included).
-    func nodeID(route: String) -> String? { nodeByRoute[route] }
+    public func nodeID(route: String) -> String? { nodeByRoute[route] }
 
-    mutating func heard(from route: String, now: Double) {
+    public mutating func heard(from route: String, now: Double) {
         if let id = nodeByRoute[route] { nodes[id]?.lastSeen = now }
     }
 
     /// Applies a Hello of node `id` from `route`. `isConnected(route)` tells whether a holder's connection
     /// is still open (the broker asks libzmq); it is consulted only for a held id claimed by another route.
-    mutating func hello<E: Error>(
+    public mutating func hello<E: Error>(
         id: String, route: String, incarnation: UInt64, window: Int, now: Double, isConnected: (String) throws(E) -> Bool
     ) throws(E) -> HelloOutcome {
         let window = max(1, window)
@@ -125,7 +131,7 @@ struct NodeSessions {
     }
 
     /// The node holding `route` said Bye; its id, or `nil` for a refused or replaced process leaving.
-    mutating func bye(route: String) -> String? {
+    public mutating func bye(route: String) -> String? {
         guard let id = nodeByRoute[route] else { return nil }
         nodes[id]?.departed = true
         return id
@@ -134,7 +140,7 @@ struct NodeSessions {
     /// The node's DEALER opened a new connection (its probe). For a node with a live session, latents and
     /// credits may have been lost with the old connection: its credit is held back until its next Hello.
     /// Returns the node when it had a live session.
-    mutating func reconnected(route: String, now: Double) -> NodeEntry? {
+    public mutating func reconnected(route: String, now: Double) -> NodeEntry? {
         guard let id = nodeByRoute[route], var node = nodes[id], !node.departed else { return nil }
         node.awaitingHello = true
         node.lastSeen = now
@@ -143,38 +149,38 @@ struct NodeSessions {
     }
 
     /// Whether the route holds no live session (its Heartbeat or latent needs a new session).
-    func lacksSession(route: String) -> Bool {
+    public func lacksSession(route: String) -> Bool {
         node(route: route).map { $0.departed || $0.awaitingHello } ?? true
     }
 
     /// Whether to ask `route` for a new session now: at most every `sessionRequestInterval`, unless forced.
-    mutating func shouldRequestSession(route: String, now: Double, force: Bool = false) -> Bool {
+    public mutating func shouldRequestSession(route: String, now: Double, force: Bool = false) -> Bool {
         if !force, let last = sessionRequests[route], now - last < sessionRequestInterval { return false }
         sessionRequests[route] = now
         return true
     }
 
-    func activeCount(at now: Double) -> Int { nodes.values.filter { $0.isActive(at: now) }.count }
+    public func activeCount(at now: Double) -> Int { nodes.values.filter { $0.isActive(at: now) }.count }
 
     // MARK: Credit
 
     /// Credits to grant node `id` now under `allowance` (0 while it may not be granted any).
-    mutating func grantsDue(_ id: String, allowance: Int) -> Int {
+    public mutating func grantsDue(_ id: String, allowance: Int) -> Int {
         guard let node = nodes[id], node.isCreditable else { return 0 }
         return nodes[id]?.credit.grantsDue(allowance: allowance) ?? 0
     }
 
-    mutating func granted(_ id: String, _ grants: Int) { nodes[id]?.credit.granted(grants) }
+    public mutating func granted(_ id: String, _ grants: Int) { nodes[id]?.credit.granted(grants) }
 
     /// A latent from the node's session: its ticket, or `nil` when it came without credit.
-    mutating func accept(_ id: String) -> CreditTicket? {
+    public mutating func accept(_ id: String) -> CreditTicket? {
         guard let node = nodes[id], let serial = nodes[id]?.credit.accept() else { return nil }
         return CreditTicket(nodeID: id, incarnation: node.incarnation, serial: serial)
     }
 
     /// The ticket's latent is answered: `true` the one time its credit comes back (a ticket of an
     /// ended session returns nothing).
-    mutating func settle(_ ticket: CreditTicket) -> Bool {
+    public mutating func settle(_ ticket: CreditTicket) -> Bool {
         guard nodes[ticket.nodeID]?.incarnation == ticket.incarnation else { return false }
         return nodes[ticket.nodeID]?.credit.settle(ticket.serial) ?? false
     }

@@ -3,8 +3,8 @@ import Shared
 /// Latents on their way over the link, oldest first. With a link rate the head leaves when the
 /// `TokenBucket` releases it (each whole ZeroMQ message, tag included); without one, at once. Time is
 /// passed in, so the release rule is tested without a clock.
-struct LinkOutbox {
-    enum Next: Equatable {
+public struct LinkOutbox {
+    public enum Next: Equatable {
         case idle
         case wait(until: Double)
         case send([[UInt8]])
@@ -20,16 +20,16 @@ struct LinkOutbox {
     private var queue: [Queued] = []
     private var bucket: TokenBucket?
 
-    init(kilobitsPerSecond: Double?, burstBytes: Int, now: Double) {
+    public init(kilobitsPerSecond: Double?, burstBytes: Int, now: Double) {
         bucket = kilobitsPerSecond.map { TokenBucket(kilobitsPerSecond: $0, burstBytes: burstBytes, now: now) }
     }
 
-    mutating func enqueue(_ envelope: Envelope, now: Double) {
+    public mutating func enqueue(_ envelope: Envelope, now: Double) {
         queue.append(Queued(frames: envelope.frames(), bytes: envelope.wireBytes, queuedAt: now))
     }
 
     /// What the link can do at `now`: send the head, wait for the shaper, or nothing.
-    mutating func next(now: Double) -> Next {
+    public mutating func next(now: Double) -> Next {
         guard !queue.isEmpty else { return .idle }
         if queue[0].releaseAt == nil { queue[0].releaseAt = bucket?.schedule(queue[0].bytes, now: now) ?? now }
         let head = queue[0]
@@ -38,18 +38,18 @@ struct LinkOutbox {
     }
 
     /// The head left at `now`: its bytes are spent; returns them and how long it waited in the outbox.
-    mutating func sent(now: Double) -> (bytes: Int, waitedSeconds: Double) {
+    public mutating func sent(now: Double) -> (bytes: Int, waitedSeconds: Double) {
         let head = queue.removeFirst()
         bucket?.consume(head.bytes, now: now)
         return (head.bytes, now - head.queuedAt)
     }
 
     /// Empties the outbox (the session ended, or the node exits); returns how many latents were in it.
-    mutating func removeAll() -> Int {
+    public mutating func removeAll() -> Int {
         defer { queue.removeAll() }
         return queue.count
     }
 
-    var isEmpty: Bool { queue.isEmpty }
-    var count: Int { queue.count }
+    public var isEmpty: Bool { queue.isEmpty }
+    public var count: Int { queue.count }
 }

@@ -12,8 +12,7 @@ struct BoxAveragePrecisionTests {
         try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Fixtures.path("evaluation/boxes/\(name).json"))))
     }
 
-    @Test("mAP@[.5:.95], mAP@.5 and per-category AP equal pycocotools' on ties, missing classes and over 100 detections")
-    func matchesPycocotools() throws {
+    @Test func mapAndPerCategoryAPEqualPycocotoolsOnTiesMissingClassesAndOverAHundredDetections() throws {
         let path = Fixtures.path("evaluation/boxes/ground-truth.json")
         let dataset = try EvaluationDataset(cocoJSON: Data(contentsOf: URL(fileURLWithPath: path)), path: path)
         let detections = try #require(try Self.load("detections") as? [[String: Any]]).map { entry in
@@ -38,16 +37,14 @@ struct BoxAveragePrecisionTests {
         }
     }
 
-    @Test("no detections give AP 0 for every category with ground truth")
-    func noDetections() {
+    @Test func noDetectionsGiveAPZeroForEveryCategoryWithGroundTruth() {
         let truth = [1: [EvaluationDataset.Object(category: 2, box: Box(x: 0, y: 0, width: 10, height: 10))], 2: []]
         let ap = BoxAveragePrecision(groundTruth: truth, detections: [], categoryIDs: [1, 2])
         #expect(ap.categories.map(\.id) == [2])
         #expect(ap.map == 0 && ap.map50 == 0)
     }
 
-    @Test("a category without ground truth is left out of the mean, not counted as zero")
-    func categoryWithoutGroundTruth() {
+    @Test func aCategoryWithoutGroundTruthIsLeftOutOfTheMeanNotCountedAsZero() {
         let box = Box(x: 10, y: 10, width: 20, height: 20)
         let truth = [7: [EvaluationDataset.Object(category: 1, box: box)]]
         let detections = [
@@ -60,8 +57,7 @@ struct BoxAveragePrecisionTests {
         #expect(abs((ap.map ?? -1) - 1) < 1e-12 && abs((ap.map50 ?? -1) - 1) < 1e-12)
     }
 
-    @Test("no ground truth anywhere leaves mAP undefined rather than zero")
-    func emptyDataset() {
+    @Test func noGroundTruthAnywhereLeavesMAPUndefinedRatherThanZero() {
         let detections = [BoxAveragePrecision.Detection(image: 1, category: 1, box: Box(x: 0, y: 0, width: 5, height: 5), score: 1)]
         let ap = BoxAveragePrecision(groundTruth: [1: []], detections: detections, categoryIDs: [1])
         #expect(ap.map == nil && ap.categories.isEmpty)
@@ -70,8 +66,7 @@ struct BoxAveragePrecisionTests {
     /// One object, a false positive scored above the hit: precision 1/2 at recall 1, so AP = 0.5 at every
     /// threshold the hit reaches. The hit, shifted 2 px, has IoU 360 / 440 = 0.818, so it counts at
     /// 0.50 ... 0.80 (7 of 10 thresholds): mAP = 0.5 · 7 / 10.
-    @Test("a hand-computed case: IoU 0.818 and a higher-scored false positive give AP50 0.5 and mAP 0.35")
-    func handComputed() {
+    @Test func anOverlapOf0818AndAHigherScoredFalsePositiveGiveAP50OneHalfAndMAP035() {
         let truth = [1: [EvaluationDataset.Object(category: 1, box: Box(x: 0, y: 0, width: 20, height: 20))]]
         let detections = [
             BoxAveragePrecision.Detection(image: 1, category: 1, box: Box(x: 2, y: 0, width: 20, height: 20), score: 0.5),

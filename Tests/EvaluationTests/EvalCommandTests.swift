@@ -7,8 +7,7 @@ import Testing
 /// `ladon-eval` as users run it, on result files shaped like `ladon-edge infer`'s whose class names differ
 /// from the data set's; expected scores from pycocotools and numpy (tools/make_evaluation_fixtures.py).
 struct EvalCommandTests {
-    @Test("ladon-eval on result files reports pycocotools' mAP and numpy's mIoU and top-1")
-    func resultFiles() throws {
+    @Test func evaluatingResultFilesReportsPycocotoolsMAPAndNumpysMIoUAndTopOne() throws {
         let folder = try Executables.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let json = folder.appendingPathComponent("scores.json").path
@@ -33,8 +32,7 @@ struct EvalCommandTests {
         #expect(outcome.standardOutput.contains("warning: detection classes that match no data-set class (counted wrong): blob"))
     }
 
-    @Test("--model and --results together are a usage error")
-    func conflictingSources() throws {
+    @Test func modelAndResultsTogetherAreAUsageError() throws {
         let outcome = try Executables.run("ladon-eval", ["--annotations", "a.json", "--model", "m", "--results", "r"])
         #expect(outcome.status == 64)
         #expect(outcome.standardError.contains("exactly one of --model and --results"))

@@ -5,8 +5,7 @@ import TestSupport
 import Testing
 
 struct SegmentationAndClassificationTests {
-    @Test("mIoU counts only classes present in ground truth or prediction and skips 255")
-    func confusionMatrix() {
+    @Test func mIoUCountsOnlyClassesPresentInGroundTruthOrPredictionAndSkips255() {
         var matrix = ConfusionMatrix()
         // truth: 0 0 1 1 255 ; predicted: 0 1 1 1 2  → class 0: 1/(2+1−1)=0.5, class 1: 2/(2+3−2)=2/3; class 2 only under 255.
         matrix.add(truth: [0, 0, 1, 1, 255], predicted: [0, 1, 1, 1, 2])
@@ -15,31 +14,27 @@ struct SegmentationAndClassificationTests {
         #expect(abs((matrix.pixelAccuracy ?? -1) - 0.75) < 1e-12)
     }
 
-    @Test("a prediction matching no class lowers the IoU of the class it covers but is not a class itself")
-    func unmatchedPrediction() {
+    @Test func aPredictionMatchingNoClassLowersTheIoUOfTheClassItCoversButIsNoClassItself() {
         var matrix = ConfusionMatrix()
         matrix.add(truth: [3, 3, 3, 3], predicted: [3, 3, ConfusionMatrix.unmatched, ConfusionMatrix.unmatched])
         #expect(matrix.intersectionOverUnion.map(\.label) == [3])
         #expect(matrix.meanIntersectionOverUnion == 0.5)
     }
 
-    @Test("an image that is all ignore leaves mIoU undefined")
-    func allIgnored() {
+    @Test func anImageThatIsAllIgnoreLeavesMIoUUndefined() {
         var matrix = ConfusionMatrix()
         matrix.add(truth: [255, 255], predicted: [1, 0])
         #expect(matrix.meanIntersectionOverUnion == nil && matrix.pixelAccuracy == nil)
     }
 
-    @Test("a VOC palette PNG decodes back to its labels, 255 included")
-    func vocPaletteMask() throws {
+    @Test func aVOCPalettePNGDecodesBackToItsLabels255Included() throws {
         let path = Fixtures.path("evaluation/run/masks/img-0.png")
         let mask = try LabelMask.decode(FileIO.read(path), path: path)
         #expect(mask.size == ImageSize(height: 30, width: 40))
         #expect(Set(mask.labels) == [0, 1, 2, 3, 255])
     }
 
-    @Test("labels match by normalised name, or by position with --match index")
-    func labelMatching() {
+    @Test func labelsMatchByNormalisedNameOrByPositionWithMatchIndex() {
         let names = [1: "circle", 2: "traffic light", 5: "square"]
         let byName = LabelMatcher(.byName, task: .detection, labels: names)
         #expect(byName.datasetLabel(modelIndex: 9, name: "Traffic_Light") == 2)
@@ -50,8 +45,7 @@ struct SegmentationAndClassificationTests {
         #expect(LabelMatcher(.byIndex, task: .detection, labels: names).datasetLabel(modelIndex: 4, name: "x") == 4)
     }
 
-    @Test("top-1 counts the model's first class against the image-level class, matched by name")
-    func topOne() throws {
+    @Test func topOneCountsTheModelsFirstClassAgainstTheImageLevelClassMatchedByName() throws {
         let dataset = EvaluationDataset(
             categories: [1: "cat", 2: "dog"],
             images: [
@@ -69,8 +63,7 @@ struct SegmentationAndClassificationTests {
         #expect(evaluation.topOneAccuracy == 0.5)
     }
 
-    @Test("a predicted map of another size than the mask is an error naming the image, not a crash")
-    func sizeMismatch() {
+    @Test func aPredictedMapOfAnotherSizeThanTheMaskIsAnErrorNamingTheImageNotACrash() {
         let dataset = EvaluationDataset(categories: [1: "a"], images: [.init(id: 1, fileName: "a.jpg", imageClass: nil, objects: [])])
         var evaluation = Evaluation(dataset: dataset)
         let map = SegmentationMap(size: ImageSize(height: 1, width: 2), labels: [0, 0], classNames: ["background"])
@@ -81,8 +74,7 @@ struct SegmentationAndClassificationTests {
         }
     }
 
-    @Test("annotations without an images array are refused with a one-line reason")
-    func badAnnotations() {
+    @Test func annotationsWithoutAnImagesArrayAreRefusedWithAOneLineReason() {
         #expect(throws: EvaluationError.badAnnotations(path: "x.json", reason: "no 'images' array")) {
             try EvaluationDataset(cocoJSON: Data("{\"annotations\": []}".utf8), path: "x.json")
         }

@@ -28,18 +28,13 @@ enum ServeCommand {
         let identity = try ModelIdentity(LadonModelFile(path: model))
         var configuration = Broker.Configuration(frontend: options.required("frontend"), sink: options.required("sink"))
         if let backend = options.value("backend") { configuration.backend = backend }
-        if let timeout = options.value("heartbeat-timeout") {
-            guard let seconds = Double(timeout), seconds > 0 else {
-                throw CommandLineError.invalidValue(option: "heartbeat-timeout", value: timeout, expected: "a positive number of seconds")
-            }
-            configuration.heartbeatTimeoutSeconds = seconds
-        }
-        configuration.maximumLatentBytes = try options.integer("max-latent-bytes", default: configuration.maximumLatentBytes)
-        guard configuration.maximumLatentBytes >= 64 else {
-            throw CommandLineError.invalidValue(option: "max-latent-bytes", value: "\(configuration.maximumLatentBytes)", expected: "at least 64")
-        }
-        let count = try options.integer("workers", default: 1)
-        guard count >= 0 else { throw CommandLineError.invalidValue(option: "workers", value: "\(count)", expected: "0 or more") }
+        configuration.heartbeatTimeoutSeconds = try options.number(
+            "heartbeat-timeout", default: configuration.heartbeatTimeoutSeconds, expected: "a positive number of seconds"
+        ) { $0 > 0 }
+        configuration.maximumLatentBytes = try options.number(
+            "max-latent-bytes", default: configuration.maximumLatentBytes, expected: "at least 64"
+        ) { $0 >= 64 }
+        let count = try options.number("workers", default: 1, expected: "0 or more") { $0 >= 0 }
 
         StopSignal.install()
         let broker = try Broker(configuration, identity: identity)

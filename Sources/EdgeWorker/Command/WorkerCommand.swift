@@ -26,14 +26,9 @@ enum WorkerCommand {
             connect: options.required("connect"),
             workerID: try options.peerID("id", default: "worker-\(host)-\(getpid())"))
         configuration.holdMilliseconds = try options.integer("hold-ms", default: 0)
-        var parent = ParentProcess.fromEnvironment()
-        if options.value("parent") != nil {
-            let pid = try options.integer("parent", default: 0)
-            guard pid > 0, let pid = Int32(exactly: pid) else {
-                throw CommandLineError.invalidValue(option: "parent", value: "\(pid)", expected: "a process id")
-            }
-            parent = pid
-        }
+        let parent =
+            try options.optionalNumber("parent", expected: "a process id") { $0 > 0 && $0 <= Int(Int32.max) }
+            .map { Int32($0) } ?? ParentProcess.fromEnvironment()
         StopSignal.install(parent: parent)
         try EdgeWorkerLoop(configuration, inference: inference).run(shouldStop: { StopSignal.isRequested })
     }

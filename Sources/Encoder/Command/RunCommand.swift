@@ -25,30 +25,22 @@ enum RunCommand {
         let options = try spec.parse(arguments)
         StopSignal.install()
         Compute.setThreads(try options.integer("threads", default: 1))
-        let window = try options.integer("window", default: 2)
-        guard window >= 1 else { throw CommandLineError.invalidValue(option: "window", value: "\(window)", expected: "at least 1") }
-        let kbps = try options.value("link-kbps").map { text throws(CommandLineError) -> Double in
-            guard let rate = Double(text), rate > 0 else { throw .invalidValue(option: "link-kbps", value: text, expected: "a positive rate") }
-            return rate
-        }
+        let window = try options.number("window", default: 2, expected: "at least 1") { $0 >= 1 }
+        let kbps: Double? = try options.optionalNumber("link-kbps", expected: "a positive rate") { $0 > 0 }
         let policyName = options.value("policy") ?? "freshest"
         guard let policy = EncoderStage.Policy(rawValue: policyName) else {
             throw CommandLineError.invalidValue(option: "policy", value: policyName, expected: "freshest or queue")
         }
-        let drain = options.value("drain-timeout") ?? "10"
-        guard let drainSeconds = Double(drain), drainSeconds >= 0 else {
-            throw CommandLineError.invalidValue(option: "drain-timeout", value: drain, expected: "seconds")
-        }
+        let drainSeconds = try options.number("drain-timeout", default: 10.0, expected: "seconds") { $0 >= 0 }
         let encoder = try MobileEncoder(LadonModelFile(path: options.required("model")))
         var configuration = EncoderStage.Configuration(
             ingestEndpoint: options.required("ingest"), edgeEndpoint: options.required("edge"),
             nodeID: try options.peerID("node-id", default: "cam-01"), window: window, linkKilobitsPerSecond: kbps,
-            burstBytes: try options.integer("link-burst-bytes", default: 0), policy: policy)
+            burstBytes: try options.number("link-burst-bytes", default: 0, expected: "0 or more bytes") { $0 >= 0 }, policy: policy)
         configuration.drainTimeoutSeconds = drainSeconds
-        configuration.maximumLatentBytes = try options.integer("max-latent-bytes", default: configuration.maximumLatentBytes)
-        guard configuration.maximumLatentBytes > 0 else {
-            throw CommandLineError.invalidValue(option: "max-latent-bytes", value: "\(configuration.maximumLatentBytes)", expected: "a positive size")
-        }
+        configuration.maximumLatentBytes = try options.number(
+            "max-latent-bytes", default: configuration.maximumLatentBytes, expected: "a positive size"
+        ) { $0 > 0 }
         let summary = try EncoderStage(configuration, encoder: encoder).run(shouldStop: { StopSignal.isRequested })
         print("ladon-encoder[\(configuration.nodeID)] \(summary)")
     }

@@ -24,19 +24,11 @@ let spec = CommandSpec(
 runCommandLineProgram("ladon-ingest") {
     let options = try spec.parse(Array(CommandLine.arguments.dropFirst()))
     StopSignal.install()
-    func number(_ name: String, default fallback: Double) throws(CommandLineError) -> Double {
-        guard let text = options.value(name) else { return fallback }
-        guard let value = Double(text), value >= 0, value.isFinite else {
-            throw .invalidValue(option: name, value: text, expected: "a non-negative number")
-        }
-        return value
-    }
-    let count = try options.value("count").map { _ in try options.integer("count", default: 0) }
-    if let count, count < 0 { throw CommandLineError.invalidValue(option: "count", value: "\(count)", expected: "a non-negative count") }
+    let count: Int? = try options.optionalNumber("count", expected: "a non-negative count") { $0 >= 0 }
     let configuration = IngestStage.Configuration(
         endpoint: options.required("connect"), nodeID: try options.peerID("node-id", default: "cam-01"),
-        framesPerSecond: try number("fps", default: 0), count: count,
-        finishTimeoutSeconds: try number("finish-timeout", default: 5))
+        framesPerSecond: try options.number("fps", default: 0.0, expected: "a non-negative number") { $0 >= 0 }, count: count,
+        finishTimeoutSeconds: try options.number("finish-timeout", default: 5.0, expected: "a non-negative number") { $0 >= 0 })
     let stage = IngestStage(configuration)
     let summary: IngestStage.Summary
     if options.required("source") == "-" {

@@ -103,14 +103,54 @@ public struct ParsedArguments: Sendable {
 
     public func flag(_ name: String) -> Bool { flags.contains(name) }
 
+    /// The option's value as a number, `fallback` when it is absent; a usage error naming the option
+    /// when it is not a number (NaN and infinities included) or fails `isValid` (`expected` says what is).
+    public func number<Value: CommandLineNumber>(
+        _ name: String, default fallback: Value, expected: String = "a number", where isValid: (Value) -> Bool = { _ in true }
+    ) throws(CommandLineError) -> Value {
+        guard let value = try optionalNumber(name, expected: expected, where: isValid) else { return fallback }
+        return value
+    }
+
+    /// The option's value as a number, `nil` when it is absent; checked as `number` checks it.
+    public func optionalNumber<Value: CommandLineNumber>(
+        _ name: String, expected: String = "a number", where isValid: (Value) -> Bool = { _ in true }
+    ) throws(CommandLineError) -> Value? {
+        guard let text = values[name] else { return nil }
+        guard let value = Value(commandLine: text), isValid(value) else { throw .invalidValue(option: name, value: text, expected: expected) }
+        return value
+    }
+
+    /// An integer option; `number` with any integer allowed.
     public func integer(_ name: String, default fallback: Int) throws(CommandLineError) -> Int {
-        guard let text = values[name] else { return fallback }
-        guard let number = Int(text) else { throw .invalidValue(option: name, value: text, expected: "an integer") }
-        return number
+        try number(name, default: fallback, expected: "an integer")
     }
 }
 
-public enum CommandLineError: Error, CustomStringConvertible {
+/// A number type an option's value is read as: its text must be the whole value, and finite.
+public protocol CommandLineNumber: Comparable, Sendable {
+    init?(commandLine text: String)
+}
+
+extension Int: CommandLineNumber {
+    public init?(commandLine text: String) { self.init(text) }
+}
+
+extension Double: CommandLineNumber {
+    public init?(commandLine text: String) {
+        guard let value = Double(text), value.isFinite else { return nil }
+        self = value
+    }
+}
+
+extension Float: CommandLineNumber {
+    public init?(commandLine text: String) {
+        guard let value = Float(text), value.isFinite else { return nil }
+        self = value
+    }
+}
+
+public enum CommandLineError: Error, Equatable, CustomStringConvertible {
     case helpRequested(String)
     case unknownOption(String, suggestion: String?)
     case missingValue(option: String)

@@ -85,12 +85,7 @@ enum AnnotateCommand {
     /// The renderer `--min-score` asks for.
     static func renderer(_ options: ParsedArguments) throws(CommandLineError) -> AnnotationRenderer {
         var style = AnnotationRenderer.Style()
-        if let text = options.value("min-score") {
-            guard let score = Float(text), score.isFinite, score >= 0 else {
-                throw .invalidValue(option: "min-score", value: text, expected: "a non-negative score")
-            }
-            style.minimumScore = score
-        }
+        style.minimumScore = try options.number("min-score", default: style.minimumScore, expected: "a non-negative score") { $0 >= 0 }
         return AnnotationRenderer(style: style)
     }
 }

@@ -30,13 +30,8 @@ enum ServeCommand {
                 path: try AnnotateCommand.folder(options, "frames"),
                 renderer: try AnnotateCommand.renderer(options))
         }
-        if let every = options.value("summary-every") {
-            guard let seconds = Double(every), seconds > 0 else {
-                throw CommandLineError.invalidValue(option: "summary-every", value: every, expected: "a positive number of seconds")
-            }
-            configuration.summaryEverySeconds = seconds
-        }
-        if options.value("expect") != nil { configuration.expect = try options.integer("expect", default: 0) }
+        configuration.summaryEverySeconds = try options.optionalNumber("summary-every", expected: "a positive number of seconds") { $0 > 0 }
+        configuration.expect = try options.optionalNumber("expect", expected: "0 or more results") { $0 >= 0 }
         StopSignal.install()
         try SinkServer(configuration).run(
             shouldStop: { StopSignal.isRequested }, report: { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) })

@@ -15,7 +15,7 @@ enum SubscribeCommand {
 
     static func run(_ arguments: [String]) throws {
         let options = try spec.parse(arguments)
-        let count = options.value("count") != nil ? try options.integer("count", default: 0) : nil
+        let count: Int? = try options.optionalNumber("count", expected: "0 or more results") { $0 >= 0 }
         StopSignal.install()
         try ResultSubscriber.run(
             connect: options.required("connect"), topic: options.value("topic") ?? "", count: count,
