@@ -23,6 +23,7 @@ from PIL import Image
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import convert  # noqa: E402
 import ladon_torch  # noqa: E402
+import model_file  # noqa: E402
 
 
 def frame(path):
@@ -110,7 +111,7 @@ def main():
     parser.add_argument("--json", action="store_true", help="print JSON for ladon-bench --reference")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    model = convert.read_model_file(args.model) if args.model else convert.random_init("official", seed=0)
+    model = model_file.read_model_file(args.model) if args.model else convert.random_init("official", seed=0)
     stages, shapes = bench(model, frame(args.image), args.runs)
     if args.json:
         print(json.dumps({"threads": args.threads, "runs": args.runs, "torch": torch.__version__, **shapes,

@@ -388,11 +388,11 @@ def self_check(preset_name):
     # Our model file written and read back gives the same outputs (GDN reparametrisation inverted on load).
     import tempfile
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import convert
+    import model_file
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "model.safetensors")
-        convert.write_model_file(model, path, "self-check")
-        again = run_all(convert.read_model_file(path), image)
+        model_file.write_model_file(model, path, "self-check")
+        again = run_all(model_file.read_model_file(path), image)
     check("model file round trip: latent", again["latent"], ours["latent"], 1e-5)
     check("model file round trip: class logits", again["class_logits"], ours["class_logits"], 1e-4)
     check("model file round trip: segmentation", again["seg_logits"], ours["seg_logits"], 1e-4)
