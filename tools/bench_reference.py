@@ -11,19 +11,16 @@ the shape ladon-bench reads. Without --model the weights are a seeded random ini
 """
 import argparse
 import json
-import os
 import statistics
-import sys
 import time
 
 import numpy as np
 import torch
 from PIL import Image
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import convert  # noqa: E402
-import ladon_torch  # noqa: E402
-import model_file  # noqa: E402
+import convert
+import ladon_torch
+import model_file
 
 
 def frame(path):

@@ -12,7 +12,6 @@ is tools/model_file.py.
 """
 import argparse
 import os
-import sys
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -21,7 +20,6 @@ import torch  # noqa: E402
 from compressai.layers import GDN  # noqa: E402
 from torch import nn  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ladon_torch  # noqa: E402
 import model_file  # noqa: E402
 

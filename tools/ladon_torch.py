@@ -10,13 +10,11 @@ Per-stage forward functions mirror what the reference runtime runs for one image
 `python tools/self_check.py` compares this module with the reference's own classes.
 """
 import os
-import sys
 from collections import OrderedDict
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import torch  # noqa: E402
-from compressai.entropy_models import EntropyBottleneck  # noqa: E402
 from sc2bench.models.layer import FPBasedResNetBottleneck  # noqa: E402
 from torch import nn  # noqa: E402
 from torch.nn import functional  # noqa: E402
@@ -79,7 +77,6 @@ def preset(name, beta=1.28):
         # The shipped model, trained by tools/train.py on shapes world: the official topology at a width that
         # trains on a CPU. Frames of 320x240 keep their size (padded to 320x256); layer4 is 10x8 there, so the
         # ASPP rates are small for the same reason as in `tiny`.
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         from shapes_world import CLASSES
         preprocess = {"min_size": 240, "max_size": 320}
         bottleneck = {"encoder_channels": [3, 48, 24, 12], "decoder_channels": [12, 96, 48, 48]}

@@ -15,7 +15,6 @@ import io
 import json
 import os
 import pathlib
-import sys
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -24,7 +23,6 @@ import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 from safetensors.numpy import save_file  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import convert  # noqa: E402
 import ladon_torch  # noqa: E402
 import model_file  # noqa: E402

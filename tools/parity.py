@@ -31,7 +31,6 @@ from PIL import Image  # noqa: E402
 from safetensors.numpy import load_file  # noqa: E402
 from torchvision.ops import box_iou  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import convert  # noqa: E402
 import ladon_torch  # noqa: E402
 import model_file  # noqa: E402

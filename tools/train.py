@@ -31,7 +31,6 @@ import io
 import json
 import math
 import os
-import sys
 import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -43,7 +42,6 @@ from torch import nn  # noqa: E402
 from torch.nn import functional  # noqa: E402
 from torchvision.models.resnet import Bottleneck, ResNet  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ladon_torch  # noqa: E402
 import model_file  # noqa: E402
 import shapes_world  # noqa: E402
