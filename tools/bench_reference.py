@@ -11,18 +11,16 @@ the shape ladon-bench reads. Without --model the weights are a seeded random ini
 """
 import argparse
 import json
-import os
 import statistics
-import sys
 import time
 
 import numpy as np
 import torch
 from PIL import Image
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import convert  # noqa: E402
-import ladon_torch  # noqa: E402
+import convert
+import ladon_torch
+import model_file
 
 
 def frame(path):
@@ -110,7 +108,7 @@ def main():
     parser.add_argument("--json", action="store_true", help="print JSON for ladon-bench --reference")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    model = convert.read_model_file(args.model) if args.model else convert.random_init("official", seed=0)
+    model = model_file.read_model_file(args.model) if args.model else convert.random_init("official", seed=0)
     stages, shapes = bench(model, frame(args.image), args.runs)
     if args.json:
         print(json.dumps({"threads": args.threads, "runs": args.runs, "torch": torch.__version__, **shapes,

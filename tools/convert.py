@@ -7,27 +7,21 @@
 The official release has one checkpoint per task (torchdistill `{'model': state_dict}`): the ImageNet one
 holds the encoder, entropy bottleneck, decoder, layer2..4 and fc; the COCO and VOC ones hold the same shared
 body (frozen in Ladon's training steps 2 and 3) plus their heads. The shared part is taken from the ImageNet
-checkpoint; each head from its own. `read_model_file()` loads a written file back into the PyTorch module.
+checkpoint; each head from its own. The file format itself (writing, and reading back into the PyTorch module)
+is tools/model_file.py.
 """
 import argparse
-import json
 import os
-import sys
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from compressai.layers import GDN  # noqa: E402
-from safetensors import safe_open  # noqa: E402
-from safetensors.numpy import save_file  # noqa: E402
 from torch import nn  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ladon_torch  # noqa: E402
-
-ARCHITECTURE_KEY = "ladon.architecture"
-ENTROPY_TABLES = ("_quantized_cdf", "_cdf_length", "_offset")
+import model_file  # noqa: E402
 
 # The one renaming table: official checkpoint prefix → three-headed module prefix, per checkpoint.
 OFFICIAL_PREFIXES = {
@@ -42,73 +36,6 @@ OFFICIAL_PREFIXES = {
 }
 # The shared body as each head's checkpoint stores it (checked against the classification checkpoint).
 OFFICIAL_SHARED = {"detection": "backbone.body.", "segmentation": "backbone."}
-
-
-# MARK: module → file tensors
-
-def file_tensors(model):
-    """The tensors our format stores: GDN beta/gamma as effective values, entropy tables as I32, no
-    reparametrisation buffers, no `num_batches_tracked`, the shared entropy bottleneck once."""
-    out = {}
-    gdn_prefixes = {}
-    for name, module in model.named_modules():
-        if isinstance(module, GDN):
-            gdn_prefixes[name + "."] = module
-    for key, value in model.state_dict().items():
-        if key.endswith("num_batches_tracked") or key.startswith("shared_body.entropy_bottleneck."):
-            continue
-        if key.startswith("detection_head.transform."):
-            continue
-        prefix = next((p for p in gdn_prefixes if key.startswith(p)), None)
-        if prefix is not None:
-            gdn, leaf = gdn_prefixes[prefix], key[len(prefix):]
-            if leaf == "beta":
-                value = gdn.beta_reparam(gdn.beta)
-            elif leaf == "gamma":
-                value = gdn.gamma_reparam(gdn.gamma)
-            else:
-                continue
-        if key.startswith("encoder.entropy_bottleneck."):
-            leaf = key.rsplit(".", 1)[1]
-            if leaf in ENTROPY_TABLES:
-                out[key] = value.detach().to(torch.int32).numpy().copy()
-                continue
-            if leaf != "quantiles":
-                continue
-        out[key] = value.detach().to(torch.float32).contiguous().numpy().copy()
-    return out
-
-
-def write_model_file(model, path, source):
-    arch = dict(model.architecture)
-    arch["source"] = source
-    save_file(file_tensors(model), path, metadata={ARCHITECTURE_KEY: json.dumps(arch)})
-
-
-def read_model_file(path):
-    """Loads one of our files back into a fresh three-headed module (eval mode, entropy tables installed)."""
-    with safe_open(path, framework="pt") as f:
-        arch = json.loads(f.metadata()[ARCHITECTURE_KEY])
-        tensors = {key: f.get_tensor(key) for key in f.keys()}
-    model = ladon_torch.build(arch)
-    eb = model.encoder.entropy_bottleneck
-    state = {}
-    gdns = {name + ".": m for name, m in model.named_modules() if isinstance(m, GDN)}
-    for key, value in tensors.items():
-        prefix = next((p for p in gdns if key.startswith(p)), None)
-        if prefix is not None:  # invert compressai's reparametrisation: raw = sqrt(max(x + pedestal, pedestal))
-            reparam = getattr(gdns[prefix], key[len(prefix):] + "_reparam")
-            value = reparam.init(value)
-        if key.rsplit(".", 1)[1] in ENTROPY_TABLES:
-            setattr(eb, key.rsplit(".", 1)[1], value.to(torch.int32))
-            continue
-        state[key] = value
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    allowed = ("num_batches_tracked", "_reparam.", "entropy_bottleneck.")
-    missing = [k for k in missing if not any(a in k for a in allowed)]
-    if missing or unexpected:
-        raise ValueError(f"{path}: missing {missing[:5]}, unexpected {unexpected[:5]}")
-    return model.eval()
 
 
 # MARK: official checkpoints
@@ -140,11 +67,11 @@ def from_official(cls_path, det_path, seg_path, beta):
                       f" e.g. {differing[0]}; the classification one is used")
     eb = model.encoder.entropy_bottleneck
     for key in list(wanted):
-        if key.rsplit(".", 1)[1] in ENTROPY_TABLES:
+        if key.rsplit(".", 1)[1] in model_file.ENTROPY_TABLES:
             del wanted[key]  # recomputed by update() below, exactly as the reference runtime does
     missing, unexpected = model.load_state_dict(wanted, strict=False)
     missing = [k for k in missing if not k.startswith("shared_body.entropy_bottleneck.")
-               and not k.endswith("num_batches_tracked") and k.rsplit(".", 1)[1] not in ENTROPY_TABLES]
+               and not k.endswith("num_batches_tracked") and k.rsplit(".", 1)[1] not in model_file.ENTROPY_TABLES]
     if missing or unexpected:
         raise SystemExit(f"official checkpoints do not fit: missing {missing[:8]}, unexpected {unexpected[:8]}")
     eb.update(force=True)
@@ -346,10 +273,10 @@ def main():
     elif args.state_dict:
         model = ladon_torch.build(ladon_torch.preset(args.preset, args.beta))
         state = load_checkpoint(args.state_dict)
-        state = {k: v for k, v in state.items() if k.rsplit(".", 1)[1] not in ENTROPY_TABLES}
+        state = {k: v for k, v in state.items() if k.rsplit(".", 1)[1] not in model_file.ENTROPY_TABLES}
         missing, unexpected = model.load_state_dict(state, strict=False)
         missing = [k for k in missing if not k.startswith("shared_body.entropy_bottleneck.")
-                   and k.rsplit(".", 1)[1] not in ENTROPY_TABLES and not k.endswith("num_batches_tracked")]
+                   and k.rsplit(".", 1)[1] not in model_file.ENTROPY_TABLES and not k.endswith("num_batches_tracked")]
         if missing or unexpected:
             raise SystemExit(f"{args.state_dict} does not fit preset {args.preset}: missing {missing[:8]}, "
                              f"unexpected {unexpected[:8]}")
@@ -359,7 +286,7 @@ def main():
         model = random_init(args.preset, args.seed, args.beta)
         source_text = f"seeded random initialisation (seed {args.seed}, preset {args.preset}), batch norms " \
                       "calibrated on scikit-image sample photos; not a trained model"
-    write_model_file(model, args.out, source_text)
+    model_file.write_model_file(model, args.out, source_text)
     print(f"wrote {args.out}")
 
 

@@ -17,15 +17,13 @@ import contextlib
 import io
 import json
 import os
-import sys
 
 import numpy as np
 from PIL import Image
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from shapes_world import voc_palette  # noqa: E402
+from shapes_world import voc_palette
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Fixtures", "evaluation")
 

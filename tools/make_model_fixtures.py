@@ -15,7 +15,6 @@ import io
 import json
 import os
 import pathlib
-import sys
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -24,9 +23,9 @@ import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 from safetensors.numpy import save_file  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import convert  # noqa: E402
 import ladon_torch  # noqa: E402
+import model_file  # noqa: E402
 
 SEED = 7
 MIN_DETECTIONS = 5
@@ -89,11 +88,11 @@ def main():
     convert.sharpen_detection(model, rpn_scale=20.0, class_scale=80.0)
     count = convert.tune_background(model, [image], MIN_DETECTIONS, MAX_DETECTIONS)
     model_path = out / "tiny.safetensors"
-    convert.write_model_file(model, str(model_path),
-                             f"tools/make_model_fixtures.py: tiny preset, seed {SEED}, not a trained model")
+    model_file.write_model_file(model, str(model_path),
+                                f"tools/make_model_fixtures.py: tiny preset, seed {SEED}, not a trained model")
 
     # The reference runs on the model as read back from the file, so the fixture checks the file too.
-    model = convert.read_model_file(str(model_path))
+    model = model_file.read_model_file(str(model_path))
     result = ladon_torch.run_all(model, image)
     count = len(result["detections"]["boxes"])
     if count < MIN_DETECTIONS:

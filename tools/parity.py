@@ -31,9 +31,9 @@ from PIL import Image  # noqa: E402
 from safetensors.numpy import load_file  # noqa: E402
 from torchvision.ops import box_iou  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import convert  # noqa: E402
 import ladon_torch  # noqa: E402
+import model_file  # noqa: E402
 
 TARGETS = {"input_abs": 1e-5, "latent_rel": 1e-4, "class_rel": 1e-3, "seg_equal": 0.995, "det_matched": 0.99}
 
@@ -70,7 +70,7 @@ def make_model(path, images, least=50):
     found = convert.tune_background(model, images, least, 95, steps=16)
     if found < least:
         print(f"warning: the sharpened model gives only {found} detections on some frame")
-    convert.write_model_file(model, path, "tools/parity.py: official preset, seed 0, sharpened; not a trained model")
+    model_file.write_model_file(model, path, "tools/parity.py: official preset, seed 0, sharpened; not a trained model")
 
 
 # MARK: the latent message (proto/ladon.proto `Latent`), read with a minimal protobuf wire parser
@@ -239,7 +239,7 @@ def main():
     model_path = args.model or str(work / "official-random.safetensors")
     if not args.model:
         make_model(model_path, [decode(jpeg) for _, jpeg in encoded])
-    model = convert.read_model_file(model_path)
+    model = model_file.read_model_file(model_path)
     rows = []
     for name, jpeg in encoded:
         try:

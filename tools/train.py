@@ -19,7 +19,7 @@ here, so a step 0 trains a narrow teacher of the same family on shapes world fir
           and masks (the DeepLab head starts from the teacher's).
 
 Then `entropy_bottleneck.update()` builds the coding tables and the model file is written with
-tools/convert.py to OUT/default-beta<B>.safetensors.
+tools/model_file.py to OUT/default-beta<B>.safetensors.
 
     python tools/train.py --beta 0.32 --beta 5.12 --steps-per-stage 1500 --data-count 3000 --work train-out
     python tools/train.py --evaluate models/default-beta0.32.safetensors
@@ -31,7 +31,6 @@ import io
 import json
 import math
 import os
-import sys
 import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -43,9 +42,8 @@ from torch import nn  # noqa: E402
 from torch.nn import functional  # noqa: E402
 from torchvision.models.resnet import Bottleneck, ResNet  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import convert  # noqa: E402
 import ladon_torch  # noqa: E402
+import model_file  # noqa: E402
 import shapes_world  # noqa: E402
 
 IGNORE = 255
@@ -398,7 +396,7 @@ def train_beta(beta, arch_name, teacher, samples, args, log):
     source = (f"trained on shapes world by tools/train.py: seed {args.seed}, {args.data_count} images, "
               f"{args.steps_per_stage} steps per stage, batch {args.batch_size}, beta {beta:g}, "
               f"distortion weight {args.distortion_weight:g}")
-    convert.write_model_file(model, path, source)
+    model_file.write_model_file(model, path, source)
     print(f"wrote {path} ({os.path.getsize(path) / 1e6:.2f} MB)", flush=True)
     return path, timings
 
@@ -413,7 +411,7 @@ def normalised(name):
 def evaluate(path, annotations, images_dir, masks_dir, limit=None):
     """The PyTorch model's scores on a labelled set, by the rules `ladon-eval` states (classes matched by
     name; mIoU from one confusion matrix, classes absent from both ground truth and prediction left out)."""
-    model = convert.read_model_file(path)
+    model = model_file.read_model_file(path)
     arch = model.architecture
     with open(annotations) as f:
         document = json.load(f)
