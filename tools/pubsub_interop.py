@@ -12,7 +12,7 @@ Prints one JSON object per message on stdout. Exit status: 0 after --count messa
 2 when pyzmq or protobuf is missing, 3 when no protobuf compiler is found.
 """
 import argparse
-import importlib
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -28,8 +28,11 @@ def result_class(proto: Path):
     with tempfile.TemporaryDirectory() as out:
         if shutil.which("protoc"):
             subprocess.run(["protoc", f"--proto_path={proto.parent}", f"--python_out={out}", str(proto)], check=True)
-            sys.path.insert(0, out)
-            return importlib.import_module(proto.stem + "_pb2").Result
+            module = Path(out) / (proto.stem + "_pb2.py")
+            spec = importlib.util.spec_from_file_location(proto.stem + "_pb2", module)
+            compiled = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(compiled)
+            return compiled.Result
         if shutil.which("protoc-c"):
             from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 

@@ -70,7 +70,7 @@ public struct IngestStage {
     public func run(source: inout some FrameSource, shouldStop: @escaping () -> Bool) throws -> Summary {
         let context = try Context()
         defer { context.close() }
-        let encoder = try context.socket(.dealer, lingerMilliseconds: Int(configuration.finishTimeoutSeconds * 1000))
+        let encoder = try context.socket(.dealer, lingerMilliseconds: Int(min(configuration.finishTimeoutSeconds, 3600) * 1000))
         defer { encoder.close() }
         try encoder.set(.sendHighWaterMark(messages: 1))
         try encoder.set(.maxMessageSize(bytes: MessageKind.receiveLimit(.control)))
@@ -98,7 +98,7 @@ public struct IngestStage {
                 if left <= 0 || stop() { return }
                 var poller = Poller()
                 poller.add(encoder, events: .writable)
-                _ = try poller.poll(timeoutMilliseconds: max(1, min(50, Int(left * 1000))))
+                _ = try poller.poll(timeoutMilliseconds: max(1, Int(min(left, 0.05) * 1000)))
             }
         }
 
@@ -152,7 +152,7 @@ public struct IngestStage {
             if left <= 0 { return false }
             var poller = Poller()
             poller.add(socket)
-            _ = try poller.poll(timeoutMilliseconds: max(1, min(100, Int(left * 1000))))
+            _ = try poller.poll(timeoutMilliseconds: max(1, Int(min(left, 0.1) * 1000)))
         }
     }
 
@@ -164,7 +164,7 @@ public struct IngestStage {
             if left <= 0 { return false }
             var poller = Poller()
             poller.add(socket, events: .writable)
-            _ = try poller.poll(timeoutMilliseconds: max(1, min(100, Int(left * 1000))))
+            _ = try poller.poll(timeoutMilliseconds: max(1, Int(min(left, 0.1) * 1000)))
         }
     }
 }

@@ -53,9 +53,7 @@ import Testing
 
         // One more credit: the freshest frame (the last one) goes, carrying the drops since.
         try broker.grant("cam-t", 1)
-        while latents.count < 3, let event = try broker.next(timeout: 10) {
-            if case let .latent(_, latent, _, _) = event { latents.append(latent) }
-        }
+        latents += try broker.latents(1, within: 10)
         try #require(latents.count == 3)
         #expect(latents[2].header.sequence == 14, "the held frame is the freshest")
         #expect(latents.map(\.header.droppedBefore).reduce(0, +) == 12, "15 frames, 3 sent: 12 drops reported on the latents")
@@ -97,10 +95,7 @@ import Testing
         try broker.grant("cam-c", 8)
         let ingest = try ChildProcess("ladon-ingest", ["--source", images.path, "--connect", "ipc://\(folder.path)/ingest", "--node-id", "cam-c"])
         defer { ingest.stop() }
-        var latents: [LatentMessage] = []
-        while latents.count < 2, let event = try broker.next(timeout: 10) {
-            if case let .latent(_, latent, _, _) = event { latents.append(latent) }
-        }
+        let latents = try broker.latents(2, within: 20)
         #expect(latents.map(\.header.sequence) == [0, 2])
         #expect(latents.map(\.header.droppedBefore) == [0, 1], "the corrupt frame is reported as a drop on the next latent")
         try broker.grant("cam-c", 2)
@@ -130,9 +125,9 @@ import Testing
         }
         try broker.grant("cam-q", 2)
         encoder.signal(SIGTERM)
-        var bye: ControlMessage.Bye?
-        while bye == nil, let event = try broker.next(timeout: 10) {
-            if case let .control(_, .bye(message)) = event { bye = message }
+        let bye = try broker.control(within: 10) { message -> ControlMessage.Bye? in
+            if case let .bye(bye) = message { return bye }
+            return nil
         }
         #expect(bye?.peerID == "cam-q")
         let outcome = encoder.wait()
@@ -147,18 +142,14 @@ import Testing
     let frames = Fixtures.path("../../samples/frames")
 
     func nextHello(_ broker: FakeBroker) throws -> ControlMessage.Hello? {
-        while let event = try broker.next(timeout: 20) {
-            if case let .control(_, .hello(hello)) = event { return hello }
+        try broker.control(within: 20) { message -> ControlMessage.Hello? in
+            if case let .hello(hello) = message { return hello }
+            return nil
         }
-        return nil
     }
 
     func nextLatents(_ count: Int, _ broker: FakeBroker) throws -> [LatentMessage] {
-        var latents: [LatentMessage] = []
-        while latents.count < count, let event = try broker.next(timeout: 20) {
-            if case let .latent(_, latent, _, _) = event { latents.append(latent) }
-        }
-        return latents
+        try broker.latents(count, within: 20)
     }
 
     @Test func aByeFromTheBrokerStartsANewSessionWritingOffWhatWasInFlight() throws {

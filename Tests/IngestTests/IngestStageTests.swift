@@ -77,7 +77,8 @@ import Testing
         #expect(outcome.output.contains("bye=answered"), "ingest saw the answer to its Bye: \(outcome.output)")
         let names = try FileSequenceSource.expand(frames)
         let expected = try (0..<8).map { try FileIO.read(names[$0 % names.count]) }
-        #expect(received.map(\.jpeg) == expected)
+        let sameBytes = received.map(\.jpeg) == expected
+        #expect(sameBytes, "the frames arrive as the files' bytes, in order")
         #expect(received.map(\.header.sequence) == Array(0..<8))
         #expect(received.map(\.header.source) == (0..<8).map { URL(fileURLWithPath: names[$0 % names.count]).lastPathComponent })
         #expect(received.allSatisfy { $0.header.droppedBefore == 0 })

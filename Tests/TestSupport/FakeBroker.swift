@@ -48,6 +48,32 @@ public final class FakeBroker {
         }
     }
 
+    /// The next `count` latents, skipping control messages, within `timeout` seconds in all (fewer when
+    /// time runs out: an encoder that heartbeats but sends nothing cannot keep a test waiting).
+    public func latents(_ count: Int, within timeout: Double) throws -> [LatentMessage] {
+        let deadline = PipelineClock.seconds() + timeout
+        var latents: [LatentMessage] = []
+        while latents.count < count, PipelineClock.seconds() < deadline {
+            if case let .latent(_, latent, _, _)? = try next(timeout: min(1, max(0, deadline - PipelineClock.seconds()))) {
+                latents.append(latent)
+            }
+        }
+        return latents
+    }
+
+    /// The first control message `match` picks within `timeout` seconds in all.
+    public func control<T>(within timeout: Double, _ match: (ControlMessage) -> T?) throws -> T? {
+        let deadline = PipelineClock.seconds() + timeout
+        while PipelineClock.seconds() < deadline {
+            if case let .control(_, message)? = try next(timeout: min(1, max(0, deadline - PipelineClock.seconds()))),
+                let found = match(message)
+            {
+                return found
+            }
+        }
+        return nil
+    }
+
     public func grant(_ node: String, _ grants: UInt32) throws {
         try router.send(Envelope(ControlMessage.credit(.init(nodeID: node, grants: grants))).frames(to: routes[node] ?? Array(node.utf8)))
     }

@@ -1,4 +1,5 @@
-/// torchvision's `GeneralizedRCNNTransform` at inference, as the Ladon runtime runs it on one frame:
+/// torchvision's `GeneralizedRCNNTransform` at inference, as the Ladon runtime runs it on one frame (the
+/// checks here, the arithmetic in the kernels: Ops/PixelPlanes.swift, Ops/Resize.swift):
 /// 8-bit pixels → floats in [0, 1] (`to_tensor`: p / 255) → `(x − mean) / std` → bilinear resize by
 /// scale = min(min_size / short side, max_size / long side) → zero padding at the bottom and right to
 /// multiples of `size_divisible`.
@@ -56,42 +57,17 @@ public struct Preprocessor: Sendable {
 
     // MARK: steps
 
-    /// to_tensor then normalize, each step rounded to float as PyTorch rounds it.
     private func normalized(_ image: PixelImage) -> Tensor {
-        let (height, width, channels) = (image.size.height, image.size.width, image.channels)
-        let plane = height * width
-        var x = Tensor(uninitializedShape: [1, 3, height, width])
-        x.withUnsafeMutableBufferPointer { out in
-            image.pixels.withUnsafeBufferPointer { pixels in
-                for channel in 0..<3 {
-                    let (mean, std) = (config.mean[channel], config.std[channel])
-                    // One table per channel: 256 values, each computed exactly as the per-pixel formula.
-                    let table = (0..<256).map { (Float($0) / 255 - mean) / std }
-                    let source = channels == 3 ? channel : 0
-                    for i in 0..<plane { out[channel * plane + i] = table[Int(pixels[i * channels + source])] }
-                }
-            }
-        }
-        return x
+        Tensor.normalizedPlanes(
+            pixels: image.pixels, height: image.size.height, width: image.size.width, channels: image.channels,
+            mean: config.mean, std: config.std)
     }
 
     private func run(_ x: Tensor) -> PreprocessedImage {
         let original = ImageSize(height: x.dim(2), width: x.dim(3))
         let resized = resizedSize(for: original)
-        let scaled = Resize.bilinear(x, height: resized.height, width: resized.width)
         let padded = paddedSize(for: resized)
-        var input = Tensor(zeros: [1, 3, padded.height, padded.width])
-        scaled.withUnsafeBufferPointer { source in
-            input.withUnsafeMutableBufferPointer { target in
-                for channel in 0..<3 {
-                    for row in 0..<resized.height {
-                        let from = (channel * resized.height + row) * resized.width
-                        let to = (channel * padded.height + row) * padded.width
-                        for col in 0..<resized.width { target[to + col] = source[from + col] }
-                    }
-                }
-            }
-        }
+        let input = Resize.bilinear(x, height: resized.height, width: resized.width).zeroPadded(height: padded.height, width: padded.width)
         return PreprocessedImage(input: input, originalSize: original, resizedSize: resized)
     }
 }

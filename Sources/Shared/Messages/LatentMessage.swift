@@ -1,14 +1,3 @@
-/// Height and width in pixels.
-public struct ImageSize: Sendable, Equatable, Codable {
-    public var height: Int
-    public var width: Int
-
-    public init(height: Int, width: Int) {
-        self.height = height
-        self.width = width
-    }
-}
-
 /// The model a latent was made with (proto `ModelIdentity`).
 public struct ModelIdentity: Sendable, Equatable, CustomStringConvertible {
     public var backbone: String

@@ -28,7 +28,7 @@ public enum Compute {
     }
 
     /// Runs `body(index)` for `0..<count`, split across the configured threads in contiguous chunks.
-    static func parallelFor(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
+    public static func parallelFor(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
         let workers = min(threads, max(1, count / max(1, minimumPerThread)))
         if workers <= 1 {
             body(0..<count)
