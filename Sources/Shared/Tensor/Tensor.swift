@@ -4,10 +4,11 @@
 /// mutation copies the storage first when it is shared.
 public struct Tensor: Sendable {
     public private(set) var shape: [Int]
-    private var storage: TensorStorage
+    // Inlinable accessors below reach it from other modules (Shared calls them in its loops).
+    @usableFromInline var storage: TensorStorage
 
-    public var count: Int { shape.reduce(1, *) }
-    public var rank: Int { shape.count }
+    @inlinable public var count: Int { shape.reduce(1, *) }
+    @inlinable public var rank: Int { shape.count }
 
     /// A tensor whose contents are unspecified; every op that creates one writes all of it.
     public init(uninitializedShape shape: [Int]) {
@@ -41,13 +42,13 @@ public struct Tensor: Sendable {
     }
 
     /// Dimension `i` of a NCHW tensor, negative indices counting from the end.
-    public func dim(_ i: Int) -> Int { shape[i < 0 ? shape.count + i : i] }
+    @inlinable public func dim(_ i: Int) -> Int { shape[i < 0 ? shape.count + i : i] }
 
-    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+    @inlinable public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
         try body(UnsafeBufferPointer(start: storage.base, count: count))
     }
 
-    public mutating func withUnsafeMutableBufferPointer<R>(
+    @inlinable public mutating func withUnsafeMutableBufferPointer<R>(
         _ body: (UnsafeMutableBufferPointer<Float>) throws -> R
     ) rethrows -> R {
         if !isKnownUniquelyReferenced(&storage) {

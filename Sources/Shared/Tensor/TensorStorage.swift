@@ -6,10 +6,10 @@ import Synchronization
 /// accessors, which copy first unless the storage is uniquely referenced, so a storage shared
 /// between threads is never written.
 public final class TensorStorage: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Float>
+    @usableFromInline let base: UnsafeMutablePointer<Float>
     let capacity: Int
 
-    init(capacity: Int) {
+    @usableFromInline init(capacity: Int) {
         self.capacity = capacity
         self.base = BufferPool.shared.take(capacity: capacity)
     }

@@ -120,7 +120,7 @@ public enum RoIAlign {
     }
 
     /// [1, C, H, W] → [H, W, C].
-    static func channelsLast(_ x: Tensor) -> Tensor {
+    public static func channelsLast(_ x: Tensor) -> Tensor {
         let (channels, height, width) = (x.dim(1), x.dim(2), x.dim(3))
         var output = Tensor(uninitializedShape: [height, width, channels])
         x.withUnsafeBufferPointer { input in
@@ -160,7 +160,7 @@ public enum RoIAlign {
     }
 
     /// Pools every box from its level's channels-last feature map ([H, W, C]) → [R, bins·bins·C].
-    static func pooledChannelsLast(
+    public static func pooledChannelsLast(
         levels: [Tensor], levelOf: [Int], boxes: [Box], scales: [Float], bins: Int,
         samplingRatio: Int
     ) -> Tensor {
