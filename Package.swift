@@ -27,6 +27,7 @@ let package = Package(
         .executable(name: "ladon-launch", targets: ["ladon-launch"]),
         .executable(name: "ladon-bench", targets: ["ladon-bench"]),
         .executable(name: "ladon-eval", targets: ["ladon-eval"]),
+        .executable(name: "ladon-keygen", targets: ["ladon-keygen"]),
         .library(name: "Shared", targets: ["Shared"]),
     ],
     targets: [
@@ -61,6 +62,7 @@ let package = Package(
         + stage("LadonLaunch", folder: "Launch", command: "ladon-launch")
         + stage("LadonEval", folder: "Eval", command: "ladon-eval")
         + [
+            .executableTarget(name: "ladon-keygen", dependencies: ["Shared"], path: "Sources/Keygen"),
             .executableTarget(
                 name: "ladon-bench", dependencies: ["Shared", "LadonEncoder"], path: "Sources/Bench"),
 

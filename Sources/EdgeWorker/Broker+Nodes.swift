@@ -3,7 +3,8 @@ import Shared
 /// The broker's frontend: mobile nodes' Hello, Heartbeat, Bye and latents in, Credit and Byes out.
 /// What each message means is `NodeSessions`' and `CreditLedger`'s to decide; this moves the messages.
 extension Broker {
-    func frontendMessage(_ message: [[UInt8]], _ now: Double) throws(TransportError) {
+    /// `user`: the name the sender's key speaks for (CURVE mode), `nil` in plaintext.
+    func frontendMessage(_ message: [[UInt8]], user: String?, _ now: Double) throws(TransportError) {
         let route = String(decoding: message.first ?? [], as: UTF8.self)
         if message.count == 2 && message[1].isEmpty {
             try nodeConnected(route, now)
@@ -11,19 +12,58 @@ extension Broker {
         }
         // A latent's size is judged in `latentArrived`, where the credit it spent is accounted for.
         guard let (_, envelope) = rejections.routed(message, socket: "frontend", checkingSize: false) else { return }
+        if let user {
+            guard try keyStillListed(user, route: route, now) else { return }
+            // A route that holds a session speaks for that node only.
+            if let id = nodes.nodeID(route: route), id != user {
+                try impersonation(route: route, user: user, claimed: id, now)
+                return
+            }
+        }
         nodes.heard(from: route, now: now)
         if envelope.kind == .latent {
             try latentArrived(envelope.payload, from: route, now)
         } else if let control = rejections.decode(ControlMessage.self, envelope, socket: "frontend", peer: route) {
-            try nodeControl(control, from: route, now)
+            try nodeControl(control, from: route, user: user, now)
         }
     }
 
-    func nodeControl(_ control: ControlMessage, from route: String, _ now: Double) throws(TransportError) {
+    // MARK: Keys (CURVE mode)
+
+    /// Whether `user`'s key is still in the allow-list; a revoked key's message is dropped and its session cut.
+    func keyStillListed(_ user: String, route: String, _ now: Double) throws(TransportError) -> Bool {
+        guard let list = configuration.allowedNodes, !list.lists(name: user) else { return true }
+        rejections.record(reason: "revoked_key", socket: "frontend", peer: route, detail: "a message under the revoked key of '\(user)'")
+        try revokeNode(user, now)
+        return false
+    }
+
+    /// The key of node `name` left the allow-list: its session ends now, with a Bye saying why.
+    func revokeNode(_ name: String, _ now: Double) throws(TransportError) {
+        guard let node = nodes[name], !node.departed else { return }
+        _ = nodes.bye(route: node.route)
+        summary.revokedSessions += 1
+        log.warning("a node's key was revoked; its session ends", ["node": name])
+        try tell(node.route, .bye(.init(peerID: "edge", reason: "the key of node '\(name)' was revoked")))
+        try topUpAll(now)
+    }
+
+    /// A key spoke for another node id than its own: refused, counted, told why.
+    func impersonation(route: String, user: String, claimed: String, _ now: Double) throws(TransportError) {
+        summary.impersonations += 1
+        rejections.record(reason: "impersonation", socket: "frontend", peer: route, detail: "the key of '\(user)' claimed node id '\(claimed)'")
+        try tell(route, .bye(.init(peerID: "edge", reason: "the key of '\(user)' cannot speak for node '\(claimed)'")))
+    }
+
+    func nodeControl(_ control: ControlMessage, from route: String, user: String?, _ now: Double) throws(TransportError) {
         switch control {
         case let .hello(hello):
             guard hello.role == .node else {
                 rejections.record(reason: "wrong_role", socket: "frontend", peer: route, detail: "hello with a non-node role")
+                return
+            }
+            if let user, user != hello.peerID {
+                try impersonation(route: route, user: user, claimed: hello.peerID, now)
                 return
             }
             try nodeHello(hello, from: route, now)
@@ -40,8 +80,14 @@ extension Broker {
     }
 
     func nodeHello(_ hello: ControlMessage.Hello, from route: String, _ now: Double) throws(TransportError) {
-        let id = PeerRoute.isValid(hello.peerID) ? hello.peerID : PeerRoute.peerID(of: route)
-        if id != hello.peerID { log.warning("hello with an invalid node id; using the route's", ["peer": hello.peerID, "route": route]) }
+        // Ids from the network meet the command line's rule: they prefix topics and name sessions.
+        guard PeerRoute.isValid(hello.peerID) else {
+            summary.invalidNodeIDs += 1
+            rejections.record(reason: "invalid_node_id", socket: "frontend", peer: route, detail: PeerRoute.validityRule)
+            try tell(route, .bye(.init(peerID: "edge", reason: "invalid node id: \(PeerRoute.validityRule)")))
+            return
+        }
+        let id = hello.peerID
         if let model = hello.model, model != identity {
             log.warning("node encodes for another model; its latents will be refused", ["node": id, "model": model])
         }
@@ -71,6 +117,12 @@ extension Broker {
         case .rejoined:
             log.info("node rejoined", ["node": id, "window": window])
         case .repeated:
+            return
+        case .full:
+            summary.sessionRefusals += 1
+            rejections.record(
+                reason: "sessions_full", socket: "frontend", peer: route, detail: "\(nodes.maximumNodes) live node sessions, none silent")
+            try tell(route, .bye(.init(peerID: "edge", reason: "the edge holds as many live node sessions as it serves")))
             return
         }
         // Latents of an old session still queued are answered as usual; their credits are not returned.

@@ -3,29 +3,35 @@ import Shared
 /// The broker's backend: workers' Hello, Ready, Heartbeat and Answers in, Jobs and heartbeats out;
 /// liveness and dispatch. What becomes of a latent is the `Dispatcher`'s to decide; this moves messages.
 extension Broker {
-    func backendMessage(_ message: [[UInt8]], _ now: Double) throws(TransportError) {
+    /// `user`: the name the sender's key speaks for (CURVE mode), `nil` in plaintext.
+    func backendMessage(_ message: [[UInt8]], user: String?, _ now: Double) throws(TransportError) {
         let sender = String(decoding: message.first ?? [], as: UTF8.self)
         guard let (_, envelope) = rejections.routed(message, socket: "backend") else { return }
+        if let user, let list = configuration.allowedWorkers, !list.lists(name: user) {
+            rejections.record(reason: "revoked_key", socket: "backend", peer: sender, detail: "a message under the revoked key of '\(user)'")
+            try removeWorker(sender, reason: "key revoked", now)
+            return
+        }
         dispatcher.heard(from: sender, now: now)
         if envelope.kind == .answer {
             guard let answer = rejections.decode(AnswerMessage.self, envelope, socket: "backend", peer: sender) else { return }
             try answerArrived(answer, from: sender, now)
         } else if let control = rejections.decode(ControlMessage.self, envelope, socket: "backend", peer: sender) {
-            try workerControl(control, from: sender, now)
+            try workerControl(control, from: sender, user: user, now)
         }
     }
 
-    func workerControl(_ control: ControlMessage, from sender: String, _ now: Double) throws(TransportError) {
+    func workerControl(_ control: ControlMessage, from sender: String, user: String?, _ now: Double) throws(TransportError) {
         switch control {
         case let .hello(hello):
             if let model = hello.model, model != identity {
                 log.error("worker runs another model; not using it", ["worker": sender, "model": model])
                 return
             }
-            try join(sender, name: hello.peerID, now)
+            try join(sender, name: hello.peerID, user: user, now)
         case .ready:
             // A worker that said hello to a previous broker process is taken on by its Ready.
-            try join(sender, name: PeerRoute.peerID(of: sender), now)
+            try join(sender, name: PeerRoute.peerID(of: sender), user: user, now)
             if dispatcher.ready(sender) != nil {
                 log.warning("worker reported ready while holding a latent; handing it on", ["worker": sender])
             }
@@ -38,8 +44,8 @@ extension Broker {
         }
     }
 
-    func join(_ worker: String, name: String, _ now: Double) throws(TransportError) {
-        guard dispatcher.join(worker, name: name, now: now) else { return }
+    func join(_ worker: String, name: String, user: String?, _ now: Double) throws(TransportError) {
+        guard dispatcher.join(worker, name: name, user: user, now: now) else { return }
         log.info("worker joined", ["worker": worker, "workers": dispatcher.workers.count])
         try topUpAll(now)
     }

@@ -35,6 +35,15 @@ public final class Broker {
         public var maximumLatentBytes = LatentMessage.maximumSize
         /// A node is asked for a new session at most this often.
         public var sessionRequestIntervalSeconds = 1.0
+        /// CURVE or plaintext (docs/security.md). In CURVE mode the frontend lets in the node keys of
+        /// `allowedNodes`, each node held to the node id its key names, the backend the worker keys of
+        /// `allowedWorkers`, and the sink must hold `sinkKey`; the lists are read again every
+        /// `keyReloadIntervalSeconds`, and a key no longer listed loses its session at once.
+        public var security = StageSecurity.local
+        public var allowedNodes: AllowList?
+        public var allowedWorkers: AllowList?
+        public var sinkKey: CurveKey?
+        public var keyReloadIntervalSeconds = 1.0
 
         public init(frontend: String, sink: String) {
             self.frontend = frontend
@@ -52,6 +61,10 @@ public final class Broker {
     /// Names of local workers whose process exited, retired on the next turn.
     var exitedWorkers: [String] = []
     var lastHeartbeat = 0.0
+    var lastKeyReload = 0.0
+    /// In CURVE mode: the handler that authenticates both server sockets, and their failed handshakes.
+    let zap: ZAPHandler?
+    let handshakes = HandshakeWatch()
 
     let context: Context
     let frontend: Socket
@@ -68,9 +81,23 @@ public final class Broker {
         nodes = NodeSessions(sessionRequestInterval: configuration.sessionRequestIntervalSeconds)
         rejections = InputRejections(log: log)
         context = try Context()
+        let security = configuration.security
+        // Bound before any server socket, as libzmq asks of a ZAP handler.
+        zap =
+            security.isCurve
+            ? try ZAPHandler(
+                context: context,
+                domains: [Self.nodeDomain: configuration.allowedNodes, Self.workerDomain: configuration.allowedWorkers].compactMapValues { $0 })
+            : nil
         // A little linger so the Byes sent to nodes at shutdown leave before the socket closes.
         frontend = try context.socket(.router, lingerMilliseconds: 500)
         backend = try context.socket(.router)
+        try security.secureServer(frontend, domain: Self.nodeDomain)
+        try security.secureServer(backend, domain: Self.workerDomain)
+        if security.isCurve {
+            try handshakes.watch(frontend, name: "frontend")
+            try handshakes.watch(backend, name: "backend")
+        }
         try frontend.set(.routerMandatory(true))
         try frontend.set(.routerHandover(true))
         // Per message part: the latent part is the whole serialized Latent, which maximumLatentBytes limits.
@@ -80,8 +107,12 @@ public final class Broker {
         try backend.set(.maxMessageSize(bytes: MessageKind.receiveLimit(.answer, .control)))
         frontendEndpoint = try frontend.bind(configuration.frontend)
         backendEndpoint = try backend.bind(configuration.backend)
-        sink = try SinkLink(context, endpoint: configuration.sink)
+        sink = try SinkLink(context, endpoint: configuration.sink, security: security, serverKey: configuration.sinkKey)
     }
+
+    /// The ZAP domains of the two server sockets.
+    static let nodeDomain = "ladon-nodes"
+    static let workerDomain = "ladon-workers"
 
     /// What the broker counted so far; its `line` is the summary printed at exit.
     public var report: BrokerSummary {
@@ -90,6 +121,8 @@ public final class Broker {
         report.workerMalformed = rejections.count(socket: "backend")
         report.sinkDisconnects = sink.disconnects
         report.sinkDropped = sink.dropped
+        report.authRefused = zap?.counts.refusedTotal ?? 0
+        report.handshakeFailures = handshakes.counts.protocolFailures
         return report
     }
 
@@ -100,12 +133,22 @@ public final class Broker {
         var poller = Poller()
         poller.add(frontend)
         poller.add(backend)
-        log.info("serving", ["frontend": frontendEndpoint, "backend": backendEndpoint, "sink": configuration.sink, "model": identity])
+        log.info(
+            "serving",
+            [
+                "frontend": frontendEndpoint, "backend": backendEndpoint, "sink": configuration.sink, "model": identity,
+                "security": configuration.security,
+            ])
         while !shouldStop() {
             let ready = try poller.poll(timeoutMilliseconds: 50)
             let now = PipelineClock.seconds()
-            if ready[0].contains(.readable) { try drain(frontend) { (message) throws(TransportError) in try frontendMessage(message, now) } }
-            if ready[1].contains(.readable) { try drain(backend) { (message) throws(TransportError) in try backendMessage(message, now) } }
+            if ready[0].contains(.readable) {
+                try drain(frontend) { (message, user) throws(TransportError) in try frontendMessage(message, user: user, now) }
+            }
+            if ready[1].contains(.readable) {
+                try drain(backend) { (message, user) throws(TransportError) in try backendMessage(message, user: user, now) }
+            }
+            try checkKeys(now)
             try checkWorkers(now)
             try dispatch(now)
             try sink.flush()
@@ -120,11 +163,35 @@ public final class Broker {
         exitedWorkers.append(workerName)
     }
 
-    func drain(_ socket: Socket, _ handle: ([[UInt8]]) throws(TransportError) -> Void) throws(TransportError) {
+    /// Hands each waiting message to `handle` with its sender's User-Id (the key's name in CURVE mode).
+    func drain(_ socket: Socket, _ handle: ([[UInt8]], String?) throws(TransportError) -> Void) throws(TransportError) {
         // Bounded so one busy socket cannot starve the other.
         for _ in 0..<256 {
-            guard let message = try socket.tryReceive() else { return }
-            try handle(message)
+            guard let (message, user) = try socket.tryReceiveWithUserID() else { return }
+            try handle(message, user)
+        }
+    }
+
+    /// CURVE mode: reads the allow-lists again every `keyReloadIntervalSeconds`; a node or worker whose key
+    /// left its list loses its session now (ZAP only sees new handshakes; this cuts the live ones).
+    func checkKeys(_ now: Double) throws(TransportError) {
+        try handshakes.poll()
+        guard configuration.security.isCurve, now - lastKeyReload >= configuration.keyReloadIntervalSeconds else { return }
+        lastKeyReload = now
+        let (revokedNodes, revokedWorkers) = (reload(configuration.allowedNodes), reload(configuration.allowedWorkers))
+        for name in revokedNodes { try revokeNode(name, now) }
+        for name in revokedWorkers {
+            for worker in dispatcher.workers(withUser: name) { try removeWorker(worker.id, reason: "key revoked", now) }
+        }
+    }
+
+    /// The names `list` no longer holds; a folder that cannot be read keeps the keys read before.
+    private func reload(_ list: AllowList?) -> Set<String> {
+        do throws(SecurityError) {
+            return try list?.reload() ?? []
+        } catch {
+            log.error("cannot read an allow-list again; keeping the keys read before", ["error": error])
+            return []
         }
     }
 
@@ -163,6 +230,8 @@ public final class Broker {
             _ = try? tell(node.route, .bye(.init(peerID: "edge", reason: "edge shutting down")))
         }
         try sink.close(within: 2)
+        // Every socket of the context closes before it can end (the monitors' readers too).
+        handshakes.close()
         frontend.close()
         backend.close()
         context.close()

@@ -31,6 +31,17 @@ public struct BrokerSummary: Sendable, Equatable {
     /// The connection to the sink ended (a sink restart), and Results dropped because the sink was away too long.
     public var sinkDisconnects = 0
     public var sinkDropped = 0
+    /// CURVE mode: connections the ZAP handler refused (unlisted keys, another mechanism), handshakes that
+    /// failed before authentication (plaintext peers), Hellos or messages whose key speaks for another node
+    /// id, sessions cut because their key left the allow-list.
+    public var authRefused = 0
+    public var handshakeFailures = 0
+    public var impersonations = 0
+    public var revokedSessions = 0
+    /// Hellos with a node id the command line would refuse too, and Hellos refused because the broker
+    /// holds `maximumNodes` sessions none of which is silent.
+    public var invalidNodeIDs = 0
+    public var sessionRefusals = 0
     public var perNode: [String: NodeCounts] = [:]
 
     mutating func count(nodeID: String, failed: Bool) {
@@ -48,6 +59,8 @@ public struct BrokerSummary: Sendable, Equatable {
             + "malformed=\(malformed) worker_malformed=\(workerMalformed) oversized=\(oversized) model_mismatch=\(modelMismatch) unknown_node=\(unknownNode) "
             + "over_window=\(overWindow) node_reconnects=\(nodeReconnects) node_restarts=\(nodeRestarts) "
             + "duplicate_node_ids=\(duplicateNodeIDs) "
-            + "respawned_workers=\(respawnedWorkers) sink_disconnects=\(sinkDisconnects) sink_dropped=\(sinkDropped) nodes=\(nodes.isEmpty ? "-" : nodes.joined(separator: ","))"
+            + "respawned_workers=\(respawnedWorkers) sink_disconnects=\(sinkDisconnects) sink_dropped=\(sinkDropped) "
+            + "auth_refused=\(authRefused) handshake_failures=\(handshakeFailures) impersonations=\(impersonations) "
+            + "revoked_sessions=\(revokedSessions) invalid_node_ids=\(invalidNodeIDs) session_refusals=\(sessionRefusals) nodes=\(nodes.isEmpty ? "-" : nodes.joined(separator: ","))"
     }
 }

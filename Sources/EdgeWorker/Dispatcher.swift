@@ -40,6 +40,8 @@ public struct WorkerEntry {
     public let id: String
     /// The id it names itself by.
     public var name: String
+    /// The name its key speaks for (CURVE mode), `nil` in plaintext.
+    public var user: String?
     public var lastSeen: Double
     public var job: PendingLatent?
     public var ready = false
@@ -131,9 +133,9 @@ public struct Dispatcher {
 
     /// A worker announced itself; `false` when it was known already.
     @discardableResult
-    public mutating func join(_ id: String, name: String, now: Double) -> Bool {
+    public mutating func join(_ id: String, name: String, user: String? = nil, now: Double) -> Bool {
         guard workers[id] == nil else { return false }
-        workers[id] = WorkerEntry(id: id, name: name, lastSeen: now)
+        workers[id] = WorkerEntry(id: id, name: name, user: user, lastSeen: now)
         return true
     }
 
@@ -189,6 +191,11 @@ public struct Dispatcher {
     /// Workers silent for longer than `timeout`.
     public func silentWorkers(now: Double, timeout: Double) -> [WorkerEntry] {
         workers.values.filter { now - $0.lastSeen > timeout }
+    }
+
+    /// Workers whose key speaks for `user`.
+    public func workers(withUser user: String) -> [WorkerEntry] {
+        workers.values.filter { $0.user == user }
     }
 
     /// Workers whose name is one of `names` (local worker processes that exited).

@@ -20,6 +20,9 @@ public final class EdgeWorkerLoop {
         public var brokerSilenceSeconds = 3.0
         /// Keep each frame this long after computing it: emulates a slower edge for tests and capacity planning.
         public var holdMilliseconds = 0
+        /// CURVE or plaintext; in CURVE mode only a broker holding `brokerKey` is spoken to.
+        public var security = StageSecurity.local
+        public var brokerKey: CurveKey?
 
         public init(connect: String, workerID: String) {
             self.connect = connect
@@ -47,6 +50,7 @@ public final class EdgeWorkerLoop {
             try dealer.set(.routingID(PeerRoute.routingID(for: configuration.workerID)))
             try dealer.set(.maxMessageSize(bytes: MessageKind.receiveLimit(.job, .control)))
             try compute.bind(inproc)
+            try configuration.security.secureClient(dealer, serverKey: configuration.brokerKey)
             try dealer.connect(configuration.connect)
         } catch {
             dealer.close()
@@ -74,7 +78,7 @@ public final class EdgeWorkerLoop {
             try control(.ready(.init(workerID: id, capacity: 1)))
         }
         try greet()
-        log.info("worker started", ["worker": id, "broker": configuration.connect])
+        log.info("worker started", ["worker": id, "broker": configuration.connect, "security": configuration.security])
 
         var poller = Poller()
         poller.add(dealer)

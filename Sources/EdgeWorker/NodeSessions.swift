@@ -62,6 +62,8 @@ public struct NodeSessions {
         case rejoined
         /// A Hello repeated within the current session (sent before the first Credit arrived).
         case repeated
+        /// A new node id while `maximumNodes` sessions are held and none is silent or departed.
+        case full
     }
 
     public static let refusalLogInterval = 30.0
@@ -75,9 +77,13 @@ public struct NodeSessions {
     /// Routes refused for claiming a node id held by another live process, and when that was last logged.
     private var refusedRoutes: [String: Double] = [:]
     public let sessionRequestInterval: Double
+    /// At most this many node ids are held; a new one takes the place of the longest-silent node that is
+    /// not active (departed, or silent for `NodeEntry.staleAfterSeconds`), or is refused.
+    public let maximumNodes: Int
 
-    public init(sessionRequestInterval: Double = 1) {
+    public init(sessionRequestInterval: Double = 1, maximumNodes: Int = 1024) {
         self.sessionRequestInterval = sessionRequestInterval
+        self.maximumNodes = maximumNodes
     }
 
     public subscript(id: String) -> NodeEntry? { nodes[id] }
@@ -99,6 +105,10 @@ public struct NodeSessions {
     ) throws(E) -> HelloOutcome {
         let window = max(1, window)
         guard var node = nodes[id] else {
+            if nodes.count >= maximumNodes {
+                guard let oldest = nodes.values.filter({ !$0.isActive(at: now) }).min(by: { $0.lastSeen < $1.lastSeen }) else { return .full }
+                forget(oldest)
+            }
             nodes[id] = NodeEntry(id: id, route: route, incarnation: incarnation, window: window, lastSeen: now)
             nodeByRoute[route] = id
             order.append(id)
@@ -128,6 +138,14 @@ public struct NodeSessions {
         node.startSession(incarnation: incarnation, window: window, now: now)
         nodes[id] = node
         return outcome
+    }
+
+    /// Drops every trace of a node that is no longer active, to make room.
+    private mutating func forget(_ node: NodeEntry) {
+        nodes[node.id] = nil
+        order.removeAll { $0 == node.id }
+        nodeByRoute = nodeByRoute.filter { $0.value != node.id }
+        sessionRequests[node.route] = nil
     }
 
     /// The node holding `route` said Bye; its id, or `nil` for a refused or replaced process leaving.

@@ -18,10 +18,14 @@ final class SinkLink {
     private var outboxStart = 0
     private let log = Logger(label: "ladon-edge.serve")
 
-    init(_ context: Context, endpoint: String, capacity: Int = 1_000) throws(TransportError) {
+    /// In CURVE mode the link accepts only a sink holding `serverKey`.
+    init(
+        _ context: Context, endpoint: String, capacity: Int = 1_000, security: StageSecurity = .local, serverKey: CurveKey? = nil
+    ) throws(TransportError) {
         self.capacity = capacity
         socket = try context.socket(.push, lingerMilliseconds: 2_000)
         do throws(TransportError) {
+            try security.secureClient(socket, serverKey: serverKey)
             monitor = try socket.monitor([.connected, .disconnected])
             try socket.connect(endpoint)
         } catch {

@@ -51,6 +51,10 @@ public struct EncoderStage {
         /// The largest serialized Latent the edge accepts; larger ones are dropped here, before the link.
         public var maximumLatentBytes = LatentMessage.maximumSize
         public var heartbeatIntervalSeconds: Double = 1
+        /// CURVE or plaintext toward the edge; in CURVE mode only an edge holding `edgeKey` is spoken to.
+        /// (The ingest link is local to the device and never encrypted.)
+        public var security = StageSecurity.local
+        public var edgeKey: CurveKey?
 
         public init(
             ingestEndpoint: String, edgeEndpoint: String, nodeID: String, window: Int,
@@ -162,6 +166,7 @@ private final class EncoderLoop {
         // (messages are queued only to a live connection; unsent ones wait in the outbox instead).
         try edge.set(.immediate(true))
         try edge.set(.probeRouter(true))
+        try config.security.secureClient(edge, serverKey: config.edgeKey)
         try edge.connect(config.edgeEndpoint)
     }
 
@@ -176,6 +181,7 @@ private final class EncoderLoop {
             [
                 "ingest": config.ingestEndpoint, "edge": config.edgeEndpoint, "window": session.credit.window,
                 "link_kbps": config.linkKilobitsPerSecond.map { "\($0)" } ?? "unshaped", "policy": config.policy.rawValue,
+                "security": config.security,
             ])
         while !shouldStop() {
             var now = PipelineClock.seconds()

@@ -15,6 +15,18 @@ public final class SinkServer {
         public var summaryEverySeconds: Double?
         /// Stop after this many Results (pipelines that know how many frames they sent).
         public var expect: Int?
+        /// CURVE or plaintext (docs/security.md). In CURVE mode the results socket lets in the edge keys of
+        /// `allowedEdges` and the publish socket the subscriber keys of `allowedSubscribers`; both lists are
+        /// read again every `keyReloadIntervalSeconds`: an edge whose key left its list is no longer heard,
+        /// and when a subscriber's key leaves, the publish socket is bound anew so that every subscriber
+        /// handshakes again (PUB cannot drop one peer) and the revoked one is refused.
+        public var security = StageSecurity.local
+        public var allowedEdges: AllowList?
+        public var allowedSubscribers: AllowList?
+        public var keyReloadIntervalSeconds = 1.0
+        /// Results queued per subscriber before the newest are dropped for it (PUB's high-water mark): a
+        /// slow subscriber loses Results instead of growing a backlog.
+        public var subscriberQueue = 16
 
         public init(results: String, publish: String) {
             self.results = results
@@ -40,27 +52,59 @@ public final class SinkServer {
     public func run(shouldStop: () -> Bool, report: (String) -> Void = { print($0) }) throws {
         let context = try Context()
         defer { context.close() }
+        let security = configuration.security
+        // Bound before any server socket, as libzmq asks of a ZAP handler.
+        let zap =
+            security.isCurve
+            ? try ZAPHandler(
+                context: context,
+                domains: [Self.edgeDomain: configuration.allowedEdges, Self.subscriberDomain: configuration.allowedSubscribers]
+                    .compactMapValues { $0 })
+            : nil
+        let handshakes = HandshakeWatch()
+        defer { handshakes.close() }
         let pull = try context.socket(.pull)
         defer { pull.close() }
-        let publisher = try context.socket(.publisher, lingerMilliseconds: 1_000)
-        defer { publisher.close() }
         try pull.set(.maxMessageSize(bytes: MessageKind.receiveLimit(.result)))
+        try security.secureServer(pull, domain: Self.edgeDomain)
+        if security.isCurve { try handshakes.watch(pull, name: "results") }
         let resultsEndpoint = try pull.bind(configuration.results)
-        let publishEndpoint = try publisher.bind(configuration.publish)
+        var (publisher, publishEndpoint) = try openPublisher(context, handshakes: handshakes, endpoint: configuration.publish)
+        defer { publisher.close() }
         if let directory = configuration.outDirectory {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
-        log.info("sink ready", ["results": resultsEndpoint, "publish": publishEndpoint])
+        log.info("sink ready", ["results": resultsEndpoint, "publish": publishEndpoint, "security": security])
 
         var poller = Poller()
         poller.add(pull)
         var lastSummary = PipelineClock.seconds()
+        var lastKeyReload = lastSummary
+        var revokedSubscribers = 0
         while !shouldStop() {
             if let expect = configuration.expect, metrics.total.frames + metrics.malformed >= expect { break }
             if try poller.poll(timeoutMilliseconds: 100)[0].contains(.readable) {
-                while let message = try pull.tryReceive() {
+                while let (message, user) = try pull.tryReceiveWithUserID() {
+                    if let user, let list = configuration.allowedEdges, !list.lists(name: user) {
+                        rejections.record(reason: "revoked_key", socket: "results", peer: user, detail: "a Result under the revoked key of '\(user)'")
+                        continue
+                    }
                     try handle(message, publisher)
                     if let expect = configuration.expect, metrics.total.frames + metrics.malformed >= expect { break }
+                }
+            }
+            try handshakes.poll()
+            if security.isCurve, PipelineClock.seconds() - lastKeyReload >= configuration.keyReloadIntervalSeconds {
+                lastKeyReload = PipelineClock.seconds()
+                _ = reload(configuration.allowedEdges)
+                let revoked = reload(configuration.allowedSubscribers)
+                if !revoked.isEmpty {
+                    revokedSubscribers += revoked.count
+                    log.warning("subscriber keys revoked; binding the publish socket anew", ["revoked": revoked.sorted().joined(separator: ",")])
+                    handshakes.forget("publish")
+                    publisher.close()
+                    // Bound again where it was (a `*` port resolved), so subscribers reconnect to it.
+                    publisher = try openPublisher(context, handshakes: handshakes, endpoint: publishEndpoint).socket
                 }
             }
             if let every = configuration.summaryEverySeconds, PipelineClock.seconds() - lastSummary >= every {
@@ -69,8 +113,54 @@ public final class SinkServer {
             }
         }
         metrics.summary("sink final:").forEach(report)
+        if security.isCurve {
+            report(
+                "sink security: auth_refused=\(zap?.counts.refusedTotal ?? 0) handshake_failures=\(handshakes.counts.protocolFailures) "
+                    + "revoked_subscribers=\(revokedSubscribers) refused=\(rejections.summary)")
+        }
         if let frames = configuration.frames, configuration.outDirectory != nil {
             report("sink annotations: written=\(annotated) failed=\(annotationFailures) frames=\(frames.path)")
+        }
+    }
+
+    /// The ZAP domains of the two server sockets.
+    static let edgeDomain = "ladon-results"
+    static let subscriberDomain = "ladon-subscribers"
+
+    /// The PUB socket: each subscriber's queue bounded, subscriptions (its only input) bounded in size.
+    private func openPublisher(_ context: Context, handshakes: HandshakeWatch, endpoint: String) throws -> (socket: Socket, endpoint: String) {
+        let publisher = try context.socket(.publisher, lingerMilliseconds: 1_000)
+        do {
+            try publisher.set(.sendHighWaterMark(messages: max(1, configuration.subscriberQueue)))
+            try publisher.set(.maxMessageSize(bytes: 1024))
+            try configuration.security.secureServer(publisher, domain: Self.subscriberDomain)
+            if configuration.security.isCurve { try handshakes.watch(publisher, name: "publish") }
+            return (publisher, try bindAgainAndAgain(publisher, endpoint))
+        } catch {
+            publisher.close()
+            throw error
+        }
+    }
+
+    /// Binds, retrying for a moment while the port a just-closed socket held is still being released.
+    private func bindAgainAndAgain(_ socket: Socket, _ endpoint: String) throws(TransportError) -> String {
+        let deadline = PipelineClock.seconds() + 2
+        while true {
+            do throws(TransportError) {
+                return try socket.bind(endpoint)
+            } catch where error.code == EADDRINUSE && PipelineClock.seconds() < deadline {
+                PipelineClock.sleep(milliseconds: 20)
+            }
+        }
+    }
+
+    /// The names `list` no longer holds; a folder that cannot be read keeps the keys read before.
+    private func reload(_ list: AllowList?) -> Set<String> {
+        do throws(SecurityError) {
+            return try list?.reload() ?? []
+        } catch {
+            log.error("cannot read an allow-list again; keeping the keys read before", ["error": error])
+            return []
         }
     }
 

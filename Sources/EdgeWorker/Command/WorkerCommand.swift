@@ -15,6 +15,9 @@ enum WorkerCommand {
             .value("hold-ms", "ms", help: "Keep each frame this long after computing it (emulates a slower edge)."),
             .value(
                 "parent", "pid", help: "Stop when the process with this id is no longer the parent (default: LADON_PARENT_PID, which serve sets)."),
+            .value("secret-key", "file", help: "This worker's secret certificate (ladon-keygen): CURVE to the broker."),
+            .value("broker-key", "file", help: "The broker's (edge's) public certificate (CURVE)."),
+            .flag("insecure", help: StageSecurity.insecureHelp),
         ])
 
     static func run(_ arguments: [String]) throws {
@@ -26,6 +29,9 @@ enum WorkerCommand {
             connect: options.required("connect"),
             workerID: try options.peerID("id", default: "worker-\(host)-\(getpid())"))
         configuration.holdMilliseconds = try options.integer("hold-ms", default: 0)
+        configuration.security = try StageSecurity.resolve(
+            secretKey: options.value("secret-key"), insecure: options.flag("insecure"), endpoints: [configuration.connect])
+        configuration.brokerKey = try configuration.security.serverKey(options.value("broker-key"), option: "broker-key")
         let parent =
             try options.optionalNumber("parent", expected: "a process id") { $0 > 0 && $0 <= Int(Int32.max) }
             .map { Int32($0) } ?? ParentProcess.fromEnvironment()

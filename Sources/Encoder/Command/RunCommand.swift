@@ -19,6 +19,9 @@ enum RunCommand {
             .value("drain-timeout", "seconds", help: "At end of stream, wait this long for in-flight credits (default 10)."),
             .value("threads", "n", help: "Compute threads (default 1: a device core)."),
             .value("max-latent-bytes", "n", help: "Drop (and count) latents larger than the edge accepts (default 8 MiB, as ladon-edge serve)."),
+            .value("secret-key", "file", help: "This node's secret certificate (ladon-keygen): CURVE to the edge; its name must be --node-id."),
+            .value("edge-key", "file", help: "The edge's public certificate (CURVE)."),
+            .flag("insecure", help: StageSecurity.insecureHelp + " The ingest link is never encrypted: keep it on ipc://."),
         ])
 
     static func run(_ arguments: [String]) throws {
@@ -41,6 +44,16 @@ enum RunCommand {
         configuration.maximumLatentBytes = try options.number(
             "max-latent-bytes", default: configuration.maximumLatentBytes, expected: "a positive size"
         ) { $0 > 0 }
+        let insecure = options.flag("insecure")
+        configuration.security = try StageSecurity.resolve(
+            secretKey: options.value("secret-key"), insecure: insecure, endpoints: [configuration.edgeEndpoint])
+        configuration.edgeKey = try configuration.security.serverKey(options.value("edge-key"), option: "edge-key")
+        if !insecure && !StageSecurity.isLocal(configuration.ingestEndpoint) {
+            throw SecurityError.plaintextRefused(endpoint: configuration.ingestEndpoint)
+        }
+        if let name = configuration.security.identity?.name, name != configuration.nodeID {
+            throw CommandLineError.invalidValue(option: "node-id", value: configuration.nodeID, expected: "the name of this node's key, '\(name)'")
+        }
         let summary = try EncoderStage(configuration, encoder: encoder).run(shouldStop: { StopSignal.isRequested })
         print("ladon-encoder[\(configuration.nodeID)] \(summary)")
     }

@@ -19,12 +19,16 @@ let spec = CommandSpec(
         .value("count", "n", help: "Stop after this many frames."),
         .flag("loop", help: "Start the file list again after its last frame."),
         .value("finish-timeout", "seconds", help: "How long the last frame and the end-of-stream Bye wait for the encoder (default 5)."),
+        .flag("insecure", help: "Allow a tcp:// encoder endpoint: frames travel unencrypted (keep them on ipc:// on the device)."),
     ])
 
 runCommandLineProgram("ladon-ingest") {
     let options = try spec.parse(Array(CommandLine.arguments.dropFirst()))
     StopSignal.install()
     let count: Int? = try options.optionalNumber("count", expected: "a non-negative count") { $0 >= 0 }
+    if !options.flag("insecure") && !StageSecurity.isLocal(options.required("connect")) {
+        throw SecurityError.plaintextRefused(endpoint: options.required("connect"))
+    }
     let configuration = IngestStage.Configuration(
         endpoint: options.required("connect"), nodeID: try options.peerID("node-id", default: "cam-01"),
         framesPerSecond: try options.number("fps", default: 0.0, expected: "a non-negative number") { $0 >= 0 }, count: count,

@@ -27,6 +27,26 @@ public enum SocketOption: Sendable, Equatable {
     /// SUB: receive messages whose first frame starts with the prefix (ZMQ_SUBSCRIBE / ZMQ_UNSUBSCRIBE).
     case subscribe(prefix: [UInt8])
     case unsubscribe(prefix: [UInt8])
+    /// CurveZMQ server side (ZMQ_CURVE_SERVER with this socket's secret key): every peer must handshake
+    /// with CURVE, and the ZAP handler decides which client keys are let in.
+    case curveServer(secretKey: CurveKey)
+    /// CurveZMQ client side: this socket's key pair and the public key of the server it connects to.
+    case curveClient(publicKey: CurveKey, secretKey: CurveKey, serverKey: CurveKey)
+    /// The ZAP domain this socket's connections are authenticated in (ZMQ_ZAP_DOMAIN); the ZAP handler
+    /// keeps one allow-list per domain.
+    case zapDomain(String)
+}
+
+extension SocketOption: CustomStringConvertible {
+    /// Names the option without ever printing key material.
+    public var description: String {
+        switch self {
+        case .curveServer: "curveServer"
+        case .curveClient: "curveClient"
+        case let .zapDomain(domain): "zapDomain(\(domain))"
+        default: Mirror(reflecting: self).children.first?.label ?? "option"
+        }
+    }
 }
 
 /// What a poll waits for, and what it found.
@@ -51,6 +71,14 @@ public struct SocketEvents: OptionSet, Sendable, Hashable {
     public static let accepted = SocketEvents(rawValue: 0x0020)
     /// A connection ended: the peer went away or libzmq dropped it (ZMQ_EVENT_DISCONNECTED).
     public static let disconnected = SocketEvents(rawValue: 0x0200)
+    /// The security handshake failed before authentication (ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, and
+    /// _PROTOCOL: another mechanism, such as a plaintext peer at a CURVE socket, or a malformed handshake).
+    public static let handshakeFailedNoDetail = SocketEvents(rawValue: 0x0800)
+    public static let handshakeFailedProtocol = SocketEvents(rawValue: 0x2000)
+    /// The ZAP handler refused the peer (ZMQ_EVENT_HANDSHAKE_FAILED_AUTH).
+    public static let handshakeFailedAuth = SocketEvents(rawValue: 0x4000)
+    /// The handshake and authentication succeeded (ZMQ_EVENT_HANDSHAKE_SUCCEEDED).
+    public static let handshakeSucceeded = SocketEvents(rawValue: 0x1000)
 }
 
 /// One event from a socket monitor: what happened and on which endpoint.

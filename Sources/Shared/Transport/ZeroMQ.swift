@@ -37,6 +37,59 @@ extension TransportError {
     public var isUnroutable: Bool { code == EHOSTUNREACH }
 }
 
+// MARK: - CurveZMQ keys
+
+extension CurveKey {
+    /// Decodes 40 Z85 characters; `nil` for any other text.
+    public init?(z85 text: String) {
+        let characters = Array(text.utf8)
+        guard characters.count == 40, characters.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
+        var decoded = [UInt8](repeating: 0, count: 32)
+        let ok = (characters + [0]).withUnsafeBufferPointer { source in
+            source.withMemoryRebound(to: CChar.self) { zmq_z85_decode(&decoded, $0.baseAddress) != nil }
+        }
+        guard ok else { return nil }
+        self.init(bytes: decoded)
+    }
+
+    /// The key as 40 Z85 characters.
+    public var z85: String {
+        var text = [CChar](repeating: 0, count: 41)
+        _ = bytes.withUnsafeBufferPointer { zmq_z85_encode(&text, $0.baseAddress, 32) }
+        return String(decoding: text.prefix(40).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+extension Curve {
+    /// Whether this libzmq was built with CURVE (libsodium).
+    public static var isAvailable: Bool { zmq_has("curve") == 1 }
+
+    /// A fresh key pair from libzmq (libsodium's random source).
+    public static func keyPair() throws(TransportError) -> (publicKey: CurveKey, secretKey: CurveKey) {
+        var publicText = [CChar](repeating: 0, count: 41)
+        var secretText = [CChar](repeating: 0, count: 41)
+        _ = try checked("make a CURVE key pair") { zmq_curve_keypair(&publicText, &secretText) }
+        func key(_ text: [CChar]) throws(TransportError) -> CurveKey {
+            guard let key = CurveKey(z85: String(decoding: text.prefix(40).map { UInt8(bitPattern: $0) }, as: UTF8.self)) else {
+                throw TransportError(operation: "make a CURVE key pair", code: EINVAL, reason: "libzmq returned a malformed key")
+            }
+            return key
+        }
+        return (try key(publicText), try key(secretText))
+    }
+
+    /// The public key that belongs to `secretKey`.
+    public static func publicKey(of secretKey: CurveKey) throws(TransportError) -> CurveKey {
+        var publicText = [CChar](repeating: 0, count: 41)
+        var secretText = Array(secretKey.z85.utf8CString)
+        _ = try checked("derive a CURVE public key") { zmq_curve_public(&publicText, &secretText) }
+        guard let key = CurveKey(z85: String(decoding: publicText.prefix(40).map { UInt8(bitPattern: $0) }, as: UTF8.self)) else {
+            throw TransportError(operation: "derive a CURVE public key", code: EINVAL, reason: "libzmq returned a malformed key")
+        }
+        return key
+    }
+}
+
 // MARK: - Context
 
 /// A libzmq context: the I/O threads that every socket of a process shares.
@@ -163,6 +216,14 @@ public final class Socket {
         case let .probeRouter(on): try integer(ZMQ_PROBE_ROUTER, on ? 1 : 0)
         case let .subscribe(prefix): try bytes(ZMQ_SUBSCRIBE, prefix)
         case let .unsubscribe(prefix): try bytes(ZMQ_UNSUBSCRIBE, prefix)
+        case let .curveServer(secretKey):
+            try integer(ZMQ_CURVE_SERVER, 1)
+            try bytes(ZMQ_CURVE_SECRETKEY, secretKey.bytes)
+        case let .curveClient(publicKey, secretKey, serverKey):
+            try bytes(ZMQ_CURVE_SERVERKEY, serverKey.bytes)
+            try bytes(ZMQ_CURVE_PUBLICKEY, publicKey.bytes)
+            try bytes(ZMQ_CURVE_SECRETKEY, secretKey.bytes)
+        case let .zapDomain(domain): try bytes(ZMQ_ZAP_DOMAIN, Array(domain.utf8))
         }
     }
 
@@ -249,7 +310,20 @@ public final class Socket {
         try receive(wait: false)
     }
 
+    /// Receives one whole multipart message if one is waiting, with the name the ZAP handler gave its
+    /// sender's connection (the "User-Id" property; `nil` on a connection that was not authenticated).
+    public func tryReceiveWithUserID() throws(TransportError) -> (frames: [[UInt8]], userID: String?)? {
+        var userID: String?
+        guard let frames = try receive(wait: false, userID: &userID) else { return nil }
+        return (frames, userID)
+    }
+
     private func receive(wait: Bool) throws(TransportError) -> [[UInt8]]? {
+        var ignored: String?
+        return try receive(wait: wait, userID: &ignored, readingUserID: false)
+    }
+
+    private func receive(wait: Bool, userID: inout String?, readingUserID: Bool = true) throws(TransportError) -> [[UInt8]]? {
         let raw = try open("receive")
         var frames: [[UInt8]] = []
         repeat {
@@ -263,6 +337,9 @@ public final class Socket {
             }
             let count = zmq_msg_size(message)
             frames.append(count == 0 ? [] : Array(UnsafeRawBufferPointer(start: zmq_msg_data(message), count: count)))
+            if readingUserID && frames.count == 1, let property = zmq_msg_gets(message, "User-Id") {
+                userID = String(cString: property)
+            }
         } while zmq_msg_more(message) == 1
         return frames
     }

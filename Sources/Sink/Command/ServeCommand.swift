@@ -18,6 +18,11 @@ enum ServeCommand {
             .value("min-score", "score", help: "Smallest detection score drawn on annotated frames (default 0.5)."),
             .value("summary-every", "seconds", help: "Print a summary this often (default: only at exit)."),
             .value("expect", "n", help: "Exit after this many Results."),
+            .value("subscriber-queue", "n", help: "Results queued per subscriber before its newest are dropped (default 16)."),
+            .value("secret-key", "file", help: "This sink's secret certificate (ladon-keygen): CURVE on both sockets."),
+            .value("allow-edges", "dir", help: "Folder of the edge certificates whose Results are taken (CURVE)."),
+            .value("allow-subscribers", "dir", help: "Folder of the subscriber certificates let in (CURVE)."),
+            .flag("insecure", help: StageSecurity.insecureHelp),
         ])
 
     static func run(_ arguments: [String]) throws {
@@ -32,6 +37,14 @@ enum ServeCommand {
         }
         configuration.summaryEverySeconds = try options.optionalNumber("summary-every", expected: "a positive number of seconds") { $0 > 0 }
         configuration.expect = try options.optionalNumber("expect", expected: "0 or more results") { $0 >= 0 }
+        configuration.subscriberQueue = try options.number(
+            "subscriber-queue", default: configuration.subscriberQueue, expected: "at least 1") { $0 >= 1 }
+        let security = try StageSecurity.resolve(
+            secretKey: options.value("secret-key"), insecure: options.flag("insecure"),
+            endpoints: [configuration.results, configuration.publish])
+        configuration.security = security
+        configuration.allowedEdges = try security.allowList(options.value("allow-edges"), option: "allow-edges")
+        configuration.allowedSubscribers = try security.allowList(options.value("allow-subscribers"), option: "allow-subscribers")
         StopSignal.install()
         try SinkServer(configuration).run(
             shouldStop: { StopSignal.isRequested }, report: { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) })

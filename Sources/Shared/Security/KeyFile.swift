@@ -1,0 +1,131 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// CURVE certificates as czmq's zcert writes them (ZPL text): `NAME.key` holds the public key and
+/// `NAME.key_secret` the pair. `ladon-keygen` makes them; an allow-list is a folder of `.key` files.
+///
+/// ```
+/// metadata
+///     name = "cam-01"
+/// curve
+///     public-key = "<40 Z85 characters>"
+///     secret-key = "<40 Z85 characters>"     (secret file only)
+/// ```
+/// The name is who the key speaks for: a node's key names its node id, which the broker then holds
+/// that node to. A secret file readable by group or others is refused.
+public struct KeyFile: Sendable, Equatable {
+    public let name: String
+    public let publicKey: CurveKey
+    /// Present in a secret certificate only.
+    public let secretKey: CurveKey?
+
+    public init(name: String, publicKey: CurveKey, secretKey: CurveKey?) {
+        self.name = name
+        self.publicKey = publicKey
+        self.secretKey = secretKey
+    }
+
+    public static let publicSuffix = ".key"
+    public static let secretSuffix = ".key_secret"
+
+    /// Reads a public or secret certificate; a secret one must be private to its owner.
+    public static func read(_ path: String) throws(SecurityError) -> KeyFile {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw .unreadableKeyFile(path: path, reason: (error as NSError).localizedDescription)
+        }
+        guard data.count <= 4096, let text = String(data: data, encoding: .utf8) else {
+            throw .malformedKeyFile(path: path, reason: "not a small text file")
+        }
+        let fields = fields(text)
+        guard let name = fields["name"], PeerRoute.isValid(name) else {
+            throw .malformedKeyFile(path: path, reason: "no valid name (\(PeerRoute.validityRule))")
+        }
+        guard let publicText = fields["public-key"], let publicKey = CurveKey(z85: publicText) else {
+            throw .malformedKeyFile(path: path, reason: "no public-key of 40 Z85 characters")
+        }
+        var secretKey: CurveKey?
+        if let secretText = fields["secret-key"] {
+            guard let key = CurveKey(z85: secretText) else { throw .malformedKeyFile(path: path, reason: "secret-key is not 40 Z85 characters") }
+            try checkPrivate(path)
+            guard (try? Curve.publicKey(of: key)) == publicKey else {
+                throw .malformedKeyFile(path: path, reason: "public-key does not belong to secret-key")
+            }
+            secretKey = key
+        }
+        return KeyFile(name: name, publicKey: publicKey, secretKey: secretKey)
+    }
+
+    /// Reads a secret certificate (the stage's own keys).
+    public static func readSecret(_ path: String) throws(SecurityError) -> KeyFile {
+        let file = try read(path)
+        guard file.secretKey != nil else { throw .malformedKeyFile(path: path, reason: "no secret-key: this is a public certificate") }
+        return file
+    }
+
+    /// `key = "value"` lines of a ZPL file; comments and section names skipped.
+    static func fields(_ text: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for line in text.split(whereSeparator: \.isNewline) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.hasPrefix("#"), let equals = trimmed.firstIndex(of: "=") else { continue }
+            let key = trimmed[..<equals].trimmingCharacters(in: .whitespaces)
+            var value = trimmed[trimmed.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+            fields[key] = value
+        }
+        return fields
+    }
+
+    static func checkPrivate(_ path: String) throws(SecurityError) {
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw .unreadableKeyFile(path: path, reason: String(cString: strerror(errno))) }
+        let mode = UInt32(status.st_mode)
+        guard mode & 0o077 == 0 else { throw .secretKeyExposed(path: path, mode: mode) }
+    }
+
+    // MARK: Writing
+
+    /// Makes a key pair for `name` and writes `folder/name.key` (mode 0644) and `folder/name.key_secret`
+    /// (mode 0600, created so from the start); an existing file is never overwritten.
+    public static func generate(name: String, in folder: String) throws -> KeyFile {
+        let (publicKey, secretKey) = try Curve.keyPair()
+        let pair = KeyFile(name: name, publicKey: publicKey, secretKey: secretKey)
+        let base = URL(fileURLWithPath: folder).appendingPathComponent(name).path
+        try create(base + secretSuffix, pair.text(includingSecret: true), mode: 0o600)
+        try create(base + publicSuffix, pair.text(includingSecret: false), mode: 0o644)
+        return pair
+    }
+
+    func text(includingSecret: Bool) -> String {
+        var lines = [
+            "#   ****  Generated by ladon-keygen  ****",
+            includingSecret
+                ? "#   ZeroMQ CURVE **Secret** Certificate: keep it private (mode 0600)." : "#   ZeroMQ CURVE Public Certificate",
+            "",
+            "metadata",
+            "    name = \"\(name)\"",
+            "curve",
+            "    public-key = \"\(publicKey.z85)\"",
+        ]
+        if includingSecret, let secretKey { lines.append("    secret-key = \"\(secretKey.z85)\"") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func create(_ path: String, _ text: String, mode: mode_t) throws(SecurityError) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, mode)
+        guard descriptor >= 0 else {
+            if errno == EEXIST { throw .keyFileExists(path: path) }
+            throw .unreadableKeyFile(path: path, reason: String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == bytes.count else { throw .unreadableKeyFile(path: path, reason: "short write") }
+    }
+}
