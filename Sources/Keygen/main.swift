@@ -13,7 +13,9 @@ let spec = CommandSpec(
 
 runCommandLineProgram("ladon-keygen") {
     let options = try spec.parse(Array(CommandLine.arguments.dropFirst()))
-    guard !options.positional.isEmpty else { throw CommandLineError.missingOption("a name per key pair (positional: ladon-keygen edge cam-01 --out keys)") }
+    guard !options.positional.isEmpty else {
+        throw CommandLineError.missingOption("a name per key pair (positional: ladon-keygen edge cam-01 --out keys)")
+    }
     for name in options.positional {
         guard PeerRoute.isValid(name) else { throw CommandLineError.invalidValue(option: "name", value: name, expected: PeerRoute.validityRule) }
     }

@@ -148,7 +148,7 @@ public final class SinkServer {
         while true {
             do throws(TransportError) {
                 return try socket.bind(endpoint)
-            } catch where error.code == EADDRINUSE && PipelineClock.seconds() < deadline {
+            } catch  where error.code == EADDRINUSE && PipelineClock.seconds() < deadline {
                 PipelineClock.sleep(milliseconds: 20)
             }
         }

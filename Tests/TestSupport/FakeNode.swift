@@ -20,12 +20,19 @@ public final class FakeNode {
     /// Reasons of the Byes the broker sent.
     public private(set) var byes: [String] = []
 
-    public init(_ context: Context, id: String, window: Int, frontend: String, model: ModelIdentity) throws {
+    /// `keys`: the node's certificate with its secret key and the edge's public key, to speak CURVE.
+    public init(
+        _ context: Context, id: String, window: Int, frontend: String, model: ModelIdentity,
+        keys: (node: KeyFile, edge: CurveKey)? = nil
+    ) throws {
         self.id = id
         self.window = window
         self.model = model
         socket = try context.socket(.dealer)
         try socket.set(.routingID(PeerRoute.routingID(for: id, token: .random(in: 1 ... .max))))
+        if let keys, let secretKey = keys.node.secretKey {
+            try socket.set(.curveClient(publicKey: keys.node.publicKey, secretKey: secretKey, serverKey: keys.edge))
+        }
         try socket.connect(frontend)
     }
 
@@ -34,7 +41,8 @@ public final class FakeNode {
             .init(
                 peerID: id, role: .node, model: model ?? self.model,
                 window: UInt32(window), incarnation: 42))
-        try socket.send(Envelope(hello).frames())
+        // Without waiting: a peer whose handshake fails has no connection, and a DEALER would wait forever.
+        _ = try socket.trySend(Envelope(hello).frames())
     }
 
     public func heartbeat() throws {

@@ -12,7 +12,9 @@ enum ServeCommand {
             .value("model", "path", help: "Ladon model file; latents for another model are refused.", required: true),
             .value("frontend", "endpoint", help: "Where mobile nodes connect (e.g. tcp://*:5555).", required: true),
             .value("sink", "endpoint", help: "The sink's results endpoint to PUSH to (e.g. tcp://127.0.0.1:5557).", required: true),
-            .value("backend", "endpoint", help: "Where workers connect (default: an ipc:// endpoint for the local workers; bind tcp://*:PORT for remote ones)."),
+            .value(
+                "backend", "endpoint",
+                help: "Where workers connect (default: an ipc:// endpoint for the local workers; bind tcp://*:PORT for remote ones)."),
             .value("workers", "n", help: "Local worker processes to start (default 1; 0 waits for remote workers)."),
             .value("threads", "n", help: "Compute threads per local worker (default 1)."),
             .value("hold-ms", "ms", help: "Local workers keep each frame this long after computing it (emulates a slower edge)."),
@@ -38,9 +40,11 @@ enum ServeCommand {
         if options.value("backend") == nil { try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true) }
         defer { try? FileManager.default.removeItem(at: scratch) }
         configuration.heartbeatTimeoutSeconds = try options.number(
-            "heartbeat-timeout", default: configuration.heartbeatTimeoutSeconds, expected: "a positive number of seconds") { $0 > 0 }
+            "heartbeat-timeout", default: configuration.heartbeatTimeoutSeconds, expected: "a positive number of seconds"
+        ) { $0 > 0 }
         configuration.maximumLatentBytes = try options.number(
-            "max-latent-bytes", default: configuration.maximumLatentBytes, expected: "at least 64") { $0 >= 64 }
+            "max-latent-bytes", default: configuration.maximumLatentBytes, expected: "at least 64"
+        ) { $0 >= 64 }
         let count = try options.number("workers", default: 1, expected: "0 or more") { $0 >= 0 }
         let secretKey = options.value("secret-key")
         let security = try StageSecurity.resolve(

@@ -337,7 +337,8 @@ public final class Socket {
             }
             let count = zmq_msg_size(message)
             frames.append(count == 0 ? [] : Array(UnsafeRawBufferPointer(start: zmq_msg_data(message), count: count)))
-            if readingUserID && frames.count == 1, let property = zmq_msg_gets(message, "User-Id") {
+            // A ROUTER's routing-id frame is its own and carries no properties: ask the peer's frames.
+            if readingUserID && userID == nil, let property = zmq_msg_gets(message, "User-Id") {
                 userID = String(cString: property)
             }
         } while zmq_msg_more(message) == 1

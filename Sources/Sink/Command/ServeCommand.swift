@@ -38,7 +38,8 @@ enum ServeCommand {
         configuration.summaryEverySeconds = try options.optionalNumber("summary-every", expected: "a positive number of seconds") { $0 > 0 }
         configuration.expect = try options.optionalNumber("expect", expected: "0 or more results") { $0 >= 0 }
         configuration.subscriberQueue = try options.number(
-            "subscriber-queue", default: configuration.subscriberQueue, expected: "at least 1") { $0 >= 1 }
+            "subscriber-queue", default: configuration.subscriberQueue, expected: "at least 1"
+        ) { $0 >= 1 }
         let security = try StageSecurity.resolve(
             secretKey: options.value("secret-key"), insecure: options.flag("insecure"),
             endpoints: [configuration.results, configuration.publish])
