@@ -60,10 +60,8 @@ let package = Package(
         // MARK: Running and measuring the pipeline
         + stage("LadonLaunch", folder: "Launch", command: "ladon-launch")
         + stage("LadonEval", folder: "Eval", command: "ladon-eval")
+        + stage("LadonBench", folder: "Bench", command: "ladon-bench", dependencies: ["LadonIngest"])
         + [
-            .executableTarget(
-                name: "ladon-bench", dependencies: ["Shared", "LadonEncoder"], path: "Sources/Bench"),
-
             // MARK: Tests
             .target(name: "TestSupport", dependencies: ["Shared"], path: "Tests/TestSupport"),
             .testTarget(name: "CodecTests", dependencies: ["Shared", "TestSupport"], path: "Tests/CodecTests"),
@@ -94,6 +92,10 @@ let package = Package(
             .testTarget(
                 name: "EvaluationTests", dependencies: ["Shared", "TestSupport", "LadonEval", "ladon-eval"],
                 path: "Tests/EvaluationTests"),
+            .testTarget(
+                name: "BenchTests",
+                dependencies: ["Shared", "TestSupport", "LadonBench", "ladon-bench", "ladon-ingest", "ladon-encoder", "ladon-edge", "ladon-sink"],
+                path: "Tests/BenchTests"),
             .testTarget(
                 name: "PipelineTests",
                 dependencies: ["Shared", "TestSupport", "ladon-ingest", "ladon-encoder", "ladon-edge", "ladon-sink", "ladon-launch"],
