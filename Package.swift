@@ -1,12 +1,19 @@
 // swift-tools-version:6.0
 // Ladon multi-task split computing runtime: one library per pipeline stage (its own folder under Sources/,
 // the stage's command in its Command/ subfolder) over one shared library. docs/architecture.md draws it.
+import Foundation
 import PackageDescription
 
 /// The compute kernels alone build without bounds and overflow checks: measured, the checks cost the
 /// im2col, Winograd, polyphase and GDN loops 8 % more instructions (README, "Faithfulness and speed").
 /// Everything else, and all that parses input, keeps Swift's checks.
 let uncheckedKernels: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+/// Sources/Shared's folders; Tensor/ and Ops/ build as the Kernels target, the rest as Shared.
+let kernelFolders = ["Tensor", "Ops"]
+let sharedFolders =
+    (try? FileManager.default.contentsOfDirectory(atPath: Context.packageDirectory + "/Sources/Shared"))?.filter { !$0.hasPrefix(".") }.sorted()
+    ?? []
 
 /// A stage library at `Sources/<folder>` and its thin command at `Sources/<folder>/Command`.
 func stage(_ library: String, folder: String, command: String, dependencies: [Target.Dependency] = []) -> [Target] {
@@ -47,11 +54,11 @@ let package = Package(
         // MARK: Shared library: tensors, ops, model, weights, codec, images, messages, transport, inference
         // Tensor/ and Ops/ are their own target only for their build settings; Shared re-exports them.
         .target(
-            name: "Kernels", dependencies: ["COpenBLAS"], path: "Sources/Shared", sources: ["Tensor", "Ops"],
-            swiftSettings: uncheckedKernels),
+            name: "Kernels", dependencies: ["COpenBLAS"], path: "Sources/Shared",
+            exclude: sharedFolders.filter { !kernelFolders.contains($0) }, sources: kernelFolders, swiftSettings: uncheckedKernels),
         .target(
             name: "Shared", dependencies: ["Kernels", "CImageCodecs", "CLadonProto", "CZeroMQ"], path: "Sources/Shared",
-            exclude: ["Tensor", "Ops"]),
+            exclude: kernelFolders),
     ]
         // MARK: Stages: library + command each
         + stage("LadonIngest", folder: "Ingest", command: "ladon-ingest", dependencies: ["CVideoCapture"])
@@ -61,10 +68,9 @@ let package = Package(
         // MARK: Running and measuring the pipeline
         + stage("LadonLaunch", folder: "Launch", command: "ladon-launch")
         + stage("LadonEval", folder: "Eval", command: "ladon-eval")
+        + stage("LadonBench", folder: "Bench", command: "ladon-bench", dependencies: ["LadonIngest"])
         + [
             .executableTarget(name: "ladon-keygen", dependencies: ["Shared"], path: "Sources/Keygen"),
-            .executableTarget(
-                name: "ladon-bench", dependencies: ["Shared", "LadonEncoder"], path: "Sources/Bench"),
 
             // MARK: Tests
             .target(name: "TestSupport", dependencies: ["Shared"], path: "Tests/TestSupport"),
@@ -96,6 +102,10 @@ let package = Package(
             .testTarget(
                 name: "EvaluationTests", dependencies: ["Shared", "TestSupport", "LadonEval", "ladon-eval"],
                 path: "Tests/EvaluationTests"),
+            .testTarget(
+                name: "BenchTests",
+                dependencies: ["Shared", "TestSupport", "LadonBench", "ladon-bench", "ladon-ingest", "ladon-encoder", "ladon-edge", "ladon-sink"],
+                path: "Tests/BenchTests"),
             .testTarget(
                 name: "PipelineTests",
                 dependencies: ["Shared", "TestSupport", "ladon-ingest", "ladon-encoder", "ladon-edge", "ladon-sink", "ladon-launch"],

@@ -11,8 +11,8 @@ import Shared
 /// official-size Result (a 640x480 segmentation map, 100 detections, the top-5), and the sink. The
 /// broker's CPU time (user + system, from /proc) over the measured seconds, divided by the Results the
 /// sink received, is its cost per Result.
-enum BrokerBenchmark {
-    static let spec = CommandSpec(
+public enum BrokerBenchmark {
+    public static let spec = CommandSpec(
         command: "ladon-bench broker",
         summary: "The edge broker's CPU per Result at a given rate (real broker, stand-in node, workers and sink).",
         options: [
@@ -22,7 +22,7 @@ enum BrokerBenchmark {
             .value("workers", "n", help: "Stand-in workers (default 4)."),
         ])
 
-    static func run(_ arguments: [String]) throws {
+    public static func run(_ arguments: [String]) throws {
         let options = try spec.parse(arguments)
         let rate = try options.number("rate", default: 100.0, expected: "a positive rate") { $0 > 0 }
         let seconds = try options.number("seconds", default: 10.0, expected: "a positive number of seconds") { $0 > 0 }

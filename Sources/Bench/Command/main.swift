@@ -1,0 +1,14 @@
+import Foundation
+import LadonBench
+import Shared
+
+// `ladon-bench`: the stages' timings beside PyTorch's; `ladon-bench link`: flow control on a shaped link;
+// `ladon-bench broker`: the edge broker's CPU per Result.
+runCommandLineProgram("ladon-bench") {
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    switch arguments.first {
+    case "link": try LinkCommand.run(Array(arguments.dropFirst()))
+    case "broker": try BrokerBenchmark.run(Array(arguments.dropFirst()))
+    default: try StageBenchmarkCommand.run(arguments)
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Shared
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One pipeline process a benchmark started from its own build (`ladon-edge`, `ladon-sink`, ...), its
+/// output in two files (a chatty child never blocks on a full pipe), told to stop should the benchmark
+/// die (`ParentProcess`). `stop()` sends SIGTERM, waits for the exit summary, and kills what does not
+/// exit in time; `deinit` kills a process still running.
+final class StageProcess {
+    let name: String
+    private let process = Process()
+    private let outputURL: URL
+    private let errorURL: URL
+
+    /// Starts `executable` (a name next to this benchmark's executable) with `arguments`, behind
+    /// `launcher` when it is not empty (a command that runs the rest, e.g. one entering a network namespace).
+    init(_ name: String, executable: String, arguments: [String], launcher: [String] = [], logs folder: URL) throws {
+        self.name = name
+        outputURL = folder.appendingPathComponent("\(name).out")
+        errorURL = folder.appendingPathComponent("\(name).err")
+        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+        let path = OwnExecutable.folder.appendingPathComponent(executable).path
+        if let first = launcher.first {
+            process.executableURL = URL(fileURLWithPath: first)
+            process.arguments = Array(launcher.dropFirst()) + [path] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments = arguments
+        }
+        process.environment = ParentProcess.environmentForChild()
+        process.standardOutput = try FileHandle(forWritingTo: outputURL)
+        process.standardError = try FileHandle(forWritingTo: errorURL)
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    var isRunning: Bool { process.isRunning }
+
+    /// The exit status (or signal) once the process has exited.
+    var terminationStatus: Int32 { process.terminationStatus }
+
+    var standardOutput: String { (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "" }
+
+    /// The last `count` lines the process wrote on stderr (its log), for an error message.
+    func errorTail(_ count: Int = 5) -> String {
+        let text = (try? String(contentsOf: errorURL, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(count).joined(separator: "\n")
+    }
+
+    /// SIGTERM, up to `grace` seconds to print its summary and exit, then SIGKILL. Idempotent.
+    func stop(grace: Double = 10) {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = PipelineClock.seconds() + grace
+        while process.isRunning && PipelineClock.seconds() < deadline { PipelineClock.sleep(milliseconds: 20) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+}
+
+/// `key=value` fields of a stage's one-line summary (`ladon-encoder[...] frames received=12 ...`): the
+/// fields of the first line that starts with `prefix`, empty when there is none.
+enum SummaryFields {
+    static func parse(_ output: String, lineStartingWith prefix: String) -> (line: String, fields: [String: String]) {
+        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) else { return ("", [:]) }
+        var fields: [String: String] = [:]
+        for token in line.split(separator: " ") {
+            let parts = token.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
+        }
+        return (String(line), fields)
+    }
+}
