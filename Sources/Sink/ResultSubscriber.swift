@@ -15,6 +15,8 @@ public enum ResultSubscriber {
         public var count: Int?
         /// Print at most this many Results a second (an application that keeps up only so far).
         public var maximumRate: Double?
+        /// Keep every Result in order (up to `FreshestResults.everyDepth` per topic waiting) instead of the newest.
+        public var every = false
         /// CURVE or plaintext; in CURVE mode only a sink holding `sinkKey` is listened to.
         public var security = StageSecurity.local
         public var sinkKey: CurveKey?
@@ -31,7 +33,7 @@ public enum ResultSubscriber {
         let log = Logger(label: "ladon-sink.subscribe")
         let context = try Context()
         defer { context.close() }
-        let mailbox = FreshestResults()
+        let mailbox = FreshestResults(depth: configuration.every ? FreshestResults.everyDepth : 1)
         let reader = try ReaderThread(context: context, configuration: configuration, into: mailbox, log: log)
         defer { reader.stop() }
         log.info("subscribed", ["endpoint": configuration.endpoint, "topic": configuration.topic, "security": configuration.security])
@@ -41,7 +43,8 @@ public enum ResultSubscriber {
         var nextPrint = PipelineClock.seconds()
         while !shouldStop(), printed < configuration.count ?? .max {
             PipelineClock.sleep(seconds: max(0.005, nextPrint - PipelineClock.seconds()), unless: shouldStop)
-            for taken in mailbox.take() where printed < configuration.count ?? .max {
+            // A slow application takes one Result per interval, so the rest stay in the mailbox to be replaced.
+            for taken in mailbox.take(limit: interval > 0 ? 1 : .max) where printed < configuration.count ?? .max {
                 guard let result = rejections.decode(ResultMessage.self, Envelope(kind: .result, payload: taken.payload), socket: "publish")
                 else { continue }
                 var line = result.jsonData(topic: taken.topic)
@@ -50,10 +53,7 @@ public enum ResultSubscriber {
                 line += Data(", \"skipped\": \(taken.skipped)}\n".utf8)
                 emit(line)
                 printed += 1
-                if interval > 0 {
-                    nextPrint = max(nextPrint + interval, PipelineClock.seconds())
-                    break
-                }
+                if interval > 0 { nextPrint = max(nextPrint + interval, PipelineClock.seconds()) }
             }
         }
         log.info("finished", ["printed": printed, "skipped": mailbox.skipped, "refused": rejections.summary])

@@ -20,7 +20,7 @@ import Testing
         defer { edge.stop() }
         let frames = 12
         let sink = try edge.start("ladon-sink", ["serve", "--results", edge.results, "--publish", edge.publish])
-        let subscriber = try edge.start("ladon-sink", ["subscribe", "--connect", edge.publish, "--topic", ""])
+        let subscriber = try edge.start("ladon-sink", ["subscribe", "--connect", edge.publish, "--topic", "", "--every"])
         let broker = try edge.broker()
         let probes = try edge.awaitSubscriber(subscriber, latent: latent)
         let node = try FakeNode(edge.context, id: "cam-a", window: 2, frontend: edge.frontend, model: latent.model)

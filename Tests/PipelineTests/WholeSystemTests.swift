@@ -22,7 +22,7 @@ import Testing
                 "serve", "--results", edge.results, "--publish", edge.publish,
                 "--out", out.path, "--frames", frames,
             ])
-        let subscriber = try edge.start("ladon-sink", ["subscribe", "--connect", edge.publish, "--topic", ""])
+        let subscriber = try edge.start("ladon-sink", ["subscribe", "--connect", edge.publish, "--topic", "", "--every"])
         let broker = try edge.broker()
         let encoders = try nodes.map { node in
             try edge.start(

@@ -14,6 +14,7 @@ enum SubscribeCommand {
             .value(
                 "max-rate", "per-second",
                 help: "Print at most this many Results a second; the rest are skipped (counted in each line's 'skipped')."),
+            .flag("every", help: "Print every Result in order instead of the newest per topic (for an application that keeps up)."),
             .value("secret-key", "file", help: "This subscriber's secret certificate (ladon-keygen): CURVE to the sink."),
             .value("sink-key", "file", help: "The sink's public certificate (CURVE)."),
             .flag("insecure", help: StageSecurity.insecureHelp),
@@ -23,6 +24,7 @@ enum SubscribeCommand {
         let options = try spec.parse(arguments)
         var configuration = ResultSubscriber.Configuration(endpoint: options.required("connect"), topic: options.value("topic") ?? "")
         configuration.count = try options.optionalNumber("count", expected: "0 or more results") { $0 >= 0 }
+        configuration.every = options.flag("every")
         configuration.maximumRate = try options.optionalNumber("max-rate", expected: "a positive rate") { $0 > 0 }
         configuration.security = try StageSecurity.resolve(
             secretKey: options.value("secret-key"), insecure: options.flag("insecure"), endpoints: [configuration.endpoint])
