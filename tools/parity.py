@@ -32,6 +32,7 @@ from safetensors.numpy import load_file  # noqa: E402
 from torchvision.ops import box_iou  # noqa: E402
 
 import convert  # noqa: E402
+import ladon_proto  # noqa: E402
 import ladon_torch  # noqa: E402
 import model_file  # noqa: E402
 
@@ -73,57 +74,13 @@ def make_model(path, images, least=50):
     model_file.write_model_file(model, path, "tools/parity.py: official preset, seed 0, sharpened; not a trained model")
 
 
-# MARK: the latent message (proto/ladon.proto `Latent`), read with a minimal protobuf wire parser
-
-def _varint(data, i):
-    shift = value = 0
-    while True:
-        byte = data[i]
-        i += 1
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            return value, i
-
-
-def _fields(data):
-    i, out = 0, {}
-    while i < len(data):
-        key, i = _varint(data, i)
-        number, wire = key >> 3, key & 7
-        if wire == 0:
-            value, i = _varint(data, i)
-        elif wire == 1:
-            value, i = data[i:i + 8], i + 8
-        elif wire == 2:
-            length, i = _varint(data, i)
-            value, i = data[i:i + length], i + length
-        elif wire == 5:
-            value, i = data[i:i + 4], i + 4
-        else:
-            raise ValueError(f"unsupported wire type {wire}")
-        out.setdefault(number, []).append(value)
-    return out
-
+# MARK: the latent message (proto/ladon.proto `Latent`)
 
 def read_latent_message(path):
-    fields = _fields(pathlib.Path(path).read_bytes())
-
-    def size(number):
-        f = _fields(fields[number][0])
-        return [f.get(1, [0])[0], f.get(2, [0])[0]]
-
-    shape = []
-    for value in fields.get(8, []):
-        if isinstance(value, bytes):  # packed
-            i = 0
-            while i < len(value):
-                v, i = _varint(value, i)
-                shape.append(v)
-        else:
-            shape.append(value)
-    return {"original_size": size(5), "input_size": size(6), "resized_size": size(7), "shape": shape,
-            "coded": bytes(fields.get(9, [b""])[0])}
+    latent = ladon_proto.message_class("Latent").FromString(pathlib.Path(path).read_bytes())
+    size = lambda s: [s.height, s.width]  # noqa: E731
+    return {"original_size": size(latent.original_size), "input_size": size(latent.input_size),
+            "resized_size": size(latent.resized_size), "shape": list(latent.latent_shape), "coded": latent.coded}
 
 
 # MARK: comparisons

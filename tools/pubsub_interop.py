@@ -2,8 +2,7 @@
 """Subscribes to a Ladon result topic with pyzmq and decodes each Result with the standard protobuf runtime.
 
 Proves the wire format is plain protobuf over plain ZeroMQ: the message classes are built from
-proto/ladon.proto by a protobuf compiler (`protoc --python_out` when protoc is installed, otherwise
-`protoc-c --descriptor_set_out`, whose descriptors the protobuf runtime turns into classes), and the
+proto/ladon.proto by a protobuf compiler (tools/ladon_proto.py), and the
 run-length segmentation map is decoded here from its documented layout.
 
     python tools/pubsub_interop.py --connect tcp://127.0.0.1:5560 --topic cam-01/ [--count 1] [--timeout 20]
@@ -12,39 +11,19 @@ Prints one JSON object per message on stdout. Exit status: 0 after --count messa
 2 when pyzmq or protobuf is missing, 3 when no protobuf compiler is found.
 """
 import argparse
-import importlib.util
 import json
-import shutil
-import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
-REPOSITORY = Path(__file__).resolve().parent.parent
+import ladon_proto
 
 
-def result_class(proto: Path):
-    """The `ladon.Result` message class, compiled from `proto` into a temporary directory."""
-    with tempfile.TemporaryDirectory() as out:
-        if shutil.which("protoc"):
-            subprocess.run(["protoc", f"--proto_path={proto.parent}", f"--python_out={out}", str(proto)], check=True)
-            module = Path(out) / (proto.stem + "_pb2.py")
-            spec = importlib.util.spec_from_file_location(proto.stem + "_pb2", module)
-            compiled = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(compiled)
-            return compiled.Result
-        if shutil.which("protoc-c"):
-            from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
-
-            descriptors = Path(out) / "ladon.desc"
-            subprocess.run(["protoc-c", f"--proto_path={proto.parent}", f"--descriptor_set_out={descriptors}",
-                            str(proto)], check=True)
-            pool = descriptor_pool.DescriptorPool()
-            for file in descriptor_pb2.FileDescriptorSet.FromString(descriptors.read_bytes()).file:
-                pool.Add(file)
-            return message_factory.GetMessageClass(pool.FindMessageTypeByName("ladon.Result"))
-    print("no protobuf compiler: install protoc or protoc-c", file=sys.stderr)
-    sys.exit(3)
+def result_class():
+    """The `ladon.Result` message class, compiled from proto/ladon.proto."""
+    try:
+        return ladon_proto.message_class("Result")
+    except ladon_proto.NoProtobufCompiler as error:
+        print(error, file=sys.stderr)
+        sys.exit(3)
 
 
 def decode_runs(data: bytes, height: int, width: int) -> list:
@@ -99,7 +78,6 @@ def main() -> int:
     parser.add_argument("--topic", default="", help="topic prefix, e.g. cam-01/ or cam-01/detection")
     parser.add_argument("--count", type=int, default=1, help="messages to print before exiting (0: forever)")
     parser.add_argument("--timeout", type=float, default=20, help="seconds to wait for each message")
-    parser.add_argument("--proto", type=Path, default=REPOSITORY / "proto" / "ladon.proto")
     args = parser.parse_args()
     try:
         import zmq
@@ -107,7 +85,7 @@ def main() -> int:
     except ImportError as error:
         print(f"missing Python package: {error.name} (needs pyzmq and protobuf)", file=sys.stderr)
         return 2
-    Result = result_class(args.proto)
+    Result = result_class()
 
     context = zmq.Context()
     socket = context.socket(zmq.SUB)
