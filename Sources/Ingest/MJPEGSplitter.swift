@@ -48,7 +48,8 @@ public struct MJPEGSplitter: Sendable {
 
     private mutating func nextFrame() -> [UInt8]? {
         while true {
-            if state != .searching && cursor > maximumFrameBytes {
+            // At least the EOI marker follows the cursor: past this the frame cannot end within the limit.
+            if state != .searching && cursor + 2 > maximumFrameBytes {
                 oversizedFrames += 1
                 resynchronise(after: 1)
                 continue
@@ -104,12 +105,12 @@ public struct MJPEGSplitter: Sendable {
             case .entropy:
                 // A segment skip may point past the bytes received so far.
                 guard cursor < buffer.count else { return nil }
-                guard let found = buffer[cursor...].firstIndex(of: 0xFF) else {
-                    cursor = buffer.count
-                    return nil
-                }
-                guard found + 1 < buffer.count else {
-                    cursor = found
+                let found = buffer[cursor...].firstIndex(of: 0xFF)
+                guard let found, found + 1 < buffer.count else {
+                    // Scanned to the end of what arrived: wait for more, unless that already passed the
+                    // limit (the check at the top, now, so the outcome does not depend on the chunking).
+                    cursor = found ?? buffer.count
+                    if cursor + 2 > maximumFrameBytes { continue }
                     return nil
                 }
                 switch buffer[found + 1] {
