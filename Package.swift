@@ -27,6 +27,7 @@ let package = Package(
         .executable(name: "ladon-launch", targets: ["ladon-launch"]),
         .executable(name: "ladon-bench", targets: ["ladon-bench"]),
         .executable(name: "ladon-eval", targets: ["ladon-eval"]),
+        .executable(name: "ladon-fuzz", targets: ["ladon-fuzz"]),
         .library(name: "Shared", targets: ["Shared"]),
     ],
     targets: [
@@ -42,6 +43,8 @@ let package = Package(
         .target(
             name: "CLadonProto", path: "Sources/CLadonProto",
             linkerSettings: [.linkedLibrary("protobuf-c")]),
+        // libFuzzer's driver entry; only the -sanitize=fuzzer build of ladon-fuzz calls it (Sources/Fuzz/README.md).
+        .systemLibrary(name: "CFuzzerDriver", path: "Sources/CFuzzerDriver"),
 
         // MARK: Shared library: tensors, ops, model, weights, codec, images, messages, transport, inference
         // Tensor/ and Ops/ are their own target only for their build settings; Shared re-exports them.
@@ -64,11 +67,17 @@ let package = Package(
             .executableTarget(
                 name: "ladon-bench", dependencies: ["Shared", "LadonEncoder"], path: "Sources/Bench"),
 
+            // MARK: Fuzzing: the targets (a library the tests replay) and ladon-fuzz (libFuzzer or replay)
+            .target(name: "LadonFuzz", dependencies: ["Shared", "LadonIngest"], path: "Sources/Fuzz", exclude: ["Command", "README.md"]),
+            .executableTarget(
+                name: "ladon-fuzz", dependencies: ["Shared", "LadonFuzz", "CFuzzerDriver"], path: "Sources/Fuzz/Command"),
+
             // MARK: Tests
             .target(name: "TestSupport", dependencies: ["Shared"], path: "Tests/TestSupport"),
             .testTarget(name: "CodecTests", dependencies: ["Shared", "TestSupport"], path: "Tests/CodecTests"),
             .testTarget(name: "DetectionTests", dependencies: ["Shared", "TestSupport"], path: "Tests/DetectionTests"),
             .testTarget(name: "EngineTests", dependencies: ["Shared", "TestSupport"], path: "Tests/EngineTests"),
+            .testTarget(name: "FuzzTests", dependencies: ["Shared", "TestSupport", "LadonFuzz"], path: "Tests/FuzzTests"),
             .testTarget(name: "ImageTests", dependencies: ["Shared", "TestSupport"], path: "Tests/ImageTests"),
             .testTarget(name: "MessageTests", dependencies: ["Shared", "TestSupport"], path: "Tests/MessageTests"),
             .testTarget(name: "ModelTests", dependencies: ["Shared", "TestSupport"], path: "Tests/ModelTests"),

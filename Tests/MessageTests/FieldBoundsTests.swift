@@ -147,3 +147,41 @@ import Testing
         }
     }
 }
+
+/// protobuf-c allocates as it parses, before the repeated-field bounds can be checked; a budget of twice
+/// the message plus 1 MiB stops a message of many empty entries from costing 36 times its size.
+@Suite struct DecodingBudgetTests {
+    /// Result { header {}, model {}, original_size {}, detections { `entries` x `entry` } }.
+    static func result(detections entries: Int, entry: [UInt8]) -> [UInt8] {
+        var body: [UInt8] = []
+        body.reserveCapacity(entries * entry.count)
+        for _ in 0..<entries { body += entry }
+        return [0x0A, 0x00, 0x12, 0x00, 0x1A, 0x00, 0x2A] + varint(body.count) + body
+    }
+
+    static func varint(_ value: Int) -> [UInt8] {
+        var (value, bytes) = (value, [UInt8]())
+        while value >= 0x80 {
+            bytes.append(UInt8(value & 0x7F) | 0x80)
+            value >>= 7
+        }
+        return bytes + [UInt8(value)]
+    }
+
+    @Test func aResultOfMillionsOfEmptyDetectionsIsRefusedBeforeProtobufCAllocatesThem() {
+        // 3 M entries of two bytes (an empty DetectedObject) in 6 MB: protobuf-c would allocate about 216 MB.
+        let bytes = Self.result(detections: 3_000_000, entry: [0x0A, 0x00])
+        #expect(throws: WireError.decodingBudget(message: "Result", size: bytes.count, budget: 2 * bytes.count + (1 << 20))) {
+            try ResultMessage(serialized: bytes)
+        }
+    }
+
+    @Test func theMostDetectionsTheBoundsAllowFitTheBudgetEvenWhenEmpty() throws {
+        // 10,000 detections at (0, 0, 0, 0) with label, score and name all zero: two bytes each on the wire.
+        let bytes = Self.result(detections: 10_000, entry: [0x0A, 0x00])
+        #expect(try ResultMessage(serialized: bytes).tasks.detections?.count == 10_000)
+        #expect(throws: WireError.invalidField(message: "Result", field: "detections.objects", reason: "10001 entries, at most 10000 allowed")) {
+            try ResultMessage(serialized: Self.result(detections: 10_001, entry: [0x0A, 0x00]))
+        }
+    }
+}

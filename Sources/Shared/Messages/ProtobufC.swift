@@ -391,7 +391,7 @@ private func pack<T>(
     }
 }
 
-/// The one unpacking funnel: size limit, protobuf-c parse, conversion, free.
+/// The one unpacking funnel: size limit, protobuf-c parse within an allocation budget, conversion, free.
 private func unpack<T, R>(
     _ name: String, _ bytes: [UInt8], limit: Int,
     _ parse: (UnsafeMutablePointer<ProtobufCAllocator>?, Int, UnsafePointer<UInt8>?) -> UnsafeMutablePointer<T>?,
@@ -399,10 +399,53 @@ private func unpack<T, R>(
     _ convert: (T) throws(WireError) -> R
 ) throws(WireError) -> R {
     guard bytes.count <= limit else { throw .tooLarge(message: name, size: bytes.count, limit: limit) }
-    let parsed = bytes.withUnsafeBufferPointer { parse(nil, $0.count, $0.baseAddress) }
-    guard let parsed else { throw .malformed(message: name, size: bytes.count) }
-    defer { free(parsed, nil) }
-    return try convert(parsed.pointee)
+    let budget = AllocationBudget(bytes: bytes.count)
+    var allocator = budget.allocator
+    // The allocator holds the budget unretained: it must outlive the parse and the free.
+    defer { withExtendedLifetime(budget) {} }
+    return try withUnsafeMutablePointer(to: &allocator) { (allocator) throws(WireError) -> R in
+        let parsed = bytes.withUnsafeBufferPointer { parse(allocator, $0.count, $0.baseAddress) }
+        guard let parsed else {
+            if budget.exceeded { throw .decodingBudget(message: name, size: bytes.count, budget: budget.limit) }
+            throw .malformed(message: name, size: bytes.count)
+        }
+        defer { free(parsed, allocator) }
+        return try convert(parsed.pointee)
+    }
+}
+
+/// What protobuf-c may allocate while it parses one message. It allocates before any count can be
+/// checked, and a repeated field of empty sub-messages costs it a 64-byte struct and a pointer per
+/// 2-byte entry on the wire: a 32 MB Result of empty detections asked for 1.1 GB. The budget is twice
+/// the message (strings and bytes are copied) plus 1 MiB (the entries the repeated-field bounds allow,
+/// 10,000 detections taking 720 KB); past it the allocator fails, and protobuf-c frees what it had and
+/// returns NULL.
+private final class AllocationBudget {
+    let limit: Int
+    private var remaining: Int
+    private(set) var exceeded = false
+
+    init(bytes: Int) {
+        limit = 2 * bytes + (1 << 20)
+        remaining = limit
+    }
+
+    /// A protobuf-c allocator drawing on this budget; valid while the budget lives.
+    var allocator: ProtobufCAllocator {
+        ProtobufCAllocator(
+            alloc: { data, size in
+                guard let data else { return nil }
+                let budget = Unmanaged<AllocationBudget>.fromOpaque(data).takeUnretainedValue()
+                guard size <= budget.remaining else {
+                    budget.exceeded = true
+                    return nil
+                }
+                budget.remaining -= size
+                return malloc(max(size, 1))
+            },
+            free: { _, pointer in Glibc.free(pointer) },
+            allocator_data: Unmanaged.passUnretained(self).toOpaque())
+    }
 }
 
 /// Proto3 message fields have presence; a required one that is absent names itself in the error.
