@@ -35,6 +35,7 @@ let package = Package(
         .executable(name: "ladon-bench", targets: ["ladon-bench"]),
         .executable(name: "ladon-eval", targets: ["ladon-eval"]),
         .executable(name: "ladon-keygen", targets: ["ladon-keygen"]),
+        .executable(name: "ladon-fuzz", targets: ["ladon-fuzz"]),
         .library(name: "Shared", targets: ["Shared"]),
     ],
     targets: [
@@ -50,6 +51,8 @@ let package = Package(
         .target(
             name: "CLadonProto", path: "Sources/CLadonProto",
             linkerSettings: [.linkedLibrary("protobuf-c")]),
+        // libFuzzer's driver entry; only the -sanitize=fuzzer build of ladon-fuzz calls it (Sources/Fuzz/README.md).
+        .systemLibrary(name: "CFuzzerDriver", path: "Sources/CFuzzerDriver"),
 
         // MARK: Shared library: tensors, ops, model, weights, codec, images, messages, transport, inference
         // Tensor/ and Ops/ are their own target only for their build settings; Shared re-exports them.
@@ -72,11 +75,17 @@ let package = Package(
         + [
             .executableTarget(name: "ladon-keygen", dependencies: ["Shared"], path: "Sources/Keygen"),
 
+            // MARK: Fuzzing: the targets (a library the tests replay) and ladon-fuzz (libFuzzer or replay)
+            .target(name: "LadonFuzz", dependencies: ["Shared", "LadonIngest"], path: "Sources/Fuzz", exclude: ["Command", "README.md"]),
+            .executableTarget(
+                name: "ladon-fuzz", dependencies: ["Shared", "LadonFuzz", "CFuzzerDriver"], path: "Sources/Fuzz/Command"),
+
             // MARK: Tests
             .target(name: "TestSupport", dependencies: ["Shared"], path: "Tests/TestSupport"),
             .testTarget(name: "CodecTests", dependencies: ["Shared", "TestSupport"], path: "Tests/CodecTests"),
             .testTarget(name: "DetectionTests", dependencies: ["Shared", "TestSupport"], path: "Tests/DetectionTests"),
             .testTarget(name: "EngineTests", dependencies: ["Shared", "TestSupport"], path: "Tests/EngineTests"),
+            .testTarget(name: "FuzzTests", dependencies: ["Shared", "TestSupport", "LadonFuzz"], path: "Tests/FuzzTests"),
             .testTarget(name: "ImageTests", dependencies: ["Shared", "TestSupport"], path: "Tests/ImageTests"),
             .testTarget(name: "MessageTests", dependencies: ["Shared", "TestSupport"], path: "Tests/MessageTests"),
             .testTarget(name: "ModelTests", dependencies: ["Shared", "TestSupport"], path: "Tests/ModelTests"),

@@ -8,9 +8,6 @@
 #include <jpeglib.h>
 #include <jerror.h>
 
-// More scans than any real progressive JPEG has; past this a crafted file would only burn CPU.
-enum { LADON_JPEG_MAX_SCANS = 1000 };
-
 static void copy_message(char *message, const char *text) {
     snprintf(message, LADON_IMAGE_MESSAGE_LENGTH, "%s", text);
 }
@@ -21,7 +18,15 @@ typedef struct {
     struct jpeg_error_mgr base;  // first, so a j_common_ptr's err can be cast to this
     jmp_buf recover;
     char message[JMSG_LENGTH_MAX];
+    ladon_image_status status;  // what the longjmp reports (libjpeg's own errors: corrupt)
 } ladon_jpeg_error;
+
+// The progress monitor, with the scan limit it enforces.
+typedef struct {
+    struct jpeg_progress_mgr base;  // first, so cinfo->progress can be cast to this
+    int max_scans;
+    ladon_image *out;  // where the scan count of a refused file goes
+} ladon_jpeg_progress;
 
 static void ladon_jpeg_error_exit(j_common_ptr cinfo) {
     ladon_jpeg_error *error = (ladon_jpeg_error *)cinfo->err;
@@ -40,19 +45,26 @@ static void ladon_jpeg_emit_message(j_common_ptr cinfo, int level) {
 
 static void ladon_jpeg_output_message(j_common_ptr cinfo) { (void)cinfo; }
 
-static void ladon_jpeg_progress(j_common_ptr cinfo) {
-    if (cinfo->is_decompressor) {
-        j_decompress_ptr decompress = (j_decompress_ptr)cinfo;
-        if (decompress->input_scan_number > LADON_JPEG_MAX_SCANS) {
-            ladon_jpeg_error *error = (ladon_jpeg_error *)cinfo->err;
-            snprintf(error->message, sizeof error->message, "more than %d progressive scans",
-                     LADON_JPEG_MAX_SCANS);
-            longjmp(error->recover, 1);
-        }
+// A multi-scan (progressive) file is read whole inside jpeg_start_decompress, which calls the monitor
+// before each step of input and right after each SOS marker is read, so input_scan_number counts the
+// scans as they arrive and a file with too many is refused before the extra scan's data is touched:
+// each scan, however few bytes it has, costs a pass over every block of the image.
+static void ladon_jpeg_monitor(j_common_ptr cinfo) {
+    if (!cinfo->is_decompressor) return;
+    j_decompress_ptr decompress = (j_decompress_ptr)cinfo;
+    ladon_jpeg_progress *progress = (ladon_jpeg_progress *)cinfo->progress;
+    int limit = progress->max_scans;
+    if (decompress->input_scan_number > limit) {
+        progress->out->scans = decompress->input_scan_number;
+        ladon_jpeg_error *error = (ladon_jpeg_error *)cinfo->err;
+        snprintf(error->message, sizeof error->message, "scan %d exceeds the limit of %d scans",
+                 decompress->input_scan_number, limit);
+        error->status = LADON_IMAGE_TOO_MANY_SCANS;
+        longjmp(error->recover, 1);
     }
 }
 
-ladon_image_status ladon_jpeg_decode(const uint8_t *data, size_t size, int64_t max_pixels,
+ladon_image_status ladon_jpeg_decode(const uint8_t *data, size_t size, int64_t max_pixels, int max_scans,
                                      ladon_image *out, char message[LADON_IMAGE_MESSAGE_LENGTH]) {
     memset(out, 0, sizeof *out);
     message[0] = 0;
@@ -63,24 +75,24 @@ ladon_image_status ladon_jpeg_decode(const uint8_t *data, size_t size, int64_t m
     struct jpeg_decompress_struct cinfo;
     memset(&cinfo, 0, sizeof cinfo);  // so jpeg_destroy is safe even if jpeg_create fails
     ladon_jpeg_error error;
-    struct jpeg_progress_mgr progress = {.progress_monitor = ladon_jpeg_progress};
+    ladon_jpeg_progress progress = {.base = {.progress_monitor = ladon_jpeg_monitor}, .max_scans = max_scans, .out = out};
     // Touched after setjmp and read after longjmp, hence volatile.
     uint8_t *volatile pixels = NULL;
-    volatile ladon_image_status failure = LADON_IMAGE_CORRUPT;
 
     cinfo.err = jpeg_std_error(&error.base);
     error.base.error_exit = ladon_jpeg_error_exit;
     error.base.emit_message = ladon_jpeg_emit_message;
     error.base.output_message = ladon_jpeg_output_message;
     error.message[0] = 0;
+    error.status = LADON_IMAGE_CORRUPT;
     if (setjmp(error.recover)) {
         copy_message(message, error.message);
         jpeg_destroy_decompress(&cinfo);
         free(pixels);
-        return failure;
+        return error.status;
     }
     jpeg_create_decompress(&cinfo);
-    cinfo.progress = &progress;
+    cinfo.progress = &progress.base;
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
 
@@ -88,15 +100,17 @@ ladon_image_status ladon_jpeg_decode(const uint8_t *data, size_t size, int64_t m
         cinfo.jpeg_color_space != JCS_RGB) {
         snprintf(error.message, sizeof error.message, "colour space %d (CMYK/YCCK) is not supported",
                  (int)cinfo.jpeg_color_space);
-        failure = LADON_IMAGE_UNSUPPORTED;
+        error.status = LADON_IMAGE_UNSUPPORTED;
         longjmp(error.recover, 1);
     }
+    // The size comes from the SOF header, read by now; nothing of the image's size is allocated before
+    // jpeg_start_decompress (coefficient buffers, sample rows) or the malloc below (the pixels).
     if ((int64_t)cinfo.image_width * (int64_t)cinfo.image_height > max_pixels) {
         snprintf(error.message, sizeof error.message, "%ux%u exceeds the limit of %lld pixels",
                  cinfo.image_width, cinfo.image_height, (long long)max_pixels);
         out->width = (int32_t)cinfo.image_width;
         out->height = (int32_t)cinfo.image_height;
-        failure = LADON_IMAGE_TOO_LARGE;
+        error.status = LADON_IMAGE_TOO_LARGE;
         longjmp(error.recover, 1);
     }
     // libjpeg's defaults are PIL's: JDCT_ISLOW, fancy upsampling on. Grey expands to R = G = B.
@@ -107,7 +121,7 @@ ladon_image_status ladon_jpeg_decode(const uint8_t *data, size_t size, int64_t m
     pixels = malloc(stride * cinfo.output_height);
     if (pixels == NULL) {
         copy_message(error.message, "out of memory");
-        failure = LADON_IMAGE_NO_MEMORY;
+        error.status = LADON_IMAGE_NO_MEMORY;
         longjmp(error.recover, 1);
     }
     while (cinfo.output_scanline < cinfo.output_height) {
@@ -119,6 +133,7 @@ ladon_image_status ladon_jpeg_decode(const uint8_t *data, size_t size, int64_t m
     out->width = (int32_t)cinfo.output_width;
     out->height = (int32_t)cinfo.output_height;
     out->channels = 3;
+    out->scans = cinfo.input_scan_number;
     jpeg_destroy_decompress(&cinfo);
     return LADON_IMAGE_OK;
 }

@@ -9,6 +9,11 @@ import Shared
 /// (stuffing) or a restart marker, until another marker (EOI ends the frame; DHT/SOS of a progressive
 /// JPEG continue it). Bytes outside frames, a frame broken mid-structure and a frame over
 /// `maximumFrameBytes` are skipped and counted, and the splitter resynchronises on the next SOI.
+///
+/// Work is linear in the stream: bytes are dropped by moving `start`, and the buffer is compacted once
+/// per `append` (dropping them one frame at a time cost a copy of the rest each time: a stream of
+/// back-to-back SOI markers split at 2 MB/s). What it holds is at most `maximumFrameBytes`, plus one
+/// marker segment (64 KiB) and the bytes of one `append`.
 public struct MJPEGSplitter: Sendable {
     public let maximumFrameBytes: Int
     /// Bytes that were not part of any complete frame (garbage, broken or oversized frames).
@@ -18,8 +23,10 @@ public struct MJPEGSplitter: Sendable {
 
     private enum State { case searching, segments, entropy }
     private var state = State.searching
-    // While in a frame the frame starts at buffer[0]; `cursor` is where parsing continues.
+    // Bytes before `start` are done with; while in a frame it starts at buffer[start], and `cursor` (an
+    // index into buffer) is where parsing continues.
     private var buffer: [UInt8] = []
+    private var start = 0
     private var cursor = 0
 
     public init(maximumFrameBytes: Int = FrameMessage.maximumSize - 1024) {
@@ -31,24 +38,28 @@ public struct MJPEGSplitter: Sendable {
         buffer.append(contentsOf: bytes)
         var frames: [[UInt8]] = []
         while let frame = nextFrame() { frames.append(frame) }
+        buffer.removeFirst(start)
+        cursor -= start
+        start = 0
         return frames
     }
 
     /// The stream ended: a partial frame left in the buffer is counted as skipped.
     public mutating func finish() {
-        if state != .searching && !buffer.isEmpty { brokenFrames += 1 }
-        skippedBytes += buffer.count
+        if state != .searching && buffer.count > start { brokenFrames += 1 }
+        skippedBytes += buffer.count - start
         buffer.removeAll()
-        cursor = 0
+        (start, cursor) = (0, 0)
         state = .searching
     }
 
     /// Bytes held for an incomplete frame.
-    public var pendingBytes: Int { buffer.count }
+    public var pendingBytes: Int { buffer.count - start }
 
     private mutating func nextFrame() -> [UInt8]? {
         while true {
-            if state != .searching && cursor > maximumFrameBytes {
+            // At least the EOI marker follows the cursor: past this the frame cannot end within the limit.
+            if state != .searching && cursor - start + 2 > maximumFrameBytes {
                 oversizedFrames += 1
                 resynchronise(after: 1)
                 continue
@@ -69,14 +80,13 @@ public struct MJPEGSplitter: Sendable {
                     cursor += 1
                 case 0xD9:  // EOI: the frame is complete
                     let end = cursor + 2
-                    let frame = Array(buffer[..<end])
-                    buffer.removeFirst(end)
-                    cursor = 0
+                    let frame = Array(buffer[start..<end])
+                    (start, cursor) = (end, end)
                     state = .searching
                     return frame
                 case 0xD8:  // SOI inside a frame: the previous frame was cut off
                     brokenFrames += 1
-                    resynchronise(after: cursor)
+                    resynchronise(after: cursor - start)
                 case 0x01, 0xD0...0xD7:  // markers without a length
                     cursor += 2
                 default:
@@ -104,12 +114,12 @@ public struct MJPEGSplitter: Sendable {
             case .entropy:
                 // A segment skip may point past the bytes received so far.
                 guard cursor < buffer.count else { return nil }
-                guard let found = buffer[cursor...].firstIndex(of: 0xFF) else {
-                    cursor = buffer.count
-                    return nil
-                }
-                guard found + 1 < buffer.count else {
-                    cursor = found
+                let found = buffer[cursor...].firstIndex(of: 0xFF)
+                guard let found, found + 1 < buffer.count else {
+                    // Scanned to the end of what arrived: wait for more, unless that already passed the
+                    // limit (the check at the top, now, so the outcome does not depend on the chunking).
+                    cursor = found ?? buffer.count
+                    if cursor - start + 2 > maximumFrameBytes { continue }
                     return nil
                 }
                 switch buffer[found + 1] {
@@ -125,30 +135,29 @@ public struct MJPEGSplitter: Sendable {
 
     /// Looks for SOI (FF D8) and drops what precedes it; `false` when more bytes are needed.
     private mutating func findStart() -> Bool {
-        var index = 0
+        var index = start
         while index + 1 < buffer.count {
             if buffer[index] == 0xFF && buffer[index + 1] == 0xD8 {
-                skippedBytes += index
-                buffer.removeFirst(index)
-                cursor = 2
+                skippedBytes += index - start
+                (start, cursor) = (index, index + 2)
                 state = .segments
                 return true
             }
             index += 1
         }
         // Keep a trailing 0xFF: it may be the first half of the next SOI.
-        let keep = buffer.last == 0xFF ? 1 : 0
-        skippedBytes += buffer.count - keep
-        buffer.removeFirst(buffer.count - keep)
+        let end = buffer.count - (buffer.last == 0xFF && buffer.count > start ? 1 : 0)
+        skippedBytes += end - start
+        (start, cursor) = (end, end)
         return false
     }
 
     /// Abandons the current frame: drops `count` bytes from its start and searches for the next SOI.
     private mutating func resynchronise(after count: Int) {
-        let dropped = min(max(count, 1), buffer.count)
+        let dropped = min(max(count, 1), buffer.count - start)
         skippedBytes += dropped
-        buffer.removeFirst(dropped)
-        cursor = 0
+        start += dropped
+        cursor = start
         state = .searching
     }
 }

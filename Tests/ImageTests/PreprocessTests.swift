@@ -26,6 +26,18 @@ import Testing
         }
     }
 
+    /// A 1x2000 strip scales its long side to 416 and its short side to 0.2: nothing to resize to. It
+    /// trapped in the resize before; now it is an error the encoder logs and counts.
+    @Test func anImageTooNarrowToResizeIsRefusedNotATrap() throws {
+        let config = LadonArchitecture.Preprocess(
+            minSize: 416, maxSize: 416, sizeDivisible: 32,
+            mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225])
+        #expect(throws: ImageError.unsupported(reason: "a 2000x1 image resizes to 416x0 for this model (too narrow)")) {
+            try Preprocessor(config)(PixelImage(size: ImageSize(height: 1, width: 2000), channels: 1, pixels: [UInt8](repeating: 9, count: 2000)))
+        }
+        #expect(try Preprocessor(config)(syntheticPixels(height: 5, width: 416)).resizedSize == ImageSize(height: 5, width: 416))
+    }
+
     @Test func aVGAFrameBecomesA416By320Input() throws {
         let config = LadonArchitecture.Preprocess(
             minSize: 416, maxSize: 416, sizeDivisible: 32,

@@ -68,6 +68,60 @@ func syntheticJPEG(tag: UInt8, thumbnail: [UInt8]? = nil) -> [UInt8] {
         #expect(splitter.oversizedFrames == 1)
     }
 
+    /// SOI, SOS, `count` bytes of entropy-coded data without a 0xFF, EOI.
+    static func frame(entropyBytes count: Int) -> [UInt8] {
+        [0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00] + [UInt8](repeating: 0x41, count: count) + [0xFF, 0xD9]
+    }
+
+    /// Feeds `stream` in chunks of `chunk` bytes; the frames and the most bytes the splitter held.
+    static func split(_ stream: [UInt8], chunk: Int, into splitter: inout MJPEGSplitter) -> (frames: [[UInt8]], mostHeld: Int) {
+        var (frames, mostHeld) = ([[UInt8]](), 0)
+        for start in Swift.stride(from: 0, to: stream.count, by: chunk) {
+            frames += splitter.append(stream[start..<min(start + chunk, stream.count)])
+            mostHeld = max(mostHeld, splitter.pendingBytes)
+        }
+        splitter.finish()
+        return (frames, mostHeld)
+    }
+
+    @Test func aFrameOverTheLimitOnStdinIsSkippedCountedAndNeverHeldWhole() {
+        let huge = Self.frame(entropyBytes: 200_000)
+        let small = syntheticJPEG(tag: 2)
+        var splitter = MJPEGSplitter(maximumFrameBytes: 10_000)
+        let (frames, mostHeld) = Self.split(huge + small + huge + small, chunk: 4096, into: &splitter)
+        #expect(frames == [small, small])
+        #expect(splitter.oversizedFrames == 2)
+        #expect(splitter.skippedBytes == 2 * huge.count)
+        // The limit and one read's worth, not the 200 kB frame.
+        #expect(mostHeld <= 10_000 + 4096, "held \(mostHeld) bytes")
+    }
+
+    @Test func aFrameOfExactlyTheLimitPassesAndOneByteMoreIsDropped() {
+        let frame = Self.frame(entropyBytes: 100)
+        var atLimit = MJPEGSplitter(maximumFrameBytes: frame.count)
+        #expect(atLimit.append(frame) == [frame])
+        // Before, a frame could end two bytes past the limit: the EOI was not counted.
+        var belowLimit = MJPEGSplitter(maximumFrameBytes: frame.count - 1)
+        #expect(belowLimit.append(frame + syntheticJPEG(tag: 3)) == [syntheticJPEG(tag: 3)])
+        #expect(belowLimit.oversizedFrames == 1)
+    }
+
+    /// A frame that passed the limit in the last bytes of the stream was only dropped when more bytes came,
+    /// so the frames depended on how reads cut the stream: a frame holding small JPEGs in a segment
+    /// (skipped while it was parsed, searched once it was dropped) gave them only when cut (found by fuzzing).
+    @Test(arguments: [1, 7, 64, 4096, 1 << 20])
+    func theFramesDoNotDependOnHowTheStreamIsCut(chunk: Int) {
+        let inner = syntheticJPEG(tag: 5)
+        let segment = inner + inner
+        let outer: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE3, UInt8((segment.count + 2) >> 8), UInt8((segment.count + 2) & 0xFF)] + segment
+        let stream = outer + Array(Self.frame(entropyBytes: 3000).dropFirst(2).dropLast(2))  // ends inside its scan
+        var splitter = MJPEGSplitter(maximumFrameBytes: 1000)
+        let (frames, _) = Self.split(stream, chunk: chunk, into: &splitter)
+        #expect(frames == [inner, inner])
+        #expect(splitter.oversizedFrames == 1)
+        #expect(splitter.skippedBytes + 2 * inner.count == stream.count)
+    }
+
     @Test func realSampleFramesSplitBackToTheFiles() throws {
         let folder = Fixtures.path("../../samples/frames")
         let paths = try FileSequenceSource.expand(folder)

@@ -49,7 +49,7 @@ import Testing
         #expect(throws: (any Error).self) { try EdgeModel(LadonModelFile(path: path)) }
         do {
             _ = try EdgeModel(LadonModelFile(path: path))
-        } catch let error as WeightsError {
+        } catch {
             guard case let .shapeMismatch(key, _, actual) = error else {
                 Issue.record("got \(error)")
                 return
@@ -82,7 +82,7 @@ import Testing
         do {
             _ = try LadonModelFile(path: path)
             Issue.record("a file cut to \(keepBytes) bytes loaded")
-        } catch let error as WeightsError {
+        } catch {
             switch error {
             case .truncated, .badHeader: break
             default: Issue.record("unexpected error \(error)")

@@ -1,6 +1,5 @@
 import Foundation
 import Shared
-import TestSupport
 
 /// A mobile node speaking docs/pipeline.md from inside the test: a DEALER whose route is the node id
 /// and a token of its own (each FakeNode plays one process), Hello until the first Credit, one latent

@@ -3,13 +3,21 @@ internal import CImageCodecs
 /// JPEG decoding (libjpeg) and PNG encoding/decoding (libpng) through the C shim in
 /// Sources/CImageCodecs, the only place that touches those libraries.
 public enum JPEG {
+    /// Default scan limit. libjpeg's progressive scripts use about 10 scans and encoders that search
+    /// for the best script stay in the tens; a crafted file can hold thousands of scans of a few bytes
+    /// each, and every scan costs a pass over all the image's blocks.
+    public static let defaultMaximumScans = 256
+
     /// Decodes a baseline or progressive, greyscale or YCbCr JPEG to RGB with libjpeg's default integer
-    /// DCT and fancy upsampling: the pixels PIL's `Image.open(...).convert("RGB")` gives.
-    public static func decode(_ bytes: [UInt8], maximumPixels: Int = PixelImage.defaultMaximumPixels)
-        throws(ImageError) -> PixelImage
-    {
-        try CodecCall.decode(bytes, maximumPixels: maximumPixels, corrupt: ImageError.corruptJPEG) {
-            ladon_jpeg_decode($0, $1, $2, $3, $4)
+    /// DCT and fancy upsampling: the pixels PIL's `Image.open(...).convert("RGB")` gives. The header's
+    /// size is checked against `maximumPixels` before anything of the image's size is allocated, and a
+    /// file is refused as soon as it reaches scan `maximumScans + 1`.
+    public static func decode(
+        _ bytes: [UInt8], maximumPixels: Int = PixelImage.defaultMaximumPixels, maximumScans: Int = defaultMaximumScans
+    ) throws(ImageError) -> PixelImage {
+        let scans = Int32(clamping: maximumScans)
+        return try CodecCall.decode(bytes, maximumPixels: maximumPixels, maximumScans: maximumScans, corrupt: ImageError.corruptJPEG) {
+            ladon_jpeg_decode($0, $1, $2, scans, $3, $4)
         }
     }
 }
@@ -19,7 +27,7 @@ public enum PNG {
     public static func decode(_ bytes: [UInt8], maximumPixels: Int = PixelImage.defaultMaximumPixels)
         throws(ImageError) -> PixelImage
     {
-        try CodecCall.decode(bytes, maximumPixels: maximumPixels, corrupt: ImageError.corruptPNG) {
+        try CodecCall.decode(bytes, maximumPixels: maximumPixels, maximumScans: 0, corrupt: ImageError.corruptPNG) {
             ladon_png_decode($0, $1, $2, $3, $4)
         }
     }
@@ -58,7 +66,7 @@ private enum CodecCall {
     ) -> ladon_image_status
 
     static func decode(
-        _ bytes: [UInt8], maximumPixels: Int, corrupt: (String) -> ImageError,
+        _ bytes: [UInt8], maximumPixels: Int, maximumScans: Int, corrupt: (String) -> ImageError,
         _ decoder: Decoder
     ) throws(ImageError) -> PixelImage {
         var image = ladon_image()
@@ -77,6 +85,7 @@ private enum CodecCall {
             return PixelImage(size: ImageSize(height: height, width: width), channels: channels, pixels: Array(buffer))
         case LADON_IMAGE_UNSUPPORTED: throw .unsupported(reason: text(message))
         case LADON_IMAGE_TOO_LARGE: throw .tooLarge(width: width, height: height, limit: maximumPixels)
+        case LADON_IMAGE_TOO_MANY_SCANS: throw .tooManyScans(reached: Int(image.scans), limit: maximumScans)
         case LADON_IMAGE_NO_MEMORY: throw .outOfMemory(width: width, height: height)
         default: throw corrupt(text(message))
         }

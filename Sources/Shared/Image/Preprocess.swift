@@ -22,6 +22,12 @@ public struct Preprocessor: Sendable {
         guard image.size.height > 0, image.size.width > 0 else {
             throw .unsupported(reason: "empty \(image.size.width)x\(image.size.height) image")
         }
+        // A long thin image (1x2000, say) scales its short side to nothing: torchvision fails there too.
+        let resized = resizedSize(for: image.size)
+        guard resized.height > 0, resized.width > 0 else {
+            throw .unsupported(
+                reason: "a \(image.size.width)x\(image.size.height) image resizes to \(resized.width)x\(resized.height) for this model (too narrow)")
+        }
         return run(normalized(image))
     }
 

@@ -8,6 +8,10 @@ public struct EdgeInference: Sendable {
 
     /// Largest network input side we accept from the wire; keeps a hostile header from asking for gigabytes.
     static let maximumInputSide = 4096
+    /// Largest original image we map results back to: the segmentation resizes every class's logits to
+    /// it (4 bytes per class and pixel), and the encoder decodes no larger frame, so no honest latent
+    /// claims more (`PixelImage.defaultMaximumPixels`, below `SegmentationMap.maximumPixels`).
+    static let maximumOriginalPixels = min(PixelImage.defaultMaximumPixels, SegmentationMap.maximumPixels)
 
     public init(_ file: LadonModelFile) throws(WeightsError) {
         model = try EdgeModel(file)
@@ -53,7 +57,8 @@ public struct EdgeInference: Sendable {
     }
 
     /// The latent shape the message's sizes imply for this model, after checking they are plausible
-    /// and agree with the shape the message declares.
+    /// and agree with the shape the message declares: every size that decides an allocation (the latent,
+    /// the trunk's maps, the segmentation at the original size) is capped here, before any is made.
     func checkedLatentShape(_ message: LatentMessage) throws(FrameError) -> [Int] {
         let input = message.inputSize
         let resized = message.resizedSize
@@ -64,7 +69,8 @@ public struct EdgeInference: Sendable {
         else { throw .inference(.implausibleSize(what: "network input", size: input)) }
         guard resized.height >= 1, resized.width >= 1, resized.height <= input.height, resized.width <= input.width
         else { throw .inference(.implausibleSize(what: "resized image", size: resized)) }
-        guard original.height >= 1, original.width >= 1, original.height <= 65535, original.width <= 65535
+        guard original.height >= 1, original.width >= 1, original.height <= 65535, original.width <= 65535,
+            original.height * original.width <= Self.maximumOriginalPixels
         else { throw .inference(.implausibleSize(what: "original image", size: original)) }
         guard message.model == identity else {
             throw .inference(.modelMismatch(latent: message.model, edge: identity))

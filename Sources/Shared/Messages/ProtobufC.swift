@@ -2,6 +2,10 @@
 // Packing borrows Swift values into arena-owned C memory; unpacking copies out and frees at once.
 internal import CLadonProto
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 // MARK: - Frame header
 
 extension CArena {
@@ -16,10 +20,11 @@ extension CArena {
     }
 }
 
-private func swiftHeader(_ header: Ladon__FrameHeader) -> FrameHeader {
+private func swiftHeader(_ header: Ladon__FrameHeader, _ required: Required) throws(WireError) -> FrameHeader {
     FrameHeader(
-        nodeID: swiftString(header.node_id), sequence: header.sequence, captureTimeMicroseconds: header.capture_time_us,
-        source: swiftString(header.source), droppedBefore: header.dropped_before)
+        nodeID: try required.text(header.node_id, "header.node_id"), sequence: header.sequence,
+        captureTimeMicroseconds: header.capture_time_us, source: try required.text(header.source, "header.source"),
+        droppedBefore: header.dropped_before)
 }
 
 // MARK: - Latent
@@ -46,8 +51,8 @@ extension LatentMessage {
             (message) throws(WireError) in
             let required = Required("Latent")
             return LatentMessage(
-                header: swiftHeader(try required(message.header, "header")),
-                model: swiftIdentity(try required(message.model, "model")),
+                header: try swiftHeader(try required(message.header, "header"), required),
+                model: try swiftIdentity(try required(message.model, "model"), required),
                 originalSize: swiftSize(try required(message.original_size, "original_size")),
                 inputSize: swiftSize(try required(message.input_size, "input_size")),
                 resizedSize: swiftSize(try required(message.resized_size, "resized_size")),
@@ -73,7 +78,8 @@ extension FrameMessage {
     public init(serialized bytes: [UInt8]) throws(WireError) {
         self = try unpack("Frame", bytes, limit: Self.maximumSize, ladon__frame__unpack, ladon__frame__free_unpacked) {
             (message) throws(WireError) in
-            let header = swiftHeader(try Required("Frame")(message.header, "header"))
+            let required = Required("Frame")
+            let header = try swiftHeader(try required(message.header, "header"), required)
             guard message.jpeg.len > 0 else { throw .missingField(message: "Frame", field: "jpeg") }
             return FrameMessage(header: header, jpeg: swiftBytes(message.jpeg))
         }
@@ -148,33 +154,39 @@ extension ResultMessage {
         self = try unpack("Result", bytes, limit: Self.maximumSize, ladon__result__unpack, ladon__result__free_unpacked) {
             (message) throws(WireError) in
             let required = Required("Result")
-            let error = swiftString(message.error)
+            let error = try required.text(message.error, "error", limit: TextBounds.sentence)
             let classification = try message.classification.map { (block) throws(WireError) in
                 let top = try required.bounded(block.pointee.top, block.pointee.n_top, "classification.top", limit: ResultBounds.topClasses)
                 return Classification(
-                    top: top.compactMap { $0 }.map { entry in
+                    top: try top.compactMap { $0 }.map { (entry) throws(WireError) in
                         ClassScore(
-                            classIndex: Int(entry.pointee.class_index), name: swiftString(entry.pointee.name),
-                            probability: entry.pointee.probability)
+                            classIndex: Int(entry.pointee.class_index), name: try required.text(entry.pointee.name, "classification.top.name"),
+                            probability: try required.finite(entry.pointee.probability, "classification.top.probability"))
                     })
             }
             let detections = try message.detections.map { (block) throws(WireError) in
                 try required.bounded(block.pointee.objects, block.pointee.n_objects, "detections.objects", limit: ResultBounds.detections)
-                    .compactMap { $0 }.map { entry in
+                    .compactMap { $0 }.map { (entry) throws(WireError) in
                         let object = entry.pointee
+                        let corners = [object.x1, object.y1, object.x2, object.y2]
+                        guard corners.allSatisfy(\.isFinite) else {
+                            throw .invalidField(
+                                message: required.message, field: "detections.objects.box", reason: "corners \(corners) are not all finite")
+                        }
                         return DetectedObject(
                             box: Box(x1: object.x1, y1: object.y1, x2: object.x2, y2: object.y2),
-                            label: Int(object.label), name: swiftString(object.name), score: object.score)
+                            label: Int(object.label), name: try required.text(object.name, "detections.objects.name"),
+                            score: try required.finite(object.score, "detections.objects.score"))
                     }
             }
             return ResultMessage(
-                header: swiftHeader(try required(message.header, "header")),
-                model: swiftIdentity(try required(message.model, "model")),
+                header: try swiftHeader(try required(message.header, "header"), required),
+                model: try swiftIdentity(try required(message.model, "model"), required),
                 originalSize: swiftSize(try required(message.original_size, "original_size")),
                 tasks: TaskResults(
                     classification: classification, detections: detections,
                     segmentation: try message.segmentation.map { (block) throws(WireError) in try swiftSegmentation(block.pointee) }),
-                timings: try swiftTimings(message.timings, message.n_timings, required),
+                timings: try swiftTimings(message.timings, message.n_timings, "timings", required),
                 latentBytes: message.latent_bytes,
                 error: error.isEmpty ? nil : error)
         }
@@ -185,18 +197,21 @@ private func swiftSegmentation(_ block: Ladon__Segmentation) throws(WireError) -
     guard block.encoding == LADON__SEGMENTATION__ENCODING__ENCODING_RLE else {
         throw .invalidField(message: "Segmentation", field: "encoding", reason: "unsupported encoding \(block.encoding.rawValue)")
     }
-    let names = try Required("Segmentation").bounded(block.class_names, block.n_class_names, "class_names", limit: ResultBounds.classNames)
+    let required = Required("Segmentation")
+    let names = try required.bounded(block.class_names, block.n_class_names, "class_names", limit: ResultBounds.classNames)
     return try SegmentationMap(
         runLengthEncoded: swiftBytes(block.data),
         size: ImageSize(height: Int(block.height), width: Int(block.width)),
-        classNames: names.map { swiftString($0) })
+        classNames: try names.map { (name) throws(WireError) in try required.text(name, "class_names") })
 }
 
 private func swiftTimings(
-    _ base: UnsafeMutablePointer<UnsafeMutablePointer<Ladon__StageTiming>?>?, _ count: Int, _ required: Required
+    _ base: UnsafeMutablePointer<UnsafeMutablePointer<Ladon__StageTiming>?>?, _ count: Int, _ field: String, _ required: Required
 ) throws(WireError) -> [StageTiming] {
-    try required.bounded(base, count, "timings", limit: ResultBounds.timings).compactMap { $0 }.map { entry in
-        StageTiming(stage: swiftString(entry.pointee.stage), milliseconds: entry.pointee.milliseconds)
+    try required.bounded(base, count, field, limit: ResultBounds.timings).compactMap { $0 }.map { (entry) throws(WireError) in
+        StageTiming(
+            stage: try required.text(entry.pointee.stage, "\(field).stage"),
+            milliseconds: try required.finite(entry.pointee.milliseconds, "\(field).milliseconds"))
     }
 }
 
@@ -231,7 +246,7 @@ extension JobMessage {
             guard message.latent.len > 0 else { throw .missingField(message: "Job", field: "latent") }
             return JobMessage(
                 latent: swiftBytes(message.latent),
-                stagesBefore: try swiftTimings(message.stages_before, message.n_stages_before, Required("Job")))
+                stagesBefore: try swiftTimings(message.stages_before, message.n_stages_before, "stages_before", Required("Job")))
         }
     }
 }
@@ -314,7 +329,7 @@ extension ControlMessage {
             (message) throws(WireError) in
             let required = Required("Control")
             func id(_ text: UnsafeMutablePointer<CChar>?, _ name: String, _ field: String) throws(WireError) -> String {
-                let value = swiftString(text)
+                let value = try Required(name).text(text, field)
                 guard !value.isEmpty else { throw .missingField(message: name, field: field) }
                 return value
             }
@@ -333,11 +348,15 @@ extension ControlMessage {
                 return .hello(
                     Hello(
                         peerID: peerID, role: role,
-                        model: body.model.map { swiftIdentity($0.pointee) }, window: body.window,
+                        model: try body.model.map { (model) throws(WireError) in try swiftIdentity(model.pointee, Required("Hello")) },
+                        window: body.window,
                         incarnation: body.incarnation))
             case LADON__CONTROL__BODY_BYE:
                 let body = try required(message.bye, "bye")
-                return .bye(Bye(peerID: try id(body.peer_id, "Bye", "peer_id"), reason: swiftString(body.reason)))
+                return .bye(
+                    Bye(
+                        peerID: try id(body.peer_id, "Bye", "peer_id"),
+                        reason: try Required("Bye").text(body.reason, "reason", limit: TextBounds.sentence)))
             case LADON__CONTROL__BODY_CREDIT:
                 let body = try required(message.credit, "credit")
                 return .credit(Credit(nodeID: try id(body.node_id, "Credit", "node_id"), grants: body.grants))
@@ -372,7 +391,7 @@ private func pack<T>(
     }
 }
 
-/// The one unpacking funnel: size limit, protobuf-c parse, conversion, free.
+/// The one unpacking funnel: size limit, protobuf-c parse within an allocation budget, conversion, free.
 private func unpack<T, R>(
     _ name: String, _ bytes: [UInt8], limit: Int,
     _ parse: (UnsafeMutablePointer<ProtobufCAllocator>?, Int, UnsafePointer<UInt8>?) -> UnsafeMutablePointer<T>?,
@@ -380,10 +399,53 @@ private func unpack<T, R>(
     _ convert: (T) throws(WireError) -> R
 ) throws(WireError) -> R {
     guard bytes.count <= limit else { throw .tooLarge(message: name, size: bytes.count, limit: limit) }
-    let parsed = bytes.withUnsafeBufferPointer { parse(nil, $0.count, $0.baseAddress) }
-    guard let parsed else { throw .malformed(message: name, size: bytes.count) }
-    defer { free(parsed, nil) }
-    return try convert(parsed.pointee)
+    let budget = AllocationBudget(bytes: bytes.count)
+    var allocator = budget.allocator
+    // The allocator holds the budget unretained: it must outlive the parse and the free.
+    defer { withExtendedLifetime(budget) {} }
+    return try withUnsafeMutablePointer(to: &allocator) { (allocator) throws(WireError) -> R in
+        let parsed = bytes.withUnsafeBufferPointer { parse(allocator, $0.count, $0.baseAddress) }
+        guard let parsed else {
+            if budget.exceeded { throw .decodingBudget(message: name, size: bytes.count, budget: budget.limit) }
+            throw .malformed(message: name, size: bytes.count)
+        }
+        defer { free(parsed, allocator) }
+        return try convert(parsed.pointee)
+    }
+}
+
+/// What protobuf-c may allocate while it parses one message. It allocates before any count can be
+/// checked, and a repeated field of empty sub-messages costs it a 64-byte struct and a pointer per
+/// 2-byte entry on the wire: a 32 MB Result of empty detections asked for 1.1 GB. The budget is twice
+/// the message (strings and bytes are copied) plus 1 MiB (the entries the repeated-field bounds allow,
+/// 10,000 detections taking 720 KB); past it the allocator fails, and protobuf-c frees what it had and
+/// returns NULL.
+private final class AllocationBudget {
+    let limit: Int
+    private var remaining: Int
+    private(set) var exceeded = false
+
+    init(bytes: Int) {
+        limit = 2 * bytes + (1 << 20)
+        remaining = limit
+    }
+
+    /// A protobuf-c allocator drawing on this budget; valid while the budget lives.
+    var allocator: ProtobufCAllocator {
+        ProtobufCAllocator(
+            alloc: { data, size in
+                guard let data else { return nil }
+                let budget = Unmanaged<AllocationBudget>.fromOpaque(data).takeUnretainedValue()
+                guard size <= budget.remaining else {
+                    budget.exceeded = true
+                    return nil
+                }
+                budget.remaining -= size
+                return malloc(max(size, 1))
+            },
+            free: { _, pointer in Glibc.free(pointer) },
+            allocator_data: Unmanaged.passUnretained(self).toOpaque())
+    }
 }
 
 /// Proto3 message fields have presence; a required one that is absent names itself in the error.
@@ -401,10 +463,33 @@ private struct Required {
         guard count <= limit else { throw .invalidField(message: message, field: name, reason: "\(count) entries, at most \(limit) allowed") }
         return swiftArray(base, count)
     }
+
+    /// A string field (absent is empty), refused when longer than `limit` bytes before a String is made of it.
+    func text(_ text: UnsafeMutablePointer<CChar>?, _ name: String, limit: Int = TextBounds.name) throws(WireError) -> String {
+        guard let text else { return "" }
+        let length = strlen(text)
+        guard length <= limit else { throw .invalidField(message: message, field: name, reason: "\(length) bytes, at most \(limit) allowed") }
+        return String(cString: text)
+    }
 }
 
-private func swiftString(_ text: UnsafeMutablePointer<CChar>?) -> String {
-    text.map { String(cString: $0) } ?? ""
+extension Required {
+    /// A float field that must be a number: no head, timer or model gives NaN or infinity, and neither
+    /// survives the sink's JSON document.
+    func finite<Value: BinaryFloatingPoint>(_ value: Value, _ name: String) throws(WireError) -> Value {
+        guard value.isFinite else { throw .invalidField(message: message, field: name, reason: "\(value) is not a finite number") }
+        return value
+    }
+}
+
+/// How long a string field may be. protobuf-c has already copied it (the message's size limit bounds
+/// that); the bound keeps a megabyte node id from riding on into logs, topics, file names and maps.
+enum TextBounds {
+    /// Ids, sources, names of classes, stages and backbones: peer ids are at most
+    /// `PeerRoute.maximumPeerIDBytes`, file base names 255, and no name comes near this.
+    static let name = 1 << 10
+    /// A Result's error and a Bye's reason: one line naming a problem, which may quote names.
+    static let sentence = 4 << 10
 }
 
 private func swiftBytes(_ data: ProtobufCBinaryData) -> [UInt8] {
@@ -421,8 +506,10 @@ private func swiftSize(_ size: Ladon__ImageSize) -> ImageSize {
     ImageSize(height: Int(size.height), width: Int(size.width))
 }
 
-private func swiftIdentity(_ identity: Ladon__ModelIdentity) -> ModelIdentity {
-    ModelIdentity(backbone: swiftString(identity.backbone), beta: identity.beta, weightsHash: identity.weights_hash)
+private func swiftIdentity(_ identity: Ladon__ModelIdentity, _ required: Required) throws(WireError) -> ModelIdentity {
+    ModelIdentity(
+        backbone: try required.text(identity.backbone, "model.backbone"), beta: try required.finite(identity.beta, "model.beta"),
+        weightsHash: identity.weights_hash)
 }
 
 /// Owns the C memory a protobuf-c message points into while it is packed.

@@ -4,6 +4,8 @@ public enum WireError: Error, Equatable, CustomStringConvertible {
     case missingField(message: String, field: String)
     case invalidField(message: String, field: String, reason: String)
     case tooLarge(message: String, size: Int, limit: Int)
+    /// Parsing would allocate more than `budget` bytes: a message of many empty repeated entries.
+    case decodingBudget(message: String, size: Int, budget: Int)
     /// A ZeroMQ message with another number of frames than its socket carries.
     case frameCount(expected: Int, actual: Int)
     /// The first frame is not a kind tag.
@@ -21,6 +23,8 @@ public enum WireError: Error, Equatable, CustomStringConvertible {
             return "\(message) message field '\(field)' is invalid: \(reason)"
         case let .tooLarge(message, size, limit):
             return "\(message) message of \(size) bytes is over the \(limit)-byte limit"
+        case let .decodingBudget(message, size, budget):
+            return "\(message) message of \(size) bytes would take more than \(budget) bytes of memory to parse"
         case let .frameCount(expected, actual):
             return "expected a message of \(expected) frames, got \(actual)"
         case let .unknownKind(tagBytes):
@@ -35,7 +39,7 @@ public enum WireError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .malformed: "malformed"
         case .missingField, .invalidField: "invalid_field"
-        case .tooLarge: "too_large"
+        case .tooLarge, .decodingBudget: "too_large"
         case .frameCount: "frame_count"
         case .unknownKind: "unknown_kind"
         case .unexpectedKind: "unexpected_kind"

@@ -2,12 +2,14 @@
     import Glibc
 #endif
 
-/// A read-only memory map of a whole file, unmapped when released.
+/// The bytes of a weights file: a read-only memory map of the whole file, unmapped when released, or
+/// a copy of bytes already in memory (`init(copying:name:)`), freed when released.
 ///
-/// Invariant for `@unchecked Sendable`: the mapping is read-only and lives until deinit.
+/// Invariant for `@unchecked Sendable`: the bytes are never written after init and live until deinit.
 final class MappedFile: @unchecked Sendable {
     let bytes: UnsafeRawBufferPointer
     let path: String
+    private let isMapped: Bool
 
     init(path: String) throws(WeightsError) {
         self.path = path
@@ -25,7 +27,24 @@ final class MappedFile: @unchecked Sendable {
             throw .cannotOpen(path: path, reason: String(cString: strerror(errno)))
         }
         bytes = UnsafeRawBufferPointer(start: address, count: size)
+        isMapped = true
     }
 
-    deinit { munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count) }
+    /// A copy of `source`, named `name` in errors.
+    init(copying source: [UInt8], name: String) throws(WeightsError) {
+        guard !source.isEmpty else { throw .truncated(path: name, needed: 8, size: 0) }
+        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: source.count, alignment: 16)
+        source.withUnsafeBytes { copy.copyMemory(from: $0) }
+        bytes = UnsafeRawBufferPointer(copy)
+        path = name
+        isMapped = false
+    }
+
+    deinit {
+        if isMapped {
+            munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count)
+        } else {
+            bytes.deallocate()
+        }
+    }
 }

@@ -18,14 +18,30 @@ public final class SafeTensorsFile: Sendable {
     private let file: MappedFile
     private let dataStart: Int
 
-    public init(path: String) throws(WeightsError) {
-        let file = try MappedFile(path: path)
+    /// Largest JSON header accepted: the official model's is about 60 KB.
+    public static let maximumHeaderBytes = 100_000_000
+
+    /// Maps the file at `path`.
+    public convenience init(path: String) throws(WeightsError) {
+        try self.init(file: MappedFile(path: path))
+    }
+
+    /// Parses a copy of `bytes`; `name` stands for the path in errors.
+    public convenience init(bytes: [UInt8], name: String) throws(WeightsError) {
+        try self.init(file: MappedFile(copying: bytes, name: name))
+    }
+
+    /// Checks the whole header before any tensor is read: its length against the file and the cap, then
+    /// every entry's dtype, shape and byte range against the data section.
+    private init(file: MappedFile) throws(WeightsError) {
+        let path = file.path
         let bytes = file.bytes
         guard bytes.count >= 8 else { throw .truncated(path: path, needed: 8, size: bytes.count) }
-        let headerLength = Int(UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self)))
-        guard headerLength > 1, headerLength < 100_000_000 else {
-            throw .badHeader(path: path, reason: "header length \(headerLength) is implausible")
+        let declaredLength = UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self))
+        guard declaredLength > 1, declaredLength <= UInt64(Self.maximumHeaderBytes) else {
+            throw .badHeader(path: path, reason: "header length \(declaredLength) is implausible (at most \(Self.maximumHeaderBytes))")
         }
+        let headerLength = Int(declaredLength)
         guard 8 + headerLength <= bytes.count else {
             throw .truncated(path: path, needed: 8 + headerLength, size: bytes.count)
         }
@@ -45,7 +61,11 @@ public final class SafeTensorsFile: Sendable {
                 continue
             }
             let entry = try Self.parseEntry(key: key, value: value, path: path)
-            guard entry.end <= dataSize else { throw .truncated(path: path, needed: 8 + headerLength + entry.end, size: bytes.count) }
+            guard entry.end <= dataSize else {
+                let (needed, overflow) = entry.end.addingReportingOverflow(8 + headerLength)
+                if overflow { throw .badHeader(path: path, reason: "entry '\(key)' ends at byte \(entry.end), beyond any file") }
+                throw .truncated(path: path, needed: needed, size: bytes.count)
+            }
             entries[key] = entry
         }
         self.path = path
@@ -64,9 +84,18 @@ public final class SafeTensorsFile: Sendable {
         guard let width = elementSize(dtype) else {
             throw .badHeader(path: path, reason: "entry '\(key)' has unsupported dtype \(dtype)")
         }
-        let count = shape.reduce(1, *)
-        guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[1] - offsets[0] == count * width else {
-            throw .badHeader(path: path, reason: "entry '\(key)' byte range does not match its shape \(shape)")
+        // Checked arithmetic: a crafted shape's element count can overflow Int.
+        var count = 1
+        var overflow = !shape.allSatisfy { $0 >= 0 }
+        for dimension in shape where !overflow {
+            (count, overflow) = count.multipliedReportingOverflow(by: dimension)
+        }
+        let (size, sizeOverflow) = count.multipliedReportingOverflow(by: width)
+        guard !overflow, !sizeOverflow else {
+            throw .badHeader(path: path, reason: "entry '\(key)' has an impossible shape \(shape)")
+        }
+        guard offsets[0] >= 0, offsets[1] >= offsets[0], offsets[1] - offsets[0] == size else {
+            throw .badHeader(path: path, reason: "entry '\(key)' byte range \(offsets) does not match its shape \(shape)")
         }
         return Entry(dtype: dtype, shape: shape, begin: offsets[0], end: offsets[1])
     }
