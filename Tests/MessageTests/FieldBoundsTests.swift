@@ -149,7 +149,7 @@ import Testing
 }
 
 /// protobuf-c allocates as it parses, before the repeated-field bounds can be checked; a budget of twice
-/// the message plus 1 MiB stops a message of many empty entries from costing 36 times its size.
+/// the message plus 8 MiB stops a message of many empty entries from costing 36 times its size.
 @Suite struct DecodingBudgetTests {
     /// Result { header {}, model {}, original_size {}, detections { `entries` x `entry` } }.
     static func result(detections entries: Int, entry: [UInt8]) -> [UInt8] {
@@ -171,7 +171,7 @@ import Testing
     @Test func aResultOfMillionsOfEmptyDetectionsIsRefusedBeforeProtobufCAllocatesThem() {
         // 3 M entries of two bytes (an empty DetectedObject) in 6 MB: protobuf-c would allocate about 216 MB.
         let bytes = Self.result(detections: 3_000_000, entry: [0x0A, 0x00])
-        #expect(throws: WireError.decodingBudget(message: "Result", size: bytes.count, budget: 2 * bytes.count + (1 << 20))) {
+        #expect(throws: WireError.decodingBudget(message: "Result", size: bytes.count, budget: 2 * bytes.count + (8 << 20))) {
             try ResultMessage(serialized: bytes)
         }
     }
@@ -183,5 +183,13 @@ import Testing
         #expect(throws: WireError.invalidField(message: "Result", field: "detections.objects", reason: "10001 entries, at most 10000 allowed")) {
             try ResultMessage(serialized: Self.result(detections: 10_001, entry: [0x0A, 0x00]))
         }
+    }
+
+    @Test func theMostDetectionsTheBoundsAllowWithBoxesAndNamesParse() throws {
+        let objects = (0..<10_000).map { index in
+            DetectedObject(box: Box(x1: 1, y1: 2, x2: Float(index), y2: 4), label: index % 90, name: "traffic light", score: 0.5)
+        }
+        let result = FieldBoundsTests.result { $0.tasks.detections = objects }
+        #expect(try ResultMessage(serialized: result.serialized()).tasks.detections == objects)
     }
 }

@@ -417,16 +417,20 @@ private func unpack<T, R>(
 /// What protobuf-c may allocate while it parses one message. It allocates before any count can be
 /// checked, and a repeated field of empty sub-messages costs it a 64-byte struct and a pointer per
 /// 2-byte entry on the wire: a 32 MB Result of empty detections asked for 1.1 GB. The budget is twice
-/// the message (strings and bytes are copied) plus 1 MiB (the entries the repeated-field bounds allow,
-/// 10,000 detections taking 720 KB); past it the allocator fails, and protobuf-c frees what it had and
-/// returns NULL.
+/// the message (strings and bytes are copied) plus 8 MiB (room for the entries the repeated-field bounds
+/// allow: 10,000 detections with boxes and names take about 1.5 MB); past it the allocator fails, and
+/// protobuf-c frees what it had and returns NULL.
 private final class AllocationBudget {
     let limit: Int
     private var remaining: Int
     private(set) var exceeded = false
 
+    /// What the entries the repeated-field bounds allow may cost beyond the copied bytes.
+    static let entries = 8 << 20
+
     init(bytes: Int) {
-        limit = 2 * bytes + (1 << 20)
+        limit = 2 * bytes + AllocationBudget.entries
+
         remaining = limit
     }
 
