@@ -40,7 +40,9 @@ def _classes(proto: Path = PROTO):
             pool = descriptor_pool.DescriptorPool()
             for file in descriptor_pb2.FileDescriptorSet.FromString(descriptors.read_bytes()).file:
                 pool.Add(file)
-            return lambda name: message_factory.GetMessageClass(pool.FindMessageTypeByName("ladon." + name))
+            # GetMessageClass is protobuf 4.22+; Debian's 3.21 has only the factory's GetPrototype.
+            make = getattr(message_factory, "GetMessageClass", None) or message_factory.MessageFactory(pool).GetPrototype
+            return lambda name: make(pool.FindMessageTypeByName("ladon." + name))
     raise NoProtobufCompiler("no protobuf compiler: install protoc or protoc-c")
 
 

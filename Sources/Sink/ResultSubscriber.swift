@@ -5,8 +5,8 @@ import Synchronization
 /// `ladon-sink subscribe`: a SUB socket on the sink's publish endpoint, read on a thread of its own into
 /// `FreshestResults`, so the application (which prints one JSON line per Result, at most `maximumRate`
 /// a second when asked to be slow) always takes the newest Result of each topic and a slow one never
-/// works through a backlog (imagezmq's classic slow-motion video). Each line carries `skipped`: the
-/// Results of its topic replaced unread since the previous line.
+/// works through a backlog (imagezmq's classic slow-motion video). Each line carries `skipped`, the
+/// Results of its topic replaced unread since the previous line, and `age_ms`, the Result's age when printed.
 public enum ResultSubscriber {
     public struct Configuration: Sendable {
         public var endpoint: String
@@ -48,9 +48,10 @@ public enum ResultSubscriber {
                 guard let result = rejections.decode(ResultMessage.self, Envelope(kind: .result, payload: taken.payload), socket: "publish")
                 else { continue }
                 var line = result.jsonData(topic: taken.topic)
-                // `skipped` joins the document's members: `..., "skipped": n}`.
+                // `skipped` and `age_ms` (capture to this line, on the wall clock) join the document's members.
+                let age = Double(PipelineClock.wallMicroseconds() - result.header.captureTimeMicroseconds) / 1000
                 line.removeLast()
-                line += Data(", \"skipped\": \(taken.skipped)}\n".utf8)
+                line += Data(", \"skipped\": \(taken.skipped), \"age_ms\": \(Int(age.rounded()))}\n".utf8)
                 emit(line)
                 printed += 1
                 if interval > 0 { nextPrint = max(nextPrint + interval, PipelineClock.seconds()) }
