@@ -169,13 +169,13 @@ public struct LinkBenchmark {
                 "serve", "--model", configuration.model, "--frontend", endpoints.frontend.bind, "--backend", endpoints.backend,
                 "--sink", endpoints.results.connect, "--workers", "\(configuration.workers)",
                 "--hold-ms", "\(configuration.holdMilliseconds)",
-            ], placement.edgeLauncher)
+            ] + placement.linkArguments, placement.edgeLauncher)
         try start(
             "encoder", "ladon-encoder",
             [
                 "run", "--model", configuration.model, "--ingest", endpoints.ingest.bind, "--edge", endpoints.frontend.connect,
                 "--node-id", configuration.nodeID, "--window", "\(mode.window)", "--policy", mode.policy, "--drain-timeout", "0",
-            ] + (placement.encoderShapes ? ["--link-kbps", "\(kbps)"] : []), placement.nodeLauncher)
+            ] + (placement.encoderShapes ? ["--link-kbps", "\(kbps)"] : []) + placement.linkArguments, placement.nodeLauncher)
         try start(
             "ingest", "ladon-ingest",
             [
@@ -339,8 +339,28 @@ public struct LinkPlacement: Sendable {
     public var edgeLauncher: [String] = []
     /// The encoder's token bucket shapes the link at the benchmark's rate (`--link-kbps`).
     public var encoderShapes = true
+    /// Arguments for the two processes on the link's ends (edge, encoder), e.g. `--insecure` for tcp://.
+    public var linkArguments: [String] = []
 
     public static let local = LinkPlacement()
+
+    /// The node (ingest, encoder) and the edge (edge, sink) in `lab`'s namespaces `node` and `edge`, the
+    /// latents crossing its veth pair on tcp:// (plaintext: the lab is the whole network), shaped by the
+    /// kernel; the other hops stay on ipc:// (a path in the file system reaches across namespaces).
+    public static func namespaces(_ lab: NetworkLab, port: Int = 5555) throws -> LinkPlacement {
+        let edge = "tcp://\(try lab.address(of: "edge", towards: "node")):\(port)"
+        var placement = LinkPlacement()
+        placement.endpoints = { folder in
+            var endpoints = Endpoints.ipc(in: folder)
+            endpoints.frontend = Endpoint(edge)
+            return endpoints
+        }
+        placement.nodeLauncher = lab.launcher("node")
+        placement.edgeLauncher = lab.launcher("edge")
+        placement.encoderShapes = false
+        placement.linkArguments = ["--insecure"]
+        return placement
+    }
 }
 
 public enum LinkBenchmarkError: Error, CustomStringConvertible {

@@ -55,6 +55,8 @@ public struct EncoderStage {
         /// (The ingest link is local to the device and never encrypted.)
         public var security = StageSecurity.local
         public var edgeKey: CurveKey?
+        /// Each frame's receipt, send or drop, and each written-off session, for a history check (`--history`).
+        public var history: HistoryLog?
 
         public init(
             ingestEndpoint: String, edgeEndpoint: String, nodeID: String, window: Int,
@@ -139,6 +141,8 @@ private final class EncoderLoop {
     var outbox: LinkOutbox
     var rejections: InputRejections
     var endOfStreamDeadline: Double?
+    /// The sequence of the latest latent that left, for a written-off session's history line.
+    var lastSent: UInt64 = 0
 
     init(_ config: EncoderStage.Configuration, encoder: MobileEncoder, context: Context, log: Logger) throws {
         self.config = config
@@ -191,7 +195,9 @@ private final class EncoderLoop {
             switch outbox.next(now: now) {
             case let .send(frames):
                 if try edge.trySend(frames) {
-                    let (bytes, waited) = outbox.sent(now: now)
+                    let (sequence, bytes, waited) = outbox.sent(now: now)
+                    lastSent = sequence
+                    config.history?.record("sent", node: config.nodeID, sequence: sequence)
                     session.sent(now: now)
                     summary.sent += 1
                     summary.bytes += bytes
@@ -238,6 +244,7 @@ private final class EncoderLoop {
             guard envelope.payload.count <= config.maximumLatentBytes else {
                 summary.oversized += 1
                 drops.add(1)
+                record(dropped: frame.header.sequence, "oversized")
                 log.warning(
                     "dropping a latent larger than the edge accepts",
                     ["sequence": header.sequence, "bytes": envelope.payload.count, "limit": config.maximumLatentBytes])
@@ -245,10 +252,11 @@ private final class EncoderLoop {
             }
             _ = drops.report()
             session.spendCredit()
-            outbox.enqueue(envelope, now: PipelineClock.seconds())
+            outbox.enqueue(envelope, sequence: header.sequence, now: PipelineClock.seconds())
         } catch {
             summary.badFrames += 1
             drops.add(1)
+            record(dropped: frame.header.sequence, "bad_frame")
             log.warning("dropping a frame that cannot be encoded", ["sequence": frame.header.sequence, "error": error])
         }
         return true
@@ -281,7 +289,10 @@ private final class EncoderLoop {
             switch parseFromIngest(routed) {
             case let .frame(frame):
                 summary.received += 1
-                drops.add(frame.header.droppedBefore + UInt64(held.hold(frame)))
+                config.history?.record("received", node: config.nodeID, sequence: frame.header.sequence)
+                let replaced = held.hold(frame)
+                if let replaced { record(dropped: replaced.header.sequence, "superseded") }
+                drops.add(frame.header.droppedBefore + (replaced == nil ? 0 : 1))
             case let .endOfStream(peer):
                 let answer = ControlMessage.bye(.init(peerID: config.nodeID, reason: "end of stream received"))
                 _ = try ingest.trySend(Envelope(answer).frames(to: peer))
@@ -334,7 +345,13 @@ private final class EncoderLoop {
         case let .ended(inFlight):
             // Latents still waiting on the link never left: dropped. The rest crossed; their Results may
             // still reach the sink, but their credits will not come back.
-            let unsent = outbox.removeAll()
+            let unsentSequences = outbox.removeAll()
+            let unsent = unsentSequences.count
+            for sequence in unsentSequences { record(dropped: sequence, "unsent_at_session_end") }
+            if inFlight > unsent {
+                // Which of the last latents sent will not be answered is unknown here: the history says how many.
+                config.history?.record("written_off", node: config.nodeID, sequence: lastSent, ["count": "\(inFlight - unsent)"])
+            }
             summary.sessionsEnded += 1
             summary.writtenOff += inFlight - unsent
             drops.add(UInt64(unsent))
@@ -347,13 +364,22 @@ private final class EncoderLoop {
         }
     }
 
+    func record(dropped sequence: UInt64, _ reason: String) {
+        config.history?.record("dropped", node: config.nodeID, sequence: sequence, ["reason": reason])
+    }
+
     /// Counts what never became a latent or never left, says Bye, and returns the summary.
     func finish(stopped: Bool) -> EncoderStage.Summary {
         if !held.isEmpty || !outbox.isEmpty {
             log.warning("exiting with frames not sent", ["held": held.count, "unsent": outbox.count])
             drops.add(UInt64(held.count + outbox.count))
+            for frame in held.frames { record(dropped: frame.header.sequence, "unsent_at_exit") }
+            for sequence in outbox.removeAll() { record(dropped: sequence, "unsent_at_exit") }
         }
         summary.unreturnedCredits = session.credit.inFlight
+        if summary.unreturnedCredits > 0 {
+            config.history?.record("written_off", node: config.nodeID, sequence: lastSent, ["count": "\(summary.unreturnedCredits)"])
+        }
         summary.dropped = drops.total
         summary.malformedMessages = rejections.total
         let bye = ControlMessage.bye(.init(peerID: config.nodeID, reason: stopped ? "stopped" : "end of stream"))

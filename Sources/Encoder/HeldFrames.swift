@@ -12,13 +12,9 @@ public struct HeldFrames {
         self.capacity = capacity
     }
 
-    /// Holds `frame`; returns how many older frames were dropped to make room (0 or 1).
-    public mutating func hold(_ frame: FrameMessage) -> Int {
-        var dropped = 0
-        if frames.count >= capacity {
-            frames.removeFirst()
-            dropped = 1
-        }
+    /// Holds `frame`; returns the older frame dropped to make room, if one was.
+    public mutating func hold(_ frame: FrameMessage) -> FrameMessage? {
+        let dropped = frames.count >= capacity ? frames.removeFirst() : nil
         frames.append(frame)
         return dropped
     }

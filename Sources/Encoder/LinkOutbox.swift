@@ -11,6 +11,7 @@ public struct LinkOutbox {
     }
 
     private struct Queued {
+        let sequence: UInt64
         let frames: [[UInt8]]
         let bytes: Int
         let queuedAt: Double
@@ -24,8 +25,9 @@ public struct LinkOutbox {
         bucket = kilobitsPerSecond.map { TokenBucket(kilobitsPerSecond: $0, burstBytes: burstBytes, now: now) }
     }
 
-    public mutating func enqueue(_ envelope: Envelope, now: Double) {
-        queue.append(Queued(frames: envelope.frames(), bytes: envelope.wireBytes, queuedAt: now))
+    /// Queues the latent of frame `sequence`.
+    public mutating func enqueue(_ envelope: Envelope, sequence: UInt64, now: Double) {
+        queue.append(Queued(sequence: sequence, frames: envelope.frames(), bytes: envelope.wireBytes, queuedAt: now))
     }
 
     /// What the link can do at `now`: send the head, wait for the shaper, or nothing.
@@ -37,17 +39,18 @@ public struct LinkOutbox {
         return .send(head.frames)
     }
 
-    /// The head left at `now`: its bytes are spent; returns them and how long it waited in the outbox.
-    public mutating func sent(now: Double) -> (bytes: Int, waitedSeconds: Double) {
+    /// The head left at `now`: its bytes are spent; returns its frame's sequence, its bytes and how long
+    /// it waited in the outbox.
+    public mutating func sent(now: Double) -> (sequence: UInt64, bytes: Int, waitedSeconds: Double) {
         let head = queue.removeFirst()
         bucket?.consume(head.bytes, now: now)
-        return (head.bytes, now - head.queuedAt)
+        return (head.sequence, head.bytes, now - head.queuedAt)
     }
 
-    /// Empties the outbox (the session ended, or the node exits); returns how many latents were in it.
-    public mutating func removeAll() -> Int {
+    /// Empties the outbox (the session ended, or the node exits); returns the sequences that were in it.
+    public mutating func removeAll() -> [UInt64] {
         defer { queue.removeAll() }
-        return queue.count
+        return queue.map(\.sequence)
     }
 
     public var isEmpty: Bool { queue.isEmpty }

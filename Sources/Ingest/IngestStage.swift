@@ -30,6 +30,8 @@ public struct IngestStage {
         public var count: Int?
         /// How long the last frame and the Bye may wait for the encoder at the end.
         public var finishTimeoutSeconds: Double
+        /// Each frame's capture, hand-over or drop, for a history check (`--history`).
+        public var history: HistoryLog?
 
         public init(
             endpoint: String, nodeID: String, framesPerSecond: Double = 0, count: Int? = nil,
@@ -89,6 +91,7 @@ public struct IngestStage {
             while let frame = pending {
                 let envelope = Envelope(frame)
                 if try encoder.trySend(envelope.frames()) {
+                    configuration.history?.record("sent", node: frame.header.nodeID, sequence: frame.header.sequence)
                     summary.sent += 1
                     summary.bytes += envelope.payload.count
                     pending = nil
@@ -113,19 +116,24 @@ public struct IngestStage {
             }
             guard let frame = try source.next(shouldStop: stop) else { break }
             let dropped = pending.map { $0.header.droppedBefore + 1 } ?? 0
-            if pending != nil { summary.dropped += 1 }
+            if let replaced = pending {
+                summary.dropped += 1
+                configuration.history?.record("dropped", node: replaced.header.nodeID, sequence: replaced.header.sequence, ["reason": "superseded"])
+            }
             let header = FrameHeader(
                 nodeID: configuration.nodeID, sequence: UInt64(summary.captured),
                 captureTimeMicroseconds: PipelineClock.wallMicroseconds(), source: frame.name, droppedBefore: dropped)
             pending = FrameMessage(header: header, jpeg: frame.jpeg)
+            configuration.history?.record("captured", node: header.nodeID, sequence: header.sequence)
             summary.captured += 1
             try flush(until: blocking ? .infinity : PipelineClock.seconds())
         }
 
         let deadline = PipelineClock.seconds() + configuration.finishTimeoutSeconds
         try flush(until: deadline)
-        if pending != nil {
+        if let last = pending {
             summary.dropped += 1
+            configuration.history?.record("dropped", node: last.header.nodeID, sequence: last.header.sequence, ["reason": "unsent_at_exit"])
             log.warning("the encoder did not take the last frame before the finish timeout")
         }
         let bye = ControlMessage.bye(.init(peerID: configuration.nodeID, reason: "end of stream"))

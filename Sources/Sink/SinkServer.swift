@@ -27,6 +27,8 @@ public final class SinkServer {
         /// Results queued per subscriber before the newest are dropped for it (PUB's high-water mark): a
         /// slow subscriber loses Results instead of growing a backlog.
         public var subscriberQueue = 16
+        /// Each Result published, with its topics, for a history check (`--history`).
+        public var history: HistoryLog?
 
         public init(results: String, publish: String) {
             self.results = results
@@ -173,10 +175,17 @@ public final class SinkServer {
             return
         }
         let latency = metrics.record(result, receivedMicroseconds: received)
-        for topic in result.topics {
+        let topics = result.topics
+        for topic in topics {
             // PUB never blocks: a slow subscriber loses messages at its high-water mark, not the sink.
             _ = try publisher.trySend([Array(topic.utf8), envelope.payload])
         }
+        configuration.history?.record(
+            "published", node: result.header.nodeID, sequence: result.header.sequence,
+            [
+                "topics": topics.map { $0.split(separator: "/").last.map(String.init) ?? $0 }.joined(separator: ","),
+                "error": result.error == nil ? "0" : "1",
+            ])
         let stages = result.timings.map { "\($0.stage):\(String(format: "%.1f", $0.milliseconds))" }.joined(separator: ",")
         if let error = result.error {
             log.warning(

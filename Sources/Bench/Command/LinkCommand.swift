@@ -27,6 +27,9 @@ enum LinkCommand {
             .flag("quick", help: "Short windows and 3 unloaded frames: the whole benchmark in seconds with a small model."),
             .value("json", "path", help: "Also write the report as JSON."),
             .value("logs", "dir", help: "Keep every process's output there, a folder per mode."),
+            .flag(
+                "netns",
+                help: "Node and edge in network namespaces of their own, the link a veth pair shaped by the kernel's tbf (needs root)."),
         ])
 
     static func run(_ arguments: [String]) throws {
@@ -47,6 +50,13 @@ enum LinkCommand {
         configuration.holdMilliseconds = try options.number("hold-ms", default: 0, expected: "0 or more ms") { $0 >= 0 }
         configuration.quick = options.flag("quick")
         configuration.logs = options.value("logs")
+        var lab: NetworkLab?
+        defer { lab?.remove() }
+        if options.flag("netns") {
+            let made = try NetworkLab(links: [.init(from: "node", to: "edge", kilobitsPerSecond: configuration.kilobitsPerSecond)])
+            lab = made
+            configuration.placement = try .namespaces(made)
+        }
         let report = try LinkBenchmark(configuration).run { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
         if let path = options.value("json") { try FileIO.write(try report.json(), to: path, what: "link benchmark report") }
     }

@@ -11,6 +11,7 @@ enum RunCommand {
             .value("model", "path", help: "Ladon model file (tools/convert.py).", required: true),
             .value("ingest", "endpoint", help: "Endpoint to bind for ingest's frames (e.g. tcp://127.0.0.1:5550).", required: true),
             .value("edge", "endpoint", help: "The edge broker's frontend (e.g. tcp://127.0.0.1:5555).", required: true),
+            .history,
             .value("node-id", "name", help: "This node's id, the prefix of its result topics (default 'cam-01')."),
             .value("window", "n", help: "Latents this node may have in flight (default 2)."),
             .value("link-kbps", "rate", help: "Pace sends through a token bucket at this many kilobits per second."),
@@ -41,6 +42,7 @@ enum RunCommand {
             nodeID: try options.peerID("node-id", default: "cam-01"), window: window, linkKilobitsPerSecond: kbps,
             burstBytes: try options.number("link-burst-bytes", default: 0, expected: "0 or more bytes") { $0 >= 0 }, policy: policy)
         configuration.drainTimeoutSeconds = drainSeconds
+        configuration.history = try options.historyLog(stage: "encoder")
         configuration.maximumLatentBytes = try options.number(
             "max-latent-bytes", default: configuration.maximumLatentBytes, expected: "a positive size"
         ) { $0 > 0 }

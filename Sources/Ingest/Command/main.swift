@@ -19,6 +19,7 @@ let spec = CommandSpec(
         .value("count", "n", help: "Stop after this many frames."),
         .flag("loop", help: "Start the file list again after its last frame."),
         .value("finish-timeout", "seconds", help: "How long the last frame and the end-of-stream Bye wait for the encoder (default 5)."),
+        .history,
         .flag("insecure", help: "Allow a tcp:// encoder endpoint: frames travel unencrypted (keep them on ipc:// on the device)."),
     ])
 
@@ -29,10 +30,11 @@ runCommandLineProgram("ladon-ingest") {
     if !options.flag("insecure") && !StageSecurity.isLocal(options.required("connect")) {
         throw SecurityError.plaintextRefused(endpoint: options.required("connect"))
     }
-    let configuration = IngestStage.Configuration(
+    var configuration = IngestStage.Configuration(
         endpoint: options.required("connect"), nodeID: try options.peerID("node-id", default: "cam-01"),
         framesPerSecond: try options.number("fps", default: 0.0, expected: "a non-negative number") { $0 >= 0 }, count: count,
         finishTimeoutSeconds: try options.number("finish-timeout", default: 5.0, expected: "a non-negative number") { $0 >= 0 })
+    configuration.history = try options.historyLog(stage: "ingest")
     let stage = IngestStage(configuration)
     let summary: IngestStage.Summary
     if options.required("source") == "-" {

@@ -11,6 +11,7 @@ enum ServeCommand {
             .value("results", "endpoint", help: "Where the edge broker PUSHes Results (e.g. tcp://*:5557).", required: true),
             .value("publish", "endpoint", help: "Where subscribers connect (e.g. tcp://*:5558).", required: true),
             .value("out", "dir", help: "Write each Result as JSON and its label map as PNG into this folder."),
+            .history,
             .value(
                 "frames", "dir",
                 help: "The folder ingest reads: also draw each Result on its source frame into "
@@ -29,6 +30,7 @@ enum ServeCommand {
         let options = try spec.parse(arguments)
         var configuration = SinkServer.Configuration(results: options.required("results"), publish: options.required("publish"))
         configuration.outDirectory = options.value("out")
+        configuration.history = try options.historyLog(stage: "sink")
         if options.value("frames") != nil {
             guard configuration.outDirectory != nil else { throw CommandLineError.missingOption("out") }
             configuration.frames = FrameFolder(
