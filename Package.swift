@@ -116,6 +116,10 @@ let package = Package(
                 dependencies: ["Shared", "TestSupport", "LadonBench", "ladon-bench", "ladon-ingest", "ladon-encoder", "ladon-edge", "ladon-sink"],
                 path: "Tests/BenchTests"),
             .testTarget(
+                name: "NetworkTests",
+                dependencies: ["Shared", "TestSupport", "LadonBench", "ladon-ingest", "ladon-encoder", "ladon-edge", "ladon-sink"],
+                path: "Tests/NetworkTests"),
+            .testTarget(
                 name: "PipelineTests",
                 dependencies: ["Shared", "TestSupport", "ladon-ingest", "ladon-encoder", "ladon-edge", "ladon-sink", "ladon-launch"],
                 path: "Tests/PipelineTests"),

@@ -146,7 +146,7 @@ extension Broker {
             let name = nodes.nodeID(route: route) ?? PeerRoute.peerID(of: route)
             summary.unknownNode += 1
             log.warning("latent from a node that has not said hello", ["node": name, "route": route])
-            answerUnparsed(from: name, bytes: bytes.count, error: "latent from node '\(name)' before its hello")
+            answerRefused(bytes, from: name, error: "latent from node '\(name)' before its hello")
             try requestSession(route, reason: "no session for this node", now)
             return
         }
@@ -155,7 +155,7 @@ extension Broker {
         guard let ticket = nodes.accept(id) else {
             summary.overWindow += 1
             log.warning("latent sent without credit", ["node": id, "outstanding": node.credit.outstanding])
-            answerUnparsed(from: id, bytes: bytes.count, error: "latent sent without credit (window \(node.window))")
+            answerRefused(bytes, from: id, error: "latent sent without credit (window \(node.window))")
             return
         }
         let latent: LatentMessage

@@ -88,6 +88,7 @@ extension Broker {
         for worker in dispatcher.silentWorkers(now: now, timeout: configuration.heartbeatTimeoutSeconds) {
             summary.deadWorkers += 1
             try removeWorker(worker.id, reason: "silent for \(configuration.heartbeatTimeoutSeconds) s", now)
+            workerFellSilent(PeerRoute.peerID(of: worker.id))
         }
         if now - lastHeartbeat >= configuration.heartbeatIntervalSeconds {
             lastHeartbeat = now

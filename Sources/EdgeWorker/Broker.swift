@@ -158,6 +158,10 @@ public final class Broker {
         try shutDown()
     }
 
+    /// Called with the worker id (without its route token) of each worker declared dead for its silence: a local one is hung (stopped, stuck)
+    /// rather than gone, and the supervisor kills it so that it is started again (`LocalWorkers.kill`).
+    public var workerFellSilent: (String) -> Void = { _ in }
+
     /// A local worker's process exited (`LocalWorkers.supervise`); called from `housekeeping`.
     public func workerProcessExited(_ workerName: String) {
         exitedWorkers.append(workerName)
@@ -211,6 +215,17 @@ public final class Broker {
 
     func answerUnparsed(from sender: String, bytes: Int, error: String) {
         push(ResultMessage(unparsedFrom: sender, bytes: bytes, error: error).serialized(), nodeID: sender, sequence: 0, failed: true)
+    }
+
+    /// Answers a latent refused before it was queued (no session, no credit) with an error Result for its
+    /// frame when its bytes parse, so the node's history shows which frame it was; otherwise as unparsed.
+    func answerRefused(_ bytes: [UInt8], from sender: String, error: String) {
+        guard bytes.count <= configuration.maximumLatentBytes, var latent = try? LatentMessage(serialized: bytes) else {
+            answerUnparsed(from: sender, bytes: bytes.count, error: error)
+            return
+        }
+        latent.header.nodeID = sender
+        push(ResultMessage(failed: latent, error: error).serialized(), nodeID: sender, sequence: latent.header.sequence, failed: true)
     }
 
     func push(_ resultBytes: [UInt8], nodeID: String, sequence: UInt64, failed: Bool) {

@@ -90,6 +90,14 @@ public final class LocalWorkers {
         return exited
     }
 
+    /// Kills the worker `id` if it is one of these and still running (it fell silent: hung or stopped);
+    /// `supervise()` then finds it dead and starts it again. A late answer from it can never arrive.
+    public func kill(id: String) {
+        guard let slot = slots.first(where: { $0.id == id }), slot.process.isRunning else { return }
+        log.warning("worker silent; killing it so it is started again", ["pid": slot.process.processIdentifier, "id": id])
+        Glibc.kill(slot.process.processIdentifier, SIGKILL)
+    }
+
     private func launch(index: Int, generation: Int) throws -> (Process, id: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -109,7 +117,7 @@ public final class LocalWorkers {
         while processes.contains(where: \.isRunning), Date() < deadline { usleep(20_000) }
         for process in processes where process.isRunning {
             log.warning("worker did not stop; killing it", ["pid": process.processIdentifier])
-            kill(process.processIdentifier, SIGKILL)
+            Glibc.kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
     }

@@ -12,7 +12,9 @@ public final class ChildProcess {
     private let errorURL: URL
     private let ownFolder: URL?
 
-    public init(_ name: String, _ arguments: [String], logs folder: URL? = nil) throws {
+    /// Starts `name` (a built product) with `arguments`, behind `launcher` when given (a command that
+    /// runs the rest and becomes it, as `ip netns exec` does, so `pid` is the stage's).
+    public init(_ name: String, _ arguments: [String], logs folder: URL? = nil, launcher: [String] = []) throws {
         self.name = name
         ownFolder = folder == nil ? try Executables.temporaryFolder() : nil
         let directory = folder ?? ownFolder!
@@ -21,7 +23,7 @@ public final class ChildProcess {
         errorURL = directory.appendingPathComponent("\(stem).err")
         _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
-        process = Executables.process(name, arguments)
+        process = Executables.process(name, arguments, launcher: launcher)
         process.standardOutput = try FileHandle(forWritingTo: outputURL)
         process.standardError = try FileHandle(forWritingTo: errorURL)
         try process.run()

@@ -21,10 +21,17 @@ public enum Executables {
 
     /// A process for the built executable `name`, not started yet. It is told to stop should this test
     /// process die (a crash, a failed precondition) instead of running on orphaned (`ParentProcess`).
-    public static func process(_ name: String, _ arguments: [String]) -> Process {
+    /// `name` with `arguments`, behind `launcher` when it is not empty (e.g. `ip netns exec NS`).
+    public static func process(_ name: String, _ arguments: [String], launcher: [String] = []) -> Process {
         let process = Process()
-        process.executableURL = productsFolder.appendingPathComponent(name)
-        process.arguments = arguments
+        let path = productsFolder.appendingPathComponent(name)
+        if let first = launcher.first {
+            process.executableURL = URL(fileURLWithPath: first)
+            process.arguments = Array(launcher.dropFirst()) + [path.path] + arguments
+        } else {
+            process.executableURL = path
+            process.arguments = arguments
+        }
         process.environment = ParentProcess.environmentForChild()
         return process
     }

@@ -69,6 +69,7 @@ enum ServeCommand {
                 "--threads", "\(try options.integer("threads", default: 1))",
                 "--hold-ms", "\(try options.integer("hold-ms", default: 0))",
             ] + workerSecurity)
+        broker.workerFellSilent = { id in workers.kill(id: id) }
         try broker.run(shouldStop: { StopSignal.isRequested }, housekeeping: { for id in workers.supervise() { broker.workerProcessExited(id) } })
         workers.stop()
         var summary = broker.report
