@@ -192,17 +192,15 @@ public struct LinkBenchmark {
         poller.add(subscriber)
         /// Reads what the sink published within `timeoutMilliseconds` (and all that is queued).
         func receive(_ timeoutMilliseconds: Int) throws -> Bool {
-            guard try poller.poll(timeoutMilliseconds: timeoutMilliseconds)[0].contains(.readable) else { return false }
-            while let message = try subscriber.tryReceive() {
-                guard message.count == 2, let result = try? ResultMessage(serialized: message[1]) else {
+            try PublishedResults.receive(subscriber, &poller, timeoutMilliseconds: timeoutMilliseconds) { _, result in
+                guard let result else {
                     run.counters.unreadable += 1
-                    continue
+                    return
                 }
                 let frame = sizes.delivered(result, received: Self.now())
                 if let transmission = frame.transmission { slowestTurn = max(slowestTurn, frame.received - transmission.end) }
                 run.delivered.append(frame)
             }
-            return true
         }
         var ending = RunEnding(goal, startedAt: started, firstResultWithin: 60 + 4 * maximumLink + holdSeconds)
         while !StopSignal.isRequested {
@@ -341,6 +339,14 @@ public struct LinkPlacement: Sendable {
     public var encoderShapes = true
     /// Arguments for the two processes on the link's ends (edge, encoder), e.g. `--insecure` for tcp://.
     public var linkArguments: [String] = []
+    /// The kernel shapes the link (tbf on a veth pair between namespaces).
+    public var kernelShapes = false
+
+    /// Where the link is shaped, in words, for the report.
+    public var shaping: String {
+        if kernelShapes { return "tbf on a veth pair between network namespaces" }
+        return encoderShapes ? "the encoder's token bucket" : "shaped outside the processes"
+    }
 
     public static let local = LinkPlacement()
 
@@ -358,6 +364,7 @@ public struct LinkPlacement: Sendable {
         placement.nodeLauncher = lab.launcher("node")
         placement.edgeLauncher = lab.launcher("edge")
         placement.encoderShapes = false
+        placement.kernelShapes = true
         placement.linkArguments = ["--insecure"]
         return placement
     }

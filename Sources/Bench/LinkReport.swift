@@ -115,6 +115,8 @@ public struct LinkReport: Sendable, Codable {
     public var workers: Int
     public var holdMilliseconds: Int
     public var encoderShapes: Bool
+    /// Where the link is shaped, in words (`LinkPlacement.shaping`).
+    public var shaping: String
     public var model: String
     public var source: String
     public var plan: LinkBenchmark.Plan
@@ -129,6 +131,7 @@ public struct LinkReport: Sendable, Codable {
         workers = configuration.workers
         holdMilliseconds = configuration.holdMilliseconds
         encoderShapes = configuration.placement.encoderShapes
+        shaping = configuration.placement.shaping
         model = configuration.model
         source = configuration.source
         self.plan = plan
@@ -138,7 +141,6 @@ public struct LinkReport: Sendable, Codable {
 
     var header: [String] {
         let rate = kilobitsPerSecond * 125
-        let shaping = encoderShapes ? "the encoder's token bucket" : "shaped outside the processes"
         let hold = holdMilliseconds > 0 ? " + \(holdMilliseconds) ms hold" : ""
         return [
             String(format: "ladon-bench link: %g kbps link (%@), camera %g fps", kilobitsPerSecond, shaping, framesPerSecond),

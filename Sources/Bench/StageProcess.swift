@@ -46,6 +46,8 @@ final class StageProcess {
 
     var isRunning: Bool { process.isRunning }
 
+    var pid: Int32 { process.processIdentifier }
+
     /// The exit status (or signal) once the process has exited.
     var terminationStatus: Int32 { process.terminationStatus }
 
@@ -79,5 +81,21 @@ enum SummaryFields {
             if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
         }
         return (String(line), fields)
+    }
+}
+
+/// What the sink published, as a benchmark's SUB socket reads it: `[topic][Result]` messages.
+enum PublishedResults {
+    /// Waits up to `timeoutMilliseconds` for `socket`, then hands every queued message to `handle` as its
+    /// topic and Result (`nil` for a message that is not one). `false` when nothing arrived in time.
+    static func receive(
+        _ socket: Socket, _ poller: inout Poller, timeoutMilliseconds: Int, _ handle: (String, ResultMessage?) throws -> Void
+    ) throws -> Bool {
+        guard try poller.poll(timeoutMilliseconds: timeoutMilliseconds)[0].contains(.readable) else { return false }
+        while let message = try socket.tryReceive() {
+            let result = message.count == 2 ? try? ResultMessage(serialized: message[1]) : nil
+            try handle(String(decoding: message.first ?? [], as: UTF8.self), result)
+        }
+        return true
     }
 }

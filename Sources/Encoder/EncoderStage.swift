@@ -102,7 +102,7 @@ public struct EncoderStage {
             return "frames received=\(received) encoded=\(encoded) sent=\(sent) dropped=\(dropped) bad=\(badFrames) "
                 + "oversized=\(oversized) bytes=\(bytes) mean_encode_ms=\(String(format: "%.1f", meanEncode)) "
                 + "mean_transmit_ms=\(String(format: "%.1f", meanTransmit)) in_flight_at_exit=\(unreturnedCredits) "
-                + "sessions_ended=\(sessionsEnded) written_off=\(writtenOff) refusals=\(refusals)"
+                + "sessions_ended=\(sessionsEnded) written_off=\(writtenOff) refusals=\(refusals) malformed=\(malformedMessages)"
         }
     }
 

@@ -91,7 +91,7 @@ public enum CorpusSeeds {
 
     /// Small values with an occasional large one, as a latent's symbols are (the large ones take the escape).
     static func symbols(_ count: Int, seed: UInt64) -> [Int32] {
-        var generator = FuzzRandom(seed: seed)
+        var generator = SplitMix64(seed: seed)
         return (0..<count).map { _ in
             let draw = generator.next()
             return draw % 29 == 0 ? Int32(truncatingIfNeeded: draw >> 40) % 5000 - 2500 : Int32(draw % 7) - 3

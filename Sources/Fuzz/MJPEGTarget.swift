@@ -1,4 +1,5 @@
 import LadonIngest
+import Shared
 
 /// Target `mjpeg`: the ingest's Motion-JPEG splitter on stdin, with a 4 KiB frame limit so oversized
 /// frames occur. The input is fed in chunks of 1 to 64 bytes whose sizes come from a generator seeded
@@ -13,7 +14,7 @@ enum MJPEGTarget {
     static func run(_ bytes: [UInt8]) -> FuzzOutcome {
         var chunked = MJPEGSplitter(maximumFrameBytes: maximumFrameBytes)
         var frames: [[UInt8]] = []
-        var generator = FuzzRandom(seed: bytes.prefix(8).reduce(UInt64(bytes.count)) { $0 << 8 | UInt64($1) })
+        var generator = SplitMix64(seed: bytes.prefix(8).reduce(UInt64(bytes.count)) { $0 << 8 | UInt64($1) })
         var offset = 0
         while offset < bytes.count {
             let end = min(bytes.count, offset + 1 + Int(generator.next() % 64))

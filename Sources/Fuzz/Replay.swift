@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 
 /// The fuzz targets without libFuzzer: every file of a corpus, then seeded mutations of them (the kinds
 /// of edit libFuzzer makes: bit flips, interesting bytes, insertions, erasures, copies, splices), each
@@ -40,7 +41,7 @@ public enum Replay {
             report.corpusFiles += 1
         }
         guard !inputs.isEmpty else { return report }
-        var generator = FuzzRandom(seed: seed)
+        var generator = SplitMix64(seed: seed)
         for _ in 0..<mutations {
             let base = inputs[Int(generator.next() % UInt64(inputs.count))]
             let other = inputs[Int(generator.next() % UInt64(inputs.count))]
@@ -51,7 +52,7 @@ public enum Replay {
     }
 
     /// One to four stacked edits of `bytes`, kept within `limit` bytes.
-    public static func mutate(_ bytes: [UInt8], splicing other: [UInt8], limit: Int, using generator: inout FuzzRandom) -> [UInt8] {
+    public static func mutate(_ bytes: [UInt8], splicing other: [UInt8], limit: Int, using generator: inout SplitMix64) -> [UInt8] {
         var bytes = bytes
         for _ in 0...Int(generator.next() % 4) {
             let at = bytes.isEmpty ? 0 : Int(generator.next() % UInt64(bytes.count))

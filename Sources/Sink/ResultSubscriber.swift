@@ -54,7 +54,8 @@ public enum ResultSubscriber {
                 line += Data(", \"skipped\": \(taken.skipped), \"age_ms\": \(Int(age.rounded()))}\n".utf8)
                 emit(line)
                 printed += 1
-                if interval > 0 { nextPrint = max(nextPrint + interval, PipelineClock.seconds()) }
+                // One interval after this line, however long the application waited for it.
+                if interval > 0 { nextPrint = max(nextPrint, PipelineClock.seconds()) + interval }
             }
         }
         log.info("finished", ["printed": printed, "skipped": mailbox.skipped, "refused": rejections.summary])

@@ -9,10 +9,8 @@ public struct SinkMetrics: Sendable {
         /// Frames the node dropped before the ones it sent (carried on each Result).
         public var drops: UInt64 = 0
         public var latentBytes: UInt64 = 0
-        /// Milliseconds, successful frames only; the newest `maximumSamples` are kept.
-        public var latencies: [Double] = []
-
-        static let maximumSamples = 100_000
+        /// End-to-end milliseconds of the successful frames.
+        public var latencies = LatencyHistogram()
 
         mutating func record(_ result: ResultMessage, latency: Double?) {
             frames += 1
@@ -22,19 +20,11 @@ public struct SinkMetrics: Sendable {
                 return
             }
             latentBytes += result.latentBytes
-            if let latency {
-                if latencies.count == Self.maximumSamples { latencies.removeFirst(Self.maximumSamples / 10) }
-                latencies.append(latency)
-            }
+            if let latency { latencies.record(latency) }
         }
 
-        /// Nearest-rank percentile of the latencies, `nil` when there are none.
-        public func latencyPercentile(_ percent: Double) -> Double? {
-            guard !latencies.isEmpty else { return nil }
-            let sorted = latencies.sorted()
-            let rank = Int((percent / 100 * Double(sorted.count)).rounded(.up))
-            return sorted[min(max(rank, 1), sorted.count) - 1]
-        }
+        /// Nearest-rank percentile of the latencies (within 0.5 %), `nil` when there are none.
+        public func latencyPercentile(_ percent: Double) -> Double? { latencies.percentile(percent) }
 
         var fields: String {
             let answered = frames - errors

@@ -26,8 +26,8 @@ import Testing
     }
 
     @Test func mutationsStayWithinTheTargetsInputLimitAndReproduceFromTheSeed() {
-        var first = FuzzRandom(seed: 9)
-        var second = FuzzRandom(seed: 9)
+        var first = SplitMix64(seed: 9)
+        var second = SplitMix64(seed: 9)
         let base = [UInt8](repeating: 0x5A, count: 3000)
         for _ in 0..<200 {
             let one = Replay.mutate(base, splicing: base, limit: 2048, using: &first)

@@ -21,6 +21,7 @@ struct NetworkFaultTests {
 
     func expectResumed(_ drill: FaultDrill, after faultEnded: Int64, within limit: Double = resumeLimit) {
         let resumed = HistoryCheck.resumeSeconds(drill.events, node: FaultDrill.node, after: faultEnded)
+        print("network fault test: resumed \(resumed.map { String(format: "%.2f s", $0) } ?? "never") after the fault ended")
         #expect(
             resumed.map { $0 <= limit } == true,
             "resumed after \(resumed.map { String(format: "%.2f s", $0) } ?? "never") from \(faultEnded)\n\(drill.logs)\n--- history\n\(drill.historyText.suffix(6000))"
@@ -90,12 +91,16 @@ struct NetworkFaultTests {
         expectResumed(drill, after: faultEnded, within: Self.resumeLimit + 1.5)
     }
 
-    @Test func theSinkRestartedLosesNothingUncounted() throws {
+    /// Stopped (SIGTERM: it finishes what it holds) or killed (SIGKILL) and started again 3 s later.
+    @Test(arguments: [SIGTERM, SIGKILL])
+    func theSinkRestartedLosesNothingUncounted(signal: Int32) throws {
         let drill = try FaultDrill()
         defer { drill.tearDown() }
         try drill.startAll()
         #expect(drill.awaitPublished(4), "\(drill.logs)")
-        try #require(drill.sink).stop()
+        let sink = try #require(drill.sink)
+        sink.signal(signal)
+        #expect(sink.waitForExit(timeout: 10))
         Thread.sleep(forTimeInterval: 3)
         try drill.startSink()
         let faultEnded = FaultDrill.now()

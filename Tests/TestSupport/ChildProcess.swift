@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 
 /// A built executable running in the background, its output going to files (so a chatty child never
 /// blocks on a full pipe): in `logs` when given, else in a folder of its own removed with it. The one
@@ -71,15 +72,5 @@ public final class ChildProcess {
     }
 
     /// The processes whose parent is `parent` (Linux: read from /proc).
-    public static func children(of parent: Int32) -> [Int32] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap(Int32.init).filter { pid in
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                let close = stat.lastIndex(of: ")")
-            else { return false }
-            // Fields after the command name: state, ppid, ...
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            return fields.count > 1 && Int32(fields[1]) == parent
-        }.sorted()
-    }
+    public static func children(of parent: Int32) -> [Int32] { ProcessTable.children(of: parent) }
 }

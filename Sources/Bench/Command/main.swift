@@ -9,6 +9,8 @@ runCommandLineProgram("ladon-bench") {
     switch arguments.first {
     case "link": try LinkCommand.run(Array(arguments.dropFirst()))
     case "broker": try BrokerBenchmark.run(Array(arguments.dropFirst()))
+    // `ladon-bench soak`: the whole pipeline for a long run, watching memory, stalls and a slow subscriber.
+    case "soak": try SoakCommand.run(Array(arguments.dropFirst()))
     default: try StageBenchmarkCommand.run(arguments)
     }
 }

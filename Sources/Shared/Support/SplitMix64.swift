@@ -1,5 +1,6 @@
-/// A small deterministic generator (SplitMix64) for seeded mutation and fuzz tests.
-public struct SplitMix64: RandomNumberGenerator {
+/// SplitMix64 (Steele, Lea, Flood, "Fast splittable pseudorandom number generators", 2014): a small
+/// seeded generator, so a fuzz replay, a mutation test or a chunking reproduces from its seed.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     public var state: UInt64
 
     public init(seed: UInt64) { state = seed }
