@@ -29,6 +29,9 @@ public final class SinkServer {
         public var subscriberQueue = 16
         /// Each Result published, with its topics, for a history check (`--history`).
         public var history: HistoryLog?
+        /// Store every Result in this SQLite file (`--store`), keeping the newest `retainRows` when set.
+        public var storePath: String?
+        public var retainRows: Int?
 
         public init(results: String, publish: String) {
             self.results = results
@@ -44,6 +47,10 @@ public final class SinkServer {
     public private(set) var annotated = 0
     public private(set) var annotationFailures = 0
     private var rejections: InputRejections
+    private var store: ResultStore?
+    /// Results stored, and those the store could not take (logged; the Result is still published).
+    public private(set) var storedCount = 0
+    public private(set) var storeFailures = 0
 
     public init(_ configuration: Configuration) {
         self.configuration = configuration
@@ -76,6 +83,8 @@ public final class SinkServer {
         if let directory = configuration.outDirectory {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
+        if let path = configuration.storePath { store = try ResultStore(path: path, retainRows: configuration.retainRows) }
+        defer { store?.close() }
         log.info("sink ready", ["results": resultsEndpoint, "publish": publishEndpoint, "security": security])
 
         var poller = Poller()
@@ -119,6 +128,9 @@ public final class SinkServer {
             report(
                 "sink security: auth_refused=\(zap?.counts.refusedTotal ?? 0) handshake_failures=\(handshakes.counts.protocolFailures) "
                     + "revoked_subscribers=\(revokedSubscribers) refused=\(rejections.summary)")
+        }
+        if let path = configuration.storePath {
+            report("sink store: stored=\(storedCount) failed=\(storeFailures) file=\(path)")
         }
         if let frames = configuration.frames, configuration.outDirectory != nil {
             report("sink annotations: written=\(annotated) failed=\(annotationFailures) frames=\(frames.path)")
@@ -175,6 +187,17 @@ public final class SinkServer {
             return
         }
         let latency = metrics.record(result, receivedMicroseconds: received)
+        // Stored (committed) before it is published or recorded in the history.
+        do throws(ResultStore.StoreError) {
+            if let store {
+                try store.store(result, payload: envelope.payload, receivedMicroseconds: received)
+                storedCount += 1
+            }
+        } catch {
+            storeFailures += 1
+            log.error(
+                "cannot store a Result; publishing it anyway", ["node": result.header.nodeID, "sequence": result.header.sequence, "error": error])
+        }
         let topics = result.topics
         for topic in topics {
             // PUB never blocks: a slow subscriber loses messages at its high-water mark, not the sink.

@@ -12,6 +12,8 @@ enum ServeCommand {
             .value("publish", "endpoint", help: "Where subscribers connect (e.g. tcp://*:5558).", required: true),
             .value("out", "dir", help: "Write each Result as JSON and its label map as PNG into this folder."),
             .history,
+            .value("store", "file", help: "Store every Result in this SQLite file (WAL; the Result's columns, JSON document and bytes)."),
+            .value("retain", "rows", help: "With --store: keep only the newest this many Results."),
             .value(
                 "frames", "dir",
                 help: "The folder ingest reads: also draw each Result on its source frame into "
@@ -31,6 +33,9 @@ enum ServeCommand {
         var configuration = SinkServer.Configuration(results: options.required("results"), publish: options.required("publish"))
         configuration.outDirectory = options.value("out")
         configuration.history = try options.historyLog(stage: "sink")
+        configuration.storePath = options.value("store")
+        configuration.retainRows = try options.optionalNumber("retain", expected: "a positive number of rows") { $0 > 0 }
+        if configuration.retainRows != nil && configuration.storePath == nil { throw CommandLineError.missingOption("store") }
         if options.value("frames") != nil {
             guard configuration.outDirectory != nil else { throw CommandLineError.missingOption("out") }
             configuration.frames = FrameFolder(
