@@ -55,6 +55,8 @@ let package = Package(
         .systemLibrary(name: "CFuzzerDriver", path: "Sources/CFuzzerDriver"),
         // SQLite (Debian's libsqlite3-dev) for the sink's result store.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        // libmosquitto (Debian's libmosquitto-dev) for the sink's MQTT publisher.
+        .systemLibrary(name: "CMosquitto", path: "Sources/CMosquitto"),
 
         // MARK: Shared library: tensors, ops, model, weights, codec, images, messages, transport, inference
         // Tensor/ and Ops/ are their own target only for their build settings; Shared re-exports them.
@@ -69,7 +71,7 @@ let package = Package(
         + stage("LadonIngest", folder: "Ingest", command: "ladon-ingest", dependencies: ["CVideoCapture"])
         + stage("LadonEncoder", folder: "Encoder", command: "ladon-encoder")
         + stage("LadonEdge", folder: "EdgeWorker", command: "ladon-edge")
-        + stage("LadonSink", folder: "Sink", command: "ladon-sink", dependencies: ["CSQLite"])
+        + stage("LadonSink", folder: "Sink", command: "ladon-sink", dependencies: ["CSQLite", "CMosquitto"])
         // MARK: Running and measuring the pipeline
         + stage("LadonLaunch", folder: "Launch", command: "ladon-launch")
         + stage("LadonEval", folder: "Eval", command: "ladon-eval")

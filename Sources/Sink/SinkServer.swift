@@ -32,6 +32,9 @@ public final class SinkServer {
         /// Store every Result in this SQLite file (`--store`), keeping the newest `retainRows` when set.
         public var storePath: String?
         public var retainRows: Int?
+        /// Publish to this MQTT broker too (`--mqtt HOST:PORT`), under `mqttPrefix`.
+        public var mqtt: String?
+        public var mqttPrefix = "ladon"
 
         public init(results: String, publish: String) {
             self.results = results
@@ -48,6 +51,8 @@ public final class SinkServer {
     public private(set) var annotationFailures = 0
     private var rejections: InputRejections
     private var store: ResultStore?
+    private var mqtt: MQTTPublisher?
+    private var mqttResults: MQTTResults
     /// Results stored, and those the store could not take (logged; the Result is still published).
     public private(set) var storedCount = 0
     public private(set) var storeFailures = 0
@@ -55,6 +60,7 @@ public final class SinkServer {
     public init(_ configuration: Configuration) {
         self.configuration = configuration
         rejections = InputRejections(log: log)
+        mqttResults = MQTTResults(prefix: configuration.mqttPrefix)
     }
 
     /// Serves until `shouldStop` or `expect` Results; prints each summary with `report`.
@@ -85,6 +91,8 @@ public final class SinkServer {
         }
         if let path = configuration.storePath { store = try ResultStore(path: path, retainRows: configuration.retainRows) }
         defer { store?.close() }
+        if let address = configuration.mqtt { mqtt = try MQTTPublisher(address: address, clientID: "ladon-sink-\(getpid())") }
+        defer { mqtt?.close() }
         log.info("sink ready", ["results": resultsEndpoint, "publish": publishEndpoint, "security": security])
 
         var poller = Poller()
@@ -128,6 +136,10 @@ public final class SinkServer {
             report(
                 "sink security: auth_refused=\(zap?.counts.refusedTotal ?? 0) handshake_failures=\(handshakes.counts.protocolFailures) "
                     + "revoked_subscribers=\(revokedSubscribers) refused=\(rejections.summary)")
+        }
+        if let mqtt, let address = configuration.mqtt {
+            let counts = mqtt.counts
+            report("sink mqtt: published=\(counts.published) dropped=\(counts.dropped) connects=\(counts.connects) broker=\(address)")
         }
         if let path = configuration.storePath {
             report("sink store: stored=\(storedCount) failed=\(storeFailures) file=\(path)")
@@ -202,6 +214,9 @@ public final class SinkServer {
         for topic in topics {
             // PUB never blocks: a slow subscriber loses messages at its high-water mark, not the sink.
             _ = try publisher.trySend([Array(topic.utf8), envelope.payload])
+        }
+        if let mqtt {
+            for message in mqttResults.messages(for: result) { mqtt.publish(message.topic, message.payload, retain: message.retain) }
         }
         configuration.history?.record(
             "published", node: result.header.nodeID, sequence: result.header.sequence,

@@ -13,9 +13,10 @@ public final class ChildProcess {
     private let errorURL: URL
     private let ownFolder: URL?
 
-    /// Starts `name` (a built product) with `arguments`, behind `launcher` when given (a command that
-    /// runs the rest and becomes it, as `ip netns exec` does, so `pid` is the stage's).
-    public init(_ name: String, _ arguments: [String], logs folder: URL? = nil, launcher: [String] = []) throws {
+    /// Starts `name` (a built product, or the program at `systemPath`, e.g. a broker from a Debian
+    /// package) with `arguments`, behind `launcher` when given (a command that runs the rest and becomes
+    /// it, as `ip netns exec` does, so `pid` is the stage's).
+    public init(_ name: String, _ arguments: [String], logs folder: URL? = nil, launcher: [String] = [], systemPath: String? = nil) throws {
         self.name = name
         ownFolder = folder == nil ? try Executables.temporaryFolder() : nil
         let directory = folder ?? ownFolder!
@@ -24,7 +25,13 @@ public final class ChildProcess {
         errorURL = directory.appendingPathComponent("\(stem).err")
         _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
-        process = Executables.process(name, arguments, launcher: launcher)
+        if let systemPath {
+            process = Process()
+            process.executableURL = URL(fileURLWithPath: systemPath)
+            process.arguments = arguments
+        } else {
+            process = Executables.process(name, arguments, launcher: launcher)
+        }
         process.standardOutput = try FileHandle(forWritingTo: outputURL)
         process.standardError = try FileHandle(forWritingTo: errorURL)
         try process.run()

@@ -14,6 +14,8 @@ enum ServeCommand {
             .history,
             .value("store", "file", help: "Store every Result in this SQLite file (WAL; the Result's columns, JSON document and bytes)."),
             .value("retain", "rows", help: "With --store: keep only the newest this many Results."),
+            .value("mqtt", "host:port", help: "Also publish to this MQTT broker: <prefix>/<node>/<task> retained, <prefix>/<node>/events."),
+            .value("mqtt-prefix", "prefix", help: "The MQTT topics' first level (default 'ladon')."),
             .value(
                 "frames", "dir",
                 help: "The folder ingest reads: also draw each Result on its source frame into "
@@ -34,6 +36,8 @@ enum ServeCommand {
         configuration.outDirectory = options.value("out")
         configuration.history = try options.historyLog(stage: "sink")
         configuration.storePath = options.value("store")
+        configuration.mqtt = options.value("mqtt")
+        if let prefix = options.value("mqtt-prefix") { configuration.mqttPrefix = prefix }
         configuration.retainRows = try options.optionalNumber("retain", expected: "a positive number of rows") { $0 > 0 }
         if configuration.retainRows != nil && configuration.storePath == nil { throw CommandLineError.missingOption("store") }
         if options.value("frames") != nil {
