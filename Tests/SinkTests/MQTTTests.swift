@@ -123,4 +123,39 @@ import Testing
         let connects = number("connects", in: sink.standardOutput, line: "sink mqtt:") ?? 0
         #expect(connects >= 2, "\(sink.standardOutput)")
     }
+
+    /// examples/mqtt_client.py (paho-mqtt) follows what the sink publishes on the broker.
+    @Test func thePythonClientPrintsTheDetectionsTheSinkPublishes() throws {
+        let python = ProcessInfo.processInfo.environment["LADON_PYTHON"] ?? "/usr/bin/python3"
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let edge = try EdgeHarness()
+        defer { edge.stop() }
+        let broker = try Broker(folder: edge.folder)
+        defer { broker.process.stop() }
+        _ = try edge.start("ladon-sink", ["serve", "--results", edge.results, "--publish", edge.publish, "--mqtt", "127.0.0.1:\(broker.port)"])
+        let client = try ChildProcess(
+            "mqtt_client",
+            [
+                repository.appendingPathComponent("examples/mqtt_client.py").path, "--broker", "127.0.0.1:\(broker.port)",
+                "--topic", "ladon/cam-m/detection", "--count", "3", "--timeout", "30",
+            ], logs: edge.folder, systemPath: python)
+        defer { client.stop() }
+        let context = try Context()
+        defer { context.close() }
+        let push = try context.socket(.push)
+        defer { push.close() }
+        try push.connect(edge.results)
+        var sequence: UInt64 = 0
+        let deadline = Date().addingTimeInterval(40)
+        while client.isRunning && Date() < deadline {
+            sequence += 1
+            try push.send(Envelope(kind: .result, payload: Self.result(sequence, ["car", "truck"]).serialized()).frames())
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        let outcome = client.wait(timeout: 5)
+        #expect(outcome.status == 0, "\(outcome.error)")
+        let lines = outcome.output.split(separator: "\n")
+        #expect(lines.count == 3, "\(outcome.output)")
+        #expect(lines.allSatisfy { $0.hasPrefix("cam-m detection #") && $0.hasSuffix(": car 0.80, truck 0.80") }, "\(outcome.output)")
+    }
 }
