@@ -190,8 +190,11 @@ class Log:
     def step(self, stage, beta, step, steps, losses, started, force=False):
         if step % self.every and step != steps - 1 and not force:
             return
-        record = {"stage": stage, "beta": beta, "step": step, "steps": steps,
-                  "seconds": round(time.time() - started, 2), **{k: round(float(v), 5) for k, v in losses.items()}}
+        seconds = time.time() - started
+        rate = (step + 1) / seconds if seconds > 0 else 0.0
+        record = {"stage": stage, "beta": beta, "step": step, "steps": steps, "seconds": round(seconds, 2),
+                  "steps_per_second": round(rate, 2), "eta_seconds": round((steps - step - 1) / rate) if rate else None,
+                  **{k: round(float(v), 5) for k, v in losses.items()}}
         self.file.write(json.dumps(record) + "\n")
         self.file.flush()
         print(" ".join(f"{k}={v}" for k, v in record.items()), flush=True)

@@ -42,8 +42,12 @@ enum EvalCommand {
         let dataset = try EvaluationDataset(cocoJSONAt: options.required("annotations"))
         let runner = EvaluationRunner(dataset: dataset, source: source, maskFolder: options.value("masks"))
         let quiet = options.flag("quiet")
+        let progress = ProgressLine(total: dataset.images.count)
+        let started = PipelineClock.seconds()
         let report = try runner.run(matching: matching) { index, name in
-            if !quiet { FileHandle.standardError.write(Data("[\(index + 1)/\(dataset.images.count)] \(name)\n".utf8)) }
+            guard !quiet else { return }
+            let line = progress.line(done: index + 1, item: name, elapsed: PipelineClock.seconds() - started)
+            FileHandle.standardError.write(Data((line + "\n").utf8))
         }
         print(report.summary)
         if let path = options.value("json") {
