@@ -51,6 +51,8 @@ public final class Launcher {
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
 
+        // On a terminal the sink's summaries become one table redrawn in place.
+        let terminal = isatty(STDOUT_FILENO) == 1 ? TerminalSummary() : nil
         var children: [Child] = []
         for stage in topology.stages {
             for index in 1...stage.replicas {
@@ -63,6 +65,11 @@ public final class Launcher {
                 }
                 // Stages stop by themselves should this launch be killed before it can stop them.
                 child.process.environment = ParentProcess.environmentForChild()
+                if let terminal, stage.executable.hasSuffix("ladon-sink") {
+                    let pipe = Pipe()
+                    pipe.fileHandleForReading.readabilityHandler = { handle in terminal.consume(handle.availableData) }
+                    child.process.standardOutput = pipe
+                }
                 children.append(child)
             }
         }
