@@ -80,7 +80,10 @@ public struct SoakBenchmark {
         }
         let startedAt = PipelineClock.seconds()
         let sink = try start(
-            "sink", "ladon-sink", ["serve", "--results", endpoint("results"), "--publish", endpoint("publish"), "--summary-every", "5"])
+            "sink", "ladon-sink",
+            // A deep queue per subscriber: the benchmark counts every Result it publishes (the slow
+            // subscriber's reader thread drains its own at once and keeps the newest).
+            ["serve", "--results", endpoint("results"), "--publish", endpoint("publish"), "--summary-every", "5", "--subscriber-queue", "100000"])
         let slowSubscriber = try start(
             "subscriber", "ladon-sink",
             ["subscribe", "--connect", endpoint("publish"), "--topic", "", "--max-rate", "\(configuration.subscriberRate)"])
