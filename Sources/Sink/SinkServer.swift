@@ -29,6 +29,8 @@ public final class SinkServer {
         public var subscriberQueue = 16
         /// Each Result published, with its topics, for a history check (`--history`).
         public var history: HistoryLog?
+        /// The Prometheus series this stage keeps up to date (`--metrics`).
+        public var metrics: SinkSeries?
 
         public init(results: String, publish: String) {
             self.results = results
@@ -48,6 +50,7 @@ public final class SinkServer {
     public init(_ configuration: Configuration) {
         self.configuration = configuration
         rejections = InputRejections(log: log)
+        rejections.exported = configuration.metrics?.refusedMessages
     }
 
     /// Serves until `shouldStop` or `expect` Results; prints each summary with `report`.
@@ -180,6 +183,7 @@ public final class SinkServer {
             // PUB never blocks: a slow subscriber loses messages at its high-water mark, not the sink.
             _ = try publisher.trySend([Array(topic.utf8), envelope.payload])
         }
+        configuration.metrics?.published(result, ageSeconds: result.ageSeconds(at: PipelineClock.wallMicroseconds()))
         configuration.history?.record(
             "published", node: result.header.nodeID, sequence: result.header.sequence,
             [

@@ -12,6 +12,7 @@ enum ServeCommand {
             .value("publish", "endpoint", help: "Where subscribers connect (e.g. tcp://*:5558).", required: true),
             .value("out", "dir", help: "Write each Result as JSON and its label map as PNG into this folder."),
             .history,
+            .metrics,
             .value(
                 "frames", "dir",
                 help: "The folder ingest reads: also draw each Result on its source frame into "
@@ -48,6 +49,9 @@ enum ServeCommand {
         configuration.security = security
         configuration.allowedEdges = try security.allowList(options.value("allow-edges"), option: "allow-edges")
         configuration.allowedSubscribers = try security.allowList(options.value("allow-subscribers"), option: "allow-subscribers")
+        let metrics = try options.metricsServer(stage: "sink")
+        defer { metrics?.close() }
+        configuration.metrics = metrics.map { SinkSeries($0.registry) }
         StopSignal.install()
         try SinkServer(configuration).run(
             shouldStop: { StopSignal.isRequested }, report: { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) })
