@@ -24,6 +24,8 @@ import Synchronization
 public final class BrokerSeries: Sendable {
     /// The stage names of a Result's timings, in pipeline order.
     public static let stageNames = ["node_to_edge", "edge_queue", "entropy_decode", "trunk", "classification", "detection", "segmentation"]
+    public static let latentRefusals = ["oversized", "model_mismatch", "unknown_node", "over_window"]
+    public static let helloRefusals = ["duplicate_node_id", "invalid_node_id", "sessions_full"]
     public static let updateInterval = 0.1
 
     let results: MetricFamily<Counter>
@@ -89,7 +91,10 @@ public final class BrokerSeries: Sendable {
             "ladon_edge_impersonations_total", help: "Messages whose key spoke for another node id (CURVE mode).")
         revokedSessions = registry.counter(
             "ladon_edge_revoked_sessions_total", help: "Node sessions cut because their key left the allow-list (CURVE mode).")
+        // Every known reason and stage is a series from the start, so rates over them begin at 0.
         for stage in Self.stageNames { _ = stages.labels(stage) }
+        for reason in Self.latentRefusals { _ = latentsRefused.labels(reason) }
+        for reason in Self.helloRefusals { _ = hellosRefused.labels(reason) }
     }
 
     /// A worker answered a latent it held for `busySeconds`.
@@ -114,15 +119,10 @@ public final class BrokerSeries: Sendable {
             results.labels(node, "ok").set(total: Double(counts.results - counts.errors))
             if counts.errors > 0 { results.labels(node, "error").set(total: Double(counts.errors)) }
         }
-        for (reason, count) in [
-            ("oversized", report.oversized), ("model_mismatch", report.modelMismatch), ("unknown_node", report.unknownNode),
-            ("over_window", report.overWindow),
-        ] where count > 0 {
+        for (reason, count) in zip(Self.latentRefusals, [report.oversized, report.modelMismatch, report.unknownNode, report.overWindow]) {
             latentsRefused.labels(reason).set(total: Double(count))
         }
-        for (reason, count) in [
-            ("duplicate_node_id", report.duplicateNodeIDs), ("invalid_node_id", report.invalidNodeIDs), ("sessions_full", report.sessionRefusals),
-        ] where count > 0 {
+        for (reason, count) in zip(Self.helloRefusals, [report.duplicateNodeIDs, report.invalidNodeIDs, report.sessionRefusals]) {
             hellosRefused.labels(reason).set(total: Double(count))
         }
         let totals: [(Counter, Int)] = [

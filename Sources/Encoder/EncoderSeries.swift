@@ -18,6 +18,9 @@ import Shared
 ///   `_hello_refusals_total`, `_messages_refused_total{socket,reason}`;
 /// - `ladon_node_info{node} 1`.
 public final class EncoderSeries: Sendable {
+    /// The reasons this stage drops a frame for (its history's), each a series from the start.
+    public static let dropReasons = ["superseded", "oversized", "bad_frame", "unsent_at_session_end", "unsent_at_exit"]
+
     let received: Counter
     let framesEncoded: Counter
     let latentsSent: Counter
@@ -46,6 +49,7 @@ public final class EncoderSeries: Sendable {
             "ladon_encoder_sent_bytes_total", help: "Bytes of the latent messages that left (whole ZeroMQ messages, as the link counts them).")
         dropped = registry.counters(
             "ladon_encoder_frames_dropped_total", help: "Frames this stage dropped before sending them, by reason.", labels: ["reason"])
+        for reason in Self.dropReasons { _ = dropped.labels(reason) }
         latentBytes = registry.histogram(
             "ladon_encoder_latent_bytes", help: "Entropy-coded latent bytes per encoded frame.", buckets: HistogramBuckets.bytes)
         stages = registry.histograms(

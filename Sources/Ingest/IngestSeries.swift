@@ -20,6 +20,7 @@ public final class IngestSeries: Sendable {
         sentBytes = registry.counter("ladon_ingest_sent_bytes_total", help: "JPEG bytes handed to the encoder.")
         dropped = registry.counters(
             "ladon_ingest_frames_dropped_total", help: "Frames captured and never handed to the encoder, by reason.", labels: ["reason"])
+        for reason in ["superseded", "unsent_at_exit"] { _ = dropped.labels(reason) }
         refusedMessages = registry.counters(
             "ladon_ingest_messages_refused_total", help: "Messages from the encoder refused, by socket and reason.", labels: ["socket", "reason"])
     }

@@ -36,7 +36,7 @@ public final class SinkSeries: Sendable {
     func published(_ result: ResultMessage, ageSeconds: Double?) {
         let node = result.header.nodeID
         results.labels(node, result.error == nil ? "ok" : "error").increment()
-        if result.header.droppedBefore > 0 { dropped.labels(node).increment(by: Double(result.header.droppedBefore)) }
+        dropped.labels(node).increment(by: Double(result.header.droppedBefore))
         guard result.error == nil else { return }
         if let ageSeconds { age.observe(ageSeconds) }
         latentBytes.observe(Double(result.latentBytes))

@@ -89,7 +89,9 @@ import Testing
         sink.stop()
         broker.stop()
         let sinkFinal = sink.standardOutput
-        let sinkAnswered = number("frames", in: sinkFinal, line: "sink final:").map { $0 - (number("errors", in: sinkFinal, line: "sink final:") ?? 0) }
+        let sinkAnswered = number("frames", in: sinkFinal, line: "sink final:").map {
+            $0 - (number("errors", in: sinkFinal, line: "sink final:") ?? 0)
+        }
         #expect(sinkFrames.map { Int($0) } == sinkAnswered, "\(sinkFinal)")
         let edgeFinal = broker.standardOutput
         let edgeAnswered = number("results", in: edgeFinal, line: "ladon-edge serve:").map {

@@ -66,8 +66,21 @@ public final class HTTPClient {
         return Response(statusLine: head[0], headers: Array(head.dropFirst()), body: parts.dropFirst().joined(separator: "\r\n\r\n"))
     }
 
-    /// `GET path` on 127.0.0.1:`port`.
+    /// `GET path` on 127.0.0.1:`port`, asking the server to close after its answer (without it a
+    /// keep-alive server such as Prometheus' holds the connection open). A chunked body is decoded.
     public static func get(port: Int, _ path: String) throws -> Response {
-        try exchange(port: port, "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\r\n")
+        let response = try exchange(port: port, "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n")
+        guard response.headers.contains(where: { $0.lowercased() == "transfer-encoding: chunked" }) else { return response }
+        // Each chunk: its size in hex, CRLF, the bytes, CRLF; a size of 0 ends the body.
+        var rest = Array(response.body.utf8)[...]
+        var body: [UInt8] = []
+        while let lineEnd = rest.firstIndex(of: UInt8(ascii: "\r")),
+            let size = Int(String(decoding: rest[..<lineEnd], as: UTF8.self), radix: 16), size > 0,
+            lineEnd + 2 + size <= rest.endIndex
+        {
+            body += rest[(lineEnd + 2)..<(lineEnd + 2 + size)]
+            rest = rest[min(rest.endIndex, lineEnd + 2 + size + 2)...]
+        }
+        return Response(statusLine: response.statusLine, headers: response.headers, body: String(decoding: body, as: UTF8.self))
     }
 }

@@ -112,7 +112,9 @@ public final class MetricsServer: Sendable {
         let response: HTTPResponse
         switch head {
         case let .head(bytes): response = Self.respond(to: bytes) { self.registry.render() }
-        case .tooLarge: response = HTTPResponse(status: 431, reason: "Request Header Fields Too Large", body: "request head over \(limits.maximumHeadBytes) bytes\n")
+        case .tooLarge:
+            response = HTTPResponse(
+                status: 431, reason: "Request Header Fields Too Large", body: "request head over \(limits.maximumHeadBytes) bytes\n")
         case .closed, .timedOut: return
         }
         guard connection.write(response.bytes, timeout: limits.writeTimeoutSeconds) else { return }
@@ -202,7 +204,9 @@ struct HTTPRequestLine: Equatable {
         if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
         let parts = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
         guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0 > 0x20 && $0 < 0x7F } }) else { return nil }
-        let (method, target, version) = (String(decoding: parts[0], as: UTF8.self), String(decoding: parts[1], as: UTF8.self), String(decoding: parts[2], as: UTF8.self))
+        let (method, target, version) = (
+            String(decoding: parts[0], as: UTF8.self), String(decoding: parts[1], as: UTF8.self), String(decoding: parts[2], as: UTF8.self)
+        )
         guard version.hasPrefix("HTTP/1."), method.allSatisfy({ $0.isUppercase }) else { return nil }
         self.method = method
         path = String(target.prefix { $0 != "?" })
