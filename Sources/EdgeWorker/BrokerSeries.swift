@@ -106,10 +106,10 @@ public final class BrokerSeries: Sendable {
         }
     }
 
-    /// Copies the broker's counts and reads its gauges, at most every `updateInterval` seconds (`force`: now).
-    func update(from broker: Broker, _ now: Double, force: Bool = false) {
+    /// Copies the broker's counts and reads its gauges, at most every `updateInterval` seconds.
+    func update(from broker: Broker, _ now: Double) {
         let due = nextUpdate.withLock { next in
-            guard force || now >= next else { return false }
+            guard now >= next else { return false }
             next = now + Self.updateInterval
             return true
         }
