@@ -92,6 +92,7 @@ let package = Package(
             .testTarget(name: "FuzzTests", dependencies: ["Shared", "TestSupport", "LadonFuzz"], path: "Tests/FuzzTests"),
             .testTarget(name: "ImageTests", dependencies: ["Shared", "TestSupport"], path: "Tests/ImageTests"),
             .testTarget(name: "MessageTests", dependencies: ["Shared", "TestSupport"], path: "Tests/MessageTests"),
+            .testTarget(name: "MetricsTests", dependencies: ["Shared", "TestSupport"], path: "Tests/MetricsTests"),
             .testTarget(name: "ModelTests", dependencies: ["Shared", "TestSupport"], path: "Tests/ModelTests"),
             .testTarget(name: "OpsTests", dependencies: ["Shared", "TestSupport"], path: "Tests/OpsTests"),
             .testTarget(name: "TransportTests", dependencies: ["Shared", "TestSupport"], path: "Tests/TransportTests"),

@@ -1897,7 +1897,7 @@ const ProtobufCMessageDescriptor ladon__job__descriptor =
   (ProtobufCMessageInit) ladon__job__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ladon__answer__field_descriptors[2] =
+static const ProtobufCFieldDescriptor ladon__answer__field_descriptors[3] =
 {
   {
     "result",
@@ -1923,15 +1923,28 @@ static const ProtobufCFieldDescriptor ladon__answer__field_descriptors[2] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "timings",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Ladon__Answer, n_timings),
+    offsetof(Ladon__Answer, timings),
+    &ladon__stage_timing__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ladon__answer__field_indices_by_name[] = {
   1,   /* field[1] = failed */
   0,   /* field[0] = result */
+  2,   /* field[2] = timings */
 };
 static const ProtobufCIntRange ladon__answer__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor ladon__answer__descriptor =
 {
@@ -1941,7 +1954,7 @@ const ProtobufCMessageDescriptor ladon__answer__descriptor =
   "Ladon__Answer",
   "ladon",
   sizeof(Ladon__Answer),
-  2,
+  3,
   ladon__answer__field_descriptors,
   ladon__answer__field_indices_by_name,
   1,  ladon__answer__number_ranges,

@@ -56,6 +56,7 @@ extension Broker {
             log.warning("answer from a worker holding no latent (declared dead earlier?); dropped", ["worker": sender])
             return
         }
+        configuration.metrics?.answered(answer, busySeconds: now - job.dispatchedAt)
         try self.answer(job, resultBytes: answer.result, failed: answer.failed, now)
     }
 

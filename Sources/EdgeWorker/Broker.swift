@@ -44,6 +44,8 @@ public final class Broker {
         public var allowedWorkers: AllowList?
         public var sinkKey: CurveKey?
         public var keyReloadIntervalSeconds = 1.0
+        /// The Prometheus series this broker keeps up to date (`--metrics`).
+        public var metrics: BrokerSeries?
 
         public init(frontend: String, sink: String) {
             self.frontend = frontend
@@ -60,6 +62,8 @@ public final class Broker {
     var rejections: InputRejections
     /// Names of local workers whose process exited, retired on the next turn.
     var exitedWorkers: [String] = []
+    /// Local worker processes started again (`LocalWorkers.respawned`), set by whoever supervises them.
+    public var respawnedWorkers = 0
     var lastHeartbeat = 0.0
     var lastKeyReload = 0.0
     /// In CURVE mode: the handler that authenticates both server sockets, and their failed handshakes.
@@ -80,6 +84,7 @@ public final class Broker {
         self.identity = identity
         nodes = NodeSessions(sessionRequestInterval: configuration.sessionRequestIntervalSeconds)
         rejections = InputRejections(log: log)
+        rejections.exported = configuration.metrics?.refusedMessages
         context = try Context()
         let security = configuration.security
         // Bound before any server socket, as libzmq asks of a ZAP handler.
@@ -121,6 +126,7 @@ public final class Broker {
         report.workerMalformed = rejections.count(socket: "backend")
         report.sinkDisconnects = sink.disconnects
         report.sinkDropped = sink.dropped
+        report.respawnedWorkers = respawnedWorkers
         report.authRefused = zap?.counts.refusedTotal ?? 0
         report.handshakeFailures = handshakes.counts.protocolFailures
         return report
@@ -154,6 +160,7 @@ public final class Broker {
             try sink.flush()
             housekeeping()
             try retireExitedWorkers(now)
+            configuration.metrics?.update(from: self, now)
         }
         try shutDown()
     }

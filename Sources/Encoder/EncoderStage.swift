@@ -57,6 +57,8 @@ public struct EncoderStage {
         public var edgeKey: CurveKey?
         /// Each frame's receipt, send or drop, and each written-off session, for a history check (`--history`).
         public var history: HistoryLog?
+        /// The Prometheus series this stage keeps up to date (`--metrics`).
+        public var metrics: EncoderSeries?
 
         public init(
             ingestEndpoint: String, edgeEndpoint: String, nodeID: String, window: Int,
@@ -155,6 +157,7 @@ private final class EncoderLoop {
         held = HeldFrames(capacity: config.policy == .queue ? 100_000 : 1)
         outbox = LinkOutbox(kilobitsPerSecond: config.linkKilobitsPerSecond, burstBytes: config.burstBytes, now: now)
         rejections = InputRejections(log: log)
+        rejections.exported = config.metrics?.refusedMessages
         // Linger lets the answer to ingest's Bye leave when the stream ends and the encoder exits at once.
         ingest = try context.socket(.router, lingerMilliseconds: 1000)
         edge = try context.socket(.dealer, lingerMilliseconds: 1000)
@@ -202,12 +205,14 @@ private final class EncoderLoop {
                     summary.sent += 1
                     summary.bytes += bytes
                     summary.transmitMilliseconds += waited * 1000
+                    config.metrics?.sent(bytes: bytes, waitedSeconds: waited)
                     continue
                 }
             case let .wait(until): wakeAt = min(wakeAt, until)
             case .idle: break
             }
             if isFinished(now) { break }
+            config.metrics?.credit(session.credit)
             try poll(until: wakeAt, now: now)
         }
         return finish(stopped: shouldStop())
@@ -240,6 +245,7 @@ private final class EncoderLoop {
             let output = try encoder.encode(jpeg: frame.jpeg, header: header)
             summary.encoded += 1
             summary.encodeMilliseconds += output.timings.total
+            config.metrics?.encoded(output)
             let envelope = Envelope(output.message)
             guard envelope.payload.count <= config.maximumLatentBytes else {
                 summary.oversized += 1
@@ -289,6 +295,7 @@ private final class EncoderLoop {
             switch parseFromIngest(routed) {
             case let .frame(frame):
                 summary.received += 1
+                config.metrics?.received.increment()
                 config.history?.record("received", node: config.nodeID, sequence: frame.header.sequence)
                 let replaced = held.hold(frame)
                 if let replaced { record(dropped: replaced.header.sequence, "superseded") }
@@ -354,18 +361,21 @@ private final class EncoderLoop {
             }
             summary.sessionsEnded += 1
             summary.writtenOff += inFlight - unsent
+            config.metrics?.sessionEnded(writtenOff: inFlight - unsent)
             drops.add(UInt64(unsent))
             log.warning(
                 "the edge ended this node's session; starting a new one",
                 ["reason": reason, "written_off": inFlight - unsent, "unsent_dropped": unsent])
         case let .refused(shouldLog):
             summary.refusals += 1
+            config.metrics?.helloRefusals.increment()
             if shouldLog { log.warning("the edge has not taken this node on; saying hello again", ["reason": reason]) }
         }
     }
 
     func record(dropped sequence: UInt64, _ reason: String) {
         config.history?.record("dropped", node: config.nodeID, sequence: sequence, ["reason": reason])
+        config.metrics?.dropped.labels(reason).increment()
     }
 
     /// Counts what never became a latent or never left, says Bye, and returns the summary.

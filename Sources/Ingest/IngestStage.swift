@@ -32,6 +32,8 @@ public struct IngestStage {
         public var finishTimeoutSeconds: Double
         /// Each frame's capture, hand-over or drop, for a history check (`--history`).
         public var history: HistoryLog?
+        /// The Prometheus series this stage keeps up to date (`--metrics`).
+        public var metrics: IngestSeries?
 
         public init(
             endpoint: String, nodeID: String, framesPerSecond: Double = 0, count: Int? = nil,
@@ -80,6 +82,7 @@ public struct IngestStage {
 
         var summary = Summary()
         var rejections = InputRejections(log: log)
+        rejections.exported = configuration.metrics?.refusedMessages
         var pending: FrameMessage?
         let interval = configuration.framesPerSecond > 0 ? 1 / configuration.framesPerSecond : 0
         let blocking = source.isOnDemand && interval == 0
@@ -94,6 +97,8 @@ public struct IngestStage {
                     configuration.history?.record("sent", node: frame.header.nodeID, sequence: frame.header.sequence)
                     summary.sent += 1
                     summary.bytes += envelope.payload.count
+                    configuration.metrics?.sent.increment()
+                    configuration.metrics?.sentBytes.increment(by: Double(envelope.payload.count))
                     pending = nil
                     return
                 }
@@ -118,6 +123,7 @@ public struct IngestStage {
             let dropped = pending.map { $0.header.droppedBefore + 1 } ?? 0
             if let replaced = pending {
                 summary.dropped += 1
+                configuration.metrics?.dropped.labels("superseded").increment()
                 configuration.history?.record("dropped", node: replaced.header.nodeID, sequence: replaced.header.sequence, ["reason": "superseded"])
             }
             let header = FrameHeader(
@@ -126,6 +132,7 @@ public struct IngestStage {
             pending = FrameMessage(header: header, jpeg: frame.jpeg)
             configuration.history?.record("captured", node: header.nodeID, sequence: header.sequence)
             summary.captured += 1
+            configuration.metrics?.captured.increment()
             try flush(until: blocking ? .infinity : PipelineClock.seconds())
         }
 
@@ -133,6 +140,7 @@ public struct IngestStage {
         try flush(until: deadline)
         if let last = pending {
             summary.dropped += 1
+            configuration.metrics?.dropped.labels("unsent_at_exit").increment()
             configuration.history?.record("dropped", node: last.header.nodeID, sequence: last.header.sequence, ["reason": "unsent_at_exit"])
             log.warning("the encoder did not take the last frame before the finish timeout")
         }

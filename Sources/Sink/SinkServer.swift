@@ -35,6 +35,8 @@ public final class SinkServer {
         /// Publish to this MQTT broker too (`--mqtt HOST:PORT`), under `mqttPrefix`.
         public var mqtt: String?
         public var mqttPrefix = "ladon"
+        /// The Prometheus series this stage keeps up to date (`--metrics`).
+        public var metrics: SinkSeries?
 
         public init(results: String, publish: String) {
             self.results = results
@@ -61,6 +63,7 @@ public final class SinkServer {
         self.configuration = configuration
         rejections = InputRejections(log: log)
         mqttResults = MQTTResults(prefix: configuration.mqttPrefix)
+        rejections.exported = configuration.metrics?.refusedMessages
     }
 
     /// Serves until `shouldStop` or `expect` Results; prints each summary with `report`.
@@ -218,6 +221,7 @@ public final class SinkServer {
         if let mqtt {
             for message in mqttResults.messages(for: result) { mqtt.publish(message.topic, message.payload, retain: message.retain) }
         }
+        configuration.metrics?.published(result, ageSeconds: result.ageSeconds(at: PipelineClock.wallMicroseconds()))
         configuration.history?.record(
             "published", node: result.header.nodeID, sequence: result.header.sequence,
             [

@@ -94,6 +94,20 @@ import Testing
         }
     }
 
+    @Test func anAnswerCarriesItsResultsTimingsAndOneWithAStageNameOverTheLimitIsRefused() throws {
+        let result = ResultMessage(
+            header: FrameHeader(nodeID: "cam-01", sequence: 3), model: ModelIdentity(backbone: "b", beta: 1, weightsHash: 1),
+            originalSize: ImageSize(height: 4, width: 4),
+            timings: [StageTiming(stage: "node_to_edge", milliseconds: 41.5), StageTiming(stage: "trunk", milliseconds: 97)])
+        let answer = AnswerMessage(result)
+        #expect(answer.timings == result.timings)
+        #expect(try AnswerMessage(serialized: answer.serialized()) == answer)
+        let long = AnswerMessage(result: [1], failed: true, timings: [StageTiming(stage: Self.name, milliseconds: 1)])
+        #expect(throws: WireError.invalidField(message: "Answer", field: "timings.stage", reason: "1025 bytes, at most 1024 allowed")) {
+            try AnswerMessage(serialized: long.serialized())
+        }
+    }
+
     /// A control message with one text field over its limit, by "Message.field".
     static let longControlFields: [String: ControlMessage] = [
         "Hello.peer_id": .hello(.init(peerID: name, role: .node, incarnation: 1)),

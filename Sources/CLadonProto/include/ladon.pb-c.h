@@ -301,17 +301,23 @@ struct  Ladon__Job
 
 /*
  * A worker's answer to a Job: the Result bytes, which the broker forwards to the sink as they are,
- * and whether that Result reports an error (so the broker counts errors without parsing it).
+ * whether that Result reports an error and its timings (so the broker counts errors and measures the
+ * stages without parsing it).
  */
 struct  Ladon__Answer
 {
   ProtobufCMessage base;
   ProtobufCBinaryData result;
   protobuf_c_boolean failed;
+  /*
+   * The Result's timings, as in Result.timings; absent from workers older than this field.
+   */
+  size_t n_timings;
+  Ladon__StageTiming **timings;
 };
 #define LADON__ANSWER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ladon__answer__descriptor) \
-    , {0,NULL}, 0 }
+    , {0,NULL}, 0, 0,NULL }
 
 
 /*

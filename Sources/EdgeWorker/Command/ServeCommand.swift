@@ -27,6 +27,7 @@ enum ServeCommand {
             .value("allow-workers", "dir", help: "Folder of the remote worker certificates let in (CURVE); local workers use this edge's key."),
             .value("sink-key", "file", help: "The sink's public certificate (CURVE)."),
             .flag("insecure", help: StageSecurity.insecureHelp),
+            .metrics,
         ])
 
     static func run(_ arguments: [String]) throws {
@@ -56,6 +57,12 @@ enum ServeCommand {
         configuration.allowedWorkers = try security.allowList(options.value("allow-workers"), option: "allow-workers", extra: own)
         configuration.sinkKey = try security.serverKey(options.value("sink-key"), option: "sink-key")
 
+        let metrics = try options.metricsServer(stage: "edge")
+        defer { metrics?.close() }
+        if let registry = metrics?.registry {
+            registry.describeModel(identity)
+            configuration.metrics = BrokerSeries(registry)
+        }
         StopSignal.install()
         let broker = try Broker(configuration, identity: identity)
         let workers = LocalWorkers(shouldStop: { StopSignal.isRequested })
@@ -70,10 +77,13 @@ enum ServeCommand {
                 "--hold-ms", "\(try options.integer("hold-ms", default: 0))",
             ] + workerSecurity)
         broker.workerFellSilent = { id in workers.kill(id: id) }
-        try broker.run(shouldStop: { StopSignal.isRequested }, housekeeping: { for id in workers.supervise() { broker.workerProcessExited(id) } })
+        try broker.run(
+            shouldStop: { StopSignal.isRequested },
+            housekeeping: {
+                for id in workers.supervise() { broker.workerProcessExited(id) }
+                broker.respawnedWorkers = workers.respawned
+            })
         workers.stop()
-        var summary = broker.report
-        summary.respawnedWorkers = workers.respawned
-        print(summary.line)
+        print(broker.report.line)
     }
 }

@@ -12,6 +12,7 @@ enum RunCommand {
             .value("ingest", "endpoint", help: "Endpoint to bind for ingest's frames (e.g. tcp://127.0.0.1:5550).", required: true),
             .value("edge", "endpoint", help: "The edge broker's frontend (e.g. tcp://127.0.0.1:5555).", required: true),
             .history,
+            .metrics,
             .value("node-id", "name", help: "This node's id, the prefix of its result topics (default 'cam-01')."),
             .value("window", "n", help: "Latents this node may have in flight (default 2)."),
             .value("link-kbps", "rate", help: "Pace sends through a token bucket at this many kilobits per second."),
@@ -55,6 +56,12 @@ enum RunCommand {
         }
         if let name = configuration.security.identity?.name, name != configuration.nodeID {
             throw CommandLineError.invalidValue(option: "node-id", value: configuration.nodeID, expected: "the name of this node's key, '\(name)'")
+        }
+        let metrics = try options.metricsServer(stage: "encoder")
+        defer { metrics?.close() }
+        if let registry = metrics?.registry {
+            registry.describeModel(encoder.identity)
+            configuration.metrics = EncoderSeries(registry, nodeID: configuration.nodeID, window: window, linkKilobitsPerSecond: kbps)
         }
         let summary = try EncoderStage(configuration, encoder: encoder).run(shouldStop: { StopSignal.isRequested })
         print("ladon-encoder[\(configuration.nodeID)] \(summary)")

@@ -20,6 +20,7 @@ let spec = CommandSpec(
         .flag("loop", help: "Start the file list again after its last frame."),
         .value("finish-timeout", "seconds", help: "How long the last frame and the end-of-stream Bye wait for the encoder (default 5)."),
         .history,
+        .metrics,
         .flag("insecure", help: "Allow a tcp:// encoder endpoint: frames travel unencrypted (keep them on ipc:// on the device)."),
     ])
 
@@ -35,6 +36,9 @@ runCommandLineProgram("ladon-ingest") {
         framesPerSecond: try options.number("fps", default: 0.0, expected: "a non-negative number") { $0 >= 0 }, count: count,
         finishTimeoutSeconds: try options.number("finish-timeout", default: 5.0, expected: "a non-negative number") { $0 >= 0 })
     configuration.history = try options.historyLog(stage: "ingest")
+    let metrics = try options.metricsServer(stage: "ingest")
+    defer { metrics?.close() }
+    configuration.metrics = metrics.map { IngestSeries($0.registry, nodeID: configuration.nodeID) }
     let stage = IngestStage(configuration)
     let summary: IngestStage.Summary
     if options.required("source") == "-" {

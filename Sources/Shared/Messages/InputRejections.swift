@@ -11,6 +11,8 @@ public struct InputRejections: Sendable {
     }
 
     public private(set) var counts: [Key: Int] = [:]
+    /// Each refusal also counts here, by `socket` and `reason` (a stage's `..._messages_refused_total`).
+    public var exported: MetricFamily<Counter>?
     private var loggedAt: [Key: Double] = [:]
     private let log: Logger
     private let logInterval: Double
@@ -37,6 +39,7 @@ public struct InputRejections: Sendable {
     public mutating func record(reason: String, socket: String, peer: String? = nil, detail: String, now: Double = PipelineClock.seconds()) {
         let key = Key(socket: socket, reason: reason)
         counts[key, default: 0] += 1
+        exported?.labels(socket, reason).increment()
         guard now - (loggedAt[key] ?? -.infinity) >= logInterval else { return }
         loggedAt[key] = now
         log.warning(

@@ -13,20 +13,24 @@ public struct JobMessage: Sendable, Equatable {
 }
 
 /// A worker's answer to a Job (proto `Answer`): the Result bytes the broker forwards to the sink as
-/// they are, and whether that Result reports an error.
+/// they are, whether that Result reports an error, and its timings (the broker's stage metrics), so
+/// the broker never parses a Result.
 public struct AnswerMessage: Sendable, Equatable {
     public static let maximumSize = ResultMessage.maximumSize + (64 << 10)
 
     public var result: [UInt8]
     public var failed: Bool
+    /// The Result's timings; empty from a worker that predates the field.
+    public var timings: [StageTiming]
 
-    public init(result: [UInt8], failed: Bool) {
+    public init(result: [UInt8], failed: Bool, timings: [StageTiming] = []) {
         self.result = result
         self.failed = failed
+        self.timings = timings
     }
 
     /// Serialises `result` for the broker.
     public init(_ result: ResultMessage) {
-        self.init(result: result.serialized(), failed: result.error != nil)
+        self.init(result: result.serialized(), failed: result.error != nil, timings: result.timings)
     }
 }

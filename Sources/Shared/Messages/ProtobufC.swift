@@ -259,6 +259,8 @@ extension AnswerMessage {
         ladon__answer__init(&message)
         message.result = arena.bytes(result)
         message.failed = failed ? 1 : 0
+        message.n_timings = timings.count
+        message.timings = arena.array(arena.timings(timings))
         return pack(&message, ladon__answer__get_packed_size, ladon__answer__pack)
     }
 
@@ -266,7 +268,9 @@ extension AnswerMessage {
         self = try unpack("Answer", bytes, limit: Self.maximumSize, ladon__answer__unpack, ladon__answer__free_unpacked) {
             (message) throws(WireError) in
             guard message.result.len > 0 else { throw .missingField(message: "Answer", field: "result") }
-            return AnswerMessage(result: swiftBytes(message.result), failed: message.failed != 0)
+            return AnswerMessage(
+                result: swiftBytes(message.result), failed: message.failed != 0,
+                timings: try swiftTimings(message.timings, message.n_timings, "timings", Required("Answer")))
         }
     }
 }

@@ -109,6 +109,13 @@ public final class Context: @unchecked Sendable {
         handle = Mutex(raw)
     }
 
+    /// The version of the libzmq this process runs with (`4.3.4`), for the build's identity in metrics.
+    public static var libraryVersion: String {
+        var (major, minor, patch): (Int32, Int32, Int32) = (0, 0, 0)
+        zmq_version(&major, &minor, &patch)
+        return "\(major).\(minor).\(patch)"
+    }
+
     /// Makes a socket with its linger set explicitly (default 0: unsent messages are dropped on close).
     public func socket(_ kind: SocketKind, lingerMilliseconds: Int = 0) throws(TransportError) -> Socket {
         let raw = try handle.withLock { (context) throws(TransportError) -> UnsafeMutableRawPointer in

@@ -16,6 +16,7 @@ enum ServeCommand {
             .value("retain", "rows", help: "With --store: keep only the newest this many Results."),
             .value("mqtt", "host:port", help: "Also publish to this MQTT broker: <prefix>/<node>/<task> retained, <prefix>/<node>/events."),
             .value("mqtt-prefix", "prefix", help: "The MQTT topics' first level (default 'ladon')."),
+            .metrics,
             .value(
                 "frames", "dir",
                 help: "The folder ingest reads: also draw each Result on its source frame into "
@@ -57,6 +58,9 @@ enum ServeCommand {
         configuration.security = security
         configuration.allowedEdges = try security.allowList(options.value("allow-edges"), option: "allow-edges")
         configuration.allowedSubscribers = try security.allowList(options.value("allow-subscribers"), option: "allow-subscribers")
+        let metrics = try options.metricsServer(stage: "sink")
+        defer { metrics?.close() }
+        configuration.metrics = metrics.map { SinkSeries($0.registry) }
         StopSignal.install()
         try SinkServer(configuration).run(
             shouldStop: { StopSignal.isRequested }, report: { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) })
