@@ -85,18 +85,14 @@ import Testing
         let sink = try edge.start(
             "ladon-sink", ["serve", "--results", edge.results, "--publish", edge.publish, "--mqtt", "127.0.0.1:\(broker.port)"])
         var watcher = try broker.subscribe("ladon/#")
-        let context = try Context()
-        defer { context.close() }
-        let push = try context.socket(.push)
-        defer { push.close() }
-        try push.connect(edge.results)
+        let push = try ResultPush(to: edge.results)
         var sequence: UInt64 = 0
         /// Sends Results (cars, then nothing) until the watcher has printed `text` or 20 s pass.
         func send(until text: String, names: () -> [String]) throws -> Bool {
             let deadline = Date().addingTimeInterval(20)
             while !watcher.standardOutput.contains(text) && Date() < deadline {
                 sequence += 1
-                try push.send(Envelope(kind: .result, payload: Self.result(sequence, names()).serialized()).frames())
+                try push.send(Self.result(sequence, names()))
                 Thread.sleep(forTimeInterval: 0.1)
             }
             return watcher.standardOutput.contains(text)
@@ -140,16 +136,12 @@ import Testing
                 "--topic", "ladon/cam-m/detection", "--count", "3", "--timeout", "30",
             ], logs: edge.folder, systemPath: python)
         defer { client.stop() }
-        let context = try Context()
-        defer { context.close() }
-        let push = try context.socket(.push)
-        defer { push.close() }
-        try push.connect(edge.results)
+        let push = try ResultPush(to: edge.results)
         var sequence: UInt64 = 0
         let deadline = Date().addingTimeInterval(40)
         while client.isRunning && Date() < deadline {
             sequence += 1
-            try push.send(Envelope(kind: .result, payload: Self.result(sequence, ["car", "truck"]).serialized()).frames())
+            try push.send(Self.result(sequence, ["car", "truck"]))
             Thread.sleep(forTimeInterval: 0.1)
         }
         let outcome = client.wait(timeout: 5)

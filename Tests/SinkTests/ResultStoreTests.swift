@@ -119,12 +119,8 @@ import Testing
         defer { edge.stop() }
         let store = edge.folder.appendingPathComponent("counted.sqlite").path
         let sink = try edge.start("ladon-sink", ["serve", "--results", edge.results, "--publish", edge.publish, "--store", store, "--expect", "2"])
-        let context = try Context()
-        defer { context.close() }
-        let push = try context.socket(.push)
-        defer { push.close() }
-        try push.connect(edge.results)
-        for sequence in UInt64(1)...2 { try push.send(Envelope(kind: .result, payload: Self.result("cam-p", sequence).serialized()).frames()) }
+        let push = try ResultPush(to: edge.results)
+        for sequence in UInt64(1)...2 { try push.send(Self.result("cam-p", sequence)) }
         #expect(sink.waitForExit(timeout: 20), "\(sink.standardError)")
         #expect(sink.standardOutput.contains("sink store: stored=2 failed=0"), "\(sink.standardOutput)")
         #expect(try ResultStore(path: store, readOnly: true).rows().count == 2)
