@@ -6,7 +6,9 @@ import Shared
 /// - `ladon_sink_result_age_seconds`: capture to publish, of the answered Results (the clocks of node and
 ///   sink must agree, as for the summary's latency);
 /// - `ladon_sink_latent_bytes`: coded latent bytes of the answered Results;
-/// - `ladon_sink_messages_refused_total{socket,reason}`: what the results socket refused (malformed).
+/// - `ladon_sink_messages_refused_total{socket,reason}`: what the results socket refused (malformed);
+/// - `ladon_sink_stored_total{outcome}` (stored or failed) with `--store`, and
+///   `ladon_sink_mqtt_messages_total{outcome}` (published or dropped while disconnected) with `--mqtt`.
 /// Histograms are over all nodes (their bucket series per node would multiply with the nodes); the
 /// summary lines keep the per-node percentiles.
 public final class SinkSeries: Sendable {
@@ -15,6 +17,8 @@ public final class SinkSeries: Sendable {
     let age: Histogram
     let latentBytes: Histogram
     let refusedMessages: MetricFamily<Counter>
+    let stored: MetricFamily<Counter>
+    let mqttMessages: MetricFamily<Counter>
 
     public init(_ registry: MetricsRegistry) {
         results = registry.counters(
@@ -30,7 +34,18 @@ public final class SinkSeries: Sendable {
         refusedMessages = registry.counters(
             "ladon_sink_messages_refused_total", help: "Messages on the sink's sockets refused, by socket and reason.",
             labels: ["socket", "reason"])
+        stored = registry.counters(
+            "ladon_sink_stored_total", help: "Results written to the --store file (stored) or not (failed).", labels: ["outcome"])
+        mqttMessages = registry.counters(
+            "ladon_sink_mqtt_messages_total", help: "MQTT messages handed to the broker connection (published) or dropped while disconnected.",
+            labels: ["outcome"])
     }
+
+    /// One Result offered to the store.
+    public func stored(_ ok: Bool) { stored.labels(ok ? "stored" : "failed").increment() }
+
+    /// One MQTT message offered to the broker connection.
+    public func mqttMessage(_ ok: Bool) { mqttMessages.labels(ok ? "published" : "dropped").increment() }
 
     /// One Result published; `ageSeconds` from its capture time, `nil` without one.
     func published(_ result: ResultMessage, ageSeconds: Double?) {

@@ -207,9 +207,11 @@ public final class SinkServer {
             if let store {
                 try store.store(result, payload: envelope.payload, receivedMicroseconds: received)
                 storedCount += 1
+                configuration.metrics?.stored(true)
             }
         } catch {
             storeFailures += 1
+            configuration.metrics?.stored(false)
             log.error(
                 "cannot store a Result; publishing it anyway", ["node": result.header.nodeID, "sequence": result.header.sequence, "error": error])
         }
@@ -219,7 +221,9 @@ public final class SinkServer {
             _ = try publisher.trySend([Array(topic.utf8), envelope.payload])
         }
         if let mqtt {
-            for message in mqttResults.messages(for: result) { mqtt.publish(message.topic, message.payload, retain: message.retain) }
+            for message in mqttResults.messages(for: result) {
+                configuration.metrics?.mqttMessage(mqtt.publish(message.topic, message.payload, retain: message.retain))
+            }
         }
         configuration.metrics?.published(result, ageSeconds: result.ageSeconds(at: PipelineClock.wallMicroseconds()))
         configuration.history?.record(
