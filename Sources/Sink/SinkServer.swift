@@ -222,7 +222,9 @@ public final class SinkServer {
         }
         if let mqtt {
             for message in mqttResults.messages(for: result) {
-                configuration.metrics?.mqttMessage(mqtt.publish(message.topic, message.payload, retain: message.retain))
+                // Published whether or not metrics are on: an optional chain would skip evaluating its argument.
+                let published = mqtt.publish(message.topic, message.payload, retain: message.retain)
+                configuration.metrics?.mqttMessage(published)
             }
         }
         configuration.metrics?.published(result, ageSeconds: result.ageSeconds(at: PipelineClock.wallMicroseconds()))

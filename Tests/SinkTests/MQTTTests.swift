@@ -46,6 +46,8 @@ import Testing
         #expect(event["type"] as? String == "new" && event["label"] as? String == "car")
     }
 
+    enum BrokerError: Error { case notListening(port: Int, log: String) }
+
     /// mosquitto on a free loopback port, and mosquitto_sub printing `topic payload` lines.
     final class Broker {
         let port: Int
@@ -60,8 +62,16 @@ import Testing
 
         static func start(_ port: Int, _ folder: URL) throws -> ChildProcess {
             let process = try ChildProcess("mosquitto", ["-p", "\(port)"], logs: folder, systemPath: "/usr/sbin/mosquitto")
-            Thread.sleep(forTimeInterval: 0.5)
-            return process
+            // mosquitto_sub gives up on a refused connection: wait until the broker listens (a busy machine is slow).
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline {
+                if let probe = try? HTTPClient(port: port) {
+                    probe.close()
+                    return process
+                }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            throw BrokerError.notListening(port: port, log: process.standardError)
         }
 
         func restart() throws {
