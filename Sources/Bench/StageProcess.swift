@@ -11,7 +11,7 @@ import Shared
 /// exit in time; `deinit` kills a process still running.
 final class StageProcess {
     let name: String
-    private let process = Process()
+    private let process: Process
     private let outputURL: URL
     private let errorURL: URL
 
@@ -23,14 +23,7 @@ final class StageProcess {
         errorURL = folder.appendingPathComponent("\(name).err")
         _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
-        let path = OwnExecutable.folder.appendingPathComponent(executable).path
-        if let first = launcher.first {
-            process.executableURL = URL(fileURLWithPath: first)
-            process.arguments = Array(launcher.dropFirst()) + [path] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: path)
-            process.arguments = arguments
-        }
+        process = Process.launching(OwnExecutable.folder.appendingPathComponent(executable).path, arguments, behind: launcher)
         process.environment = ParentProcess.environmentForChild()
         process.standardOutput = try FileHandle(forWritingTo: outputURL)
         process.standardError = try FileHandle(forWritingTo: errorURL)

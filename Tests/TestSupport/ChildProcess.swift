@@ -25,13 +25,8 @@ public final class ChildProcess {
         errorURL = directory.appendingPathComponent("\(stem).err")
         _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
-        if let systemPath {
-            process = Process()
-            process.executableURL = URL(fileURLWithPath: systemPath)
-            process.arguments = arguments
-        } else {
-            process = Executables.process(name, arguments, launcher: launcher)
-        }
+        process =
+            systemPath.map { Process.launching($0, arguments, behind: launcher) } ?? Executables.process(name, arguments, launcher: launcher)
         process.standardOutput = try FileHandle(forWritingTo: outputURL)
         process.standardError = try FileHandle(forWritingTo: errorURL)
         try process.run()

@@ -23,15 +23,7 @@ public enum Executables {
     /// process die (a crash, a failed precondition) instead of running on orphaned (`ParentProcess`).
     /// `name` with `arguments`, behind `launcher` when it is not empty (e.g. `ip netns exec NS`).
     public static func process(_ name: String, _ arguments: [String], launcher: [String] = []) -> Process {
-        let process = Process()
-        let path = productsFolder.appendingPathComponent(name)
-        if let first = launcher.first {
-            process.executableURL = URL(fileURLWithPath: first)
-            process.arguments = Array(launcher.dropFirst()) + [path.path] + arguments
-        } else {
-            process.executableURL = path
-            process.arguments = arguments
-        }
+        let process = Process.launching(productsFolder.appendingPathComponent(name).path, arguments, behind: launcher)
         process.environment = ParentProcess.environmentForChild()
         return process
     }
