@@ -37,6 +37,8 @@ public final class SinkServer {
         public var mqttPrefix = "ladon"
         /// The Prometheus series this stage keeps up to date (`--metrics`).
         public var metrics: SinkSeries?
+        /// What the live viewer shows (`--http`), updated with every Result.
+        public var viewer: ViewerBoard?
 
         public init(results: String, publish: String) {
             self.results = results
@@ -202,6 +204,9 @@ public final class SinkServer {
             return
         }
         let latency = metrics.record(result, receivedMicroseconds: received)
+        if let viewer = configuration.viewer, let counts = metrics.perNode[result.header.nodeID] {
+            viewer.record(result, latencyMilliseconds: latency, counts: counts)
+        }
         // Stored (committed) before it is published or recorded in the history.
         do throws(ResultStore.StoreError) {
             if let store {

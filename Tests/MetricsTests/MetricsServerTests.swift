@@ -12,7 +12,7 @@ import Testing
     static func server(limits: MetricsServer.Limits = MetricsServer.Limits()) throws -> MetricsServer {
         let registry = MetricsRegistry()
         registry.counter("ladon_test_frames_total", help: "Frames.").increment(by: 7)
-        return try MetricsServer(registry: registry, address: MetricsAddress(host: "127.0.0.1", port: 0), limits: limits)
+        return try MetricsServer(registry: registry, address: HTTPAddress(host: "127.0.0.1", port: 0), limits: limits)
     }
 
     @Test func getMetricsAnswersTheRegistryAsPrometheusTextAndCloses() throws {
@@ -100,22 +100,22 @@ import Testing
     }
 
     @Test(arguments: [
-        ("127.0.0.1:9100", MetricsAddress(host: "127.0.0.1", port: 9100)), ("[::1]:0", MetricsAddress(host: "::1", port: 0)),
-        ("*:80", MetricsAddress(host: "0.0.0.0", port: 80)), ("localhost:65535", MetricsAddress(host: "localhost", port: 65535)),
+        ("127.0.0.1:9100", HTTPAddress(host: "127.0.0.1", port: 9100)), ("[::1]:0", HTTPAddress(host: "::1", port: 0)),
+        ("*:80", HTTPAddress(host: "0.0.0.0", port: 80)), ("localhost:65535", HTTPAddress(host: "localhost", port: 65535)),
     ])
-    func addressesAreHostColonPort(text: String, address: MetricsAddress) {
-        #expect(MetricsAddress(text) == address)
+    func addressesAreHostColonPort(text: String, address: HTTPAddress) {
+        #expect(HTTPAddress(text) == address)
     }
 
     @Test(arguments: ["9100", "127.0.0.1", "127.0.0.1:", ":9100", "h:65536", "h:-1", "h:x", "a b:1", "[]:1"])
     func anythingElseIsNotAnAddress(text: String) {
-        #expect(MetricsAddress(text) == nil)
+        #expect(HTTPAddress(text) == nil)
     }
 
     @Test func theMetricsOptionIsAUsageErrorWhenItIsNotAnAddress() throws {
         let spec = CommandSpec(command: "t", summary: "t", options: [.metrics])
         #expect(try spec.parse([]).metricsAddress() == nil)
-        #expect(try spec.parse(["--metrics=127.0.0.1:0"]).metricsAddress() == MetricsAddress(host: "127.0.0.1", port: 0))
+        #expect(try spec.parse(["--metrics=127.0.0.1:0"]).metricsAddress() == HTTPAddress(host: "127.0.0.1", port: 0))
         #expect(throws: CommandLineError.invalidValue(option: "metrics", value: "9100", expected: "ADDRESS:PORT, e.g. 127.0.0.1:9100")) {
             try spec.parse(["--metrics", "9100"]).metricsAddress()
         }

@@ -54,6 +54,22 @@ public final class HTTPClient {
         }
     }
 
+    /// What arrives until `done` holds for the text so far, the server closes, or `seconds` pass.
+    public func read(for seconds: Double, until done: (String) -> Bool) -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while Date() < deadline && !done(String(decoding: received, as: UTF8.self)) {
+            var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&entry, 1, 100) >= 0 else { break }
+            guard entry.revents != 0 else { continue }
+            let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { break }
+            received += chunk[..<count]
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
     public func close() { Glibc.close(descriptor) }
 
     public static func exchange(port: Int, _ request: String) throws -> Response {
@@ -64,6 +80,17 @@ public final class HTTPClient {
         let parts = text.components(separatedBy: "\r\n\r\n")
         let head = parts[0].components(separatedBy: "\r\n")
         return Response(statusLine: head[0], headers: Array(head.dropFirst()), body: parts.dropFirst().joined(separator: "\r\n\r\n"))
+    }
+
+    /// The body of `GET path` as bytes (an image), asking the server to close after its answer.
+    public static func getBytes(port: Int, _ path: String) throws -> [UInt8] {
+        let client = try HTTPClient(port: port)
+        defer { client.close() }
+        client.send(Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n".utf8))
+        let bytes = client.readAll()
+        let separator = Array("\r\n\r\n".utf8)
+        guard let end = bytes.indices.first(where: { bytes[$0...].starts(with: separator) }) else { return [] }
+        return Array(bytes[(end + separator.count)...])
     }
 
     /// `GET path` on 127.0.0.1:`port`, asking the server to close after its answer (without it a

@@ -30,10 +30,13 @@ extension CommandSpec.Option {
 
 extension ParsedArguments {
     /// `--metrics`' address, `nil` without the option; a usage error when it is not `HOST:PORT`.
-    public func metricsAddress() throws(CommandLineError) -> MetricsAddress? {
-        guard let text = value("metrics") else { return nil }
-        guard let address = MetricsAddress(text) else {
-            throw .invalidValue(option: "metrics", value: text, expected: "ADDRESS:PORT, e.g. 127.0.0.1:9100")
+    public func metricsAddress() throws(CommandLineError) -> HTTPAddress? { try httpAddress("metrics") }
+
+    /// The `HOST:PORT` address of an HTTP endpoint's option, `nil` without it; a usage error for anything else.
+    public func httpAddress(_ option: String) throws(CommandLineError) -> HTTPAddress? {
+        guard let text = value(option) else { return nil }
+        guard let address = HTTPAddress(text) else {
+            throw .invalidValue(option: option, value: text, expected: "ADDRESS:PORT, e.g. 127.0.0.1:9100")
         }
         return address
     }

@@ -14,6 +14,8 @@ public enum AnnotationError: Error, Equatable, CustomStringConvertible {
     case cannotEncode(ImageError)
     /// A saved result file that is not a result document (or its label map does not fit it).
     case badResultFile(path: String, reason: String)
+    /// A Result whose frame size cannot be drawn (empty, or larger than any map a Result may carry).
+    case unusableFrameSize(ImageSize)
 
     public var description: String {
         switch self {
@@ -31,6 +33,8 @@ public enum AnnotationError: Error, Equatable, CustomStringConvertible {
             return "cannot encode the annotated frame: \(error)"
         case let .badResultFile(path, reason):
             return "\(path) is not a usable result file: \(reason)"
+        case let .unusableFrameSize(size):
+            return "cannot draw a \(size.width)x\(size.height) frame"
         }
     }
 }

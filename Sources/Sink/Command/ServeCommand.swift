@@ -18,9 +18,13 @@ enum ServeCommand {
             .value("mqtt-prefix", "prefix", help: "The MQTT topics' first level (default 'ladon')."),
             .metrics,
             .value(
+                "http", "addr:port",
+                help: "Serve the live viewer at http://ADDR:PORT/ (each node's newest frame, latency, bytes, drops; no login: "
+                    + "bind loopback or put it behind your own proxy)."),
+            .value(
                 "frames", "dir",
-                help: "The folder ingest reads: also draw each Result on its source frame into "
-                    + "<node>-<seq>-annotated.png (needs --out)."),
+                help: "The folder ingest reads: draw Results on their source frames, into <node>-<seq>-annotated.png "
+                    + "(with --out) and in the viewer (with --http)."),
             .value("min-score", "score", help: "Smallest detection score drawn on annotated frames (default 0.5)."),
             .value("summary-every", "seconds", help: "Print a summary this often (default: only at exit)."),
             .value("expect", "n", help: "Exit after this many Results."),
@@ -41,11 +45,12 @@ enum ServeCommand {
         if let prefix = options.value("mqtt-prefix") { configuration.mqttPrefix = prefix }
         configuration.retainRows = try options.optionalNumber("retain", expected: "a positive number of rows") { $0 > 0 }
         if configuration.retainRows != nil && configuration.storePath == nil { throw CommandLineError.missingOption("store") }
+        let renderer = try AnnotateCommand.renderer(options)
+        var frames: FrameFolder?
         if options.value("frames") != nil {
-            guard configuration.outDirectory != nil else { throw CommandLineError.missingOption("out") }
-            configuration.frames = FrameFolder(
-                path: try AnnotateCommand.folder(options, "frames"),
-                renderer: try AnnotateCommand.renderer(options))
+            guard configuration.outDirectory != nil || options.value("http") != nil else { throw CommandLineError.missingOption("out") }
+            frames = FrameFolder(path: try AnnotateCommand.folder(options, "frames"), renderer: renderer)
+            if configuration.outDirectory != nil { configuration.frames = frames }
         }
         configuration.summaryEverySeconds = try options.optionalNumber("summary-every", expected: "a positive number of seconds") { $0 > 0 }
         configuration.expect = try options.optionalNumber("expect", expected: "0 or more results") { $0 >= 0 }
@@ -61,6 +66,15 @@ enum ServeCommand {
         let metrics = try options.metricsServer(stage: "sink")
         defer { metrics?.close() }
         configuration.metrics = metrics.map { SinkSeries($0.registry) }
+        let viewer = try options.httpAddress("http").map { address in
+            try ViewerServer(
+                board: ViewerBoard(minimumScore: renderer.style.minimumScore), address: address, renderer: renderer, folder: frames)
+        }
+        defer { viewer?.close() }
+        if let viewer {
+            Logger(label: "ladon-sink.viewer").info("serving the viewer", ["address": viewer.address, "url": "http://\(viewer.address)/"])
+        }
+        configuration.viewer = viewer?.board
         StopSignal.install()
         try SinkServer(configuration).run(
             shouldStop: { StopSignal.isRequested }, report: { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) })
