@@ -16,6 +16,8 @@ public enum DeployError: Error, Equatable, CustomStringConvertible {
     case keyLayout(service: String, reason: String)
     /// A stage the rendering cannot run as the topology asks.
     case unsupported(stage: String, reason: String)
+    /// The topology file is not UTF-8 text, so no ConfigMap could carry it byte for byte.
+    case notText(path: String)
 
     public var description: String {
         switch self {
@@ -36,6 +38,8 @@ public enum DeployError: Error, Equatable, CustomStringConvertible {
             return "\(service): \(reason)"
         case let .unsupported(stage, reason):
             return "stage '\(stage)': \(reason)"
+        case let .notText(path):
+            return "topology \(path) is not UTF-8 text"
         }
     }
 }

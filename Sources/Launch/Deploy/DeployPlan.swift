@@ -48,7 +48,7 @@ public struct DeployPlan: Sendable {
 
     public init(_ topology: Topology, source: String, bytes: [UInt8]) throws(DeployError) {
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw .unsupported(stage: "-", reason: "the topology file \(source) is not UTF-8 text")
+            throw .notText(path: source)
         }
         self.source = source
         topologyText = text
