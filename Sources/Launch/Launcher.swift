@@ -56,13 +56,11 @@ public final class Launcher {
         var children: [Child] = []
         for stage in topology.stages {
             for index in 1...stage.replicas {
-                let child = Child(name: stage.replicas > 1 ? "\(stage.name)-\(index)" : stage.name, stage: stage)
+                let child = Child(name: stage.instanceName(index), stage: stage)
                 child.process.executableURL =
                     stage.executable.contains("/")
                     ? URL(fileURLWithPath: stage.executable) : executableFolder.appendingPathComponent(stage.executable)
-                child.process.arguments = stage.arguments.map {
-                    $0.replacingOccurrences(of: "{index}", with: "\(index)").replacingOccurrences(of: "{tmp}", with: scratch.path)
-                }
+                child.process.arguments = stage.arguments(index: index, scratch: scratch.path)
                 // Stages stop by themselves should this launch be killed before it can stop them.
                 child.process.environment = ParentProcess.environmentForChild()
                 if let terminal, stage.executable.hasSuffix("ladon-sink") {

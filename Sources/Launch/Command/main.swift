@@ -2,11 +2,17 @@ import Foundation
 import LadonLaunch
 import Shared
 
-// Starts a pipeline topology (compose/*.json) as separate processes and stops it cleanly.
+// Starts a pipeline topology (compose/*.json) as separate processes and stops it cleanly; `deploy`
+// renders the same topology as a compose file and Kubernetes manifests instead.
 let spec = CommandSpec(
     command: "ladon-launch",
-    summary: "Run the pipeline stages a topology file lists as separate processes (Ctrl-C stops them all).",
+    summary: "Run the pipeline stages a topology file lists as separate processes (Ctrl-C stops them all). "
+        + "'ladon-launch deploy --help': render the topology as deploy files.",
     options: [])
+
+if CommandLine.arguments.dropFirst().first == "deploy" {
+    runCommandLineProgram("ladon-launch deploy") { try DeployCommand.run(Array(CommandLine.arguments.dropFirst(2))) }
+}
 
 runCommandLineProgram("ladon-launch") {
     let options = try spec.parse(Array(CommandLine.arguments.dropFirst()))
