@@ -20,7 +20,7 @@ public enum Endpoint: Sendable, Equatable {
 
     /// `ADDR:PORT`, as `--metrics` takes it (`*`, `[::]` and IPv6 in brackets included).
     static func address(_ text: String) -> Endpoint? {
-        guard let address = MetricsAddress(text) else {
+        guard let address = HTTPAddress(text) else {
             // A wildcard port on loopback is fine (nothing is published); elsewhere it cannot be.
             return text.hasSuffix(":*") && isLoopback(String(text.dropLast(2))) ? .loopback : nil
         }
