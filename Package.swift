@@ -108,7 +108,7 @@ let package = Package(
                 dependencies: ["Shared", "TestSupport", "LadonEdge", "ladon-ingest", "ladon-encoder", "ladon-edge", "ladon-sink"],
                 path: "Tests/EdgeTests"),
             .testTarget(
-                name: "SinkTests", dependencies: ["Shared", "TestSupport", "LadonSink", "ladon-edge", "ladon-sink"],
+                name: "SinkTests", dependencies: ["Shared", "TestSupport", "LadonSink", "CSQLite", "ladon-edge", "ladon-sink"],
                 path: "Tests/SinkTests"),
             .testTarget(
                 name: "LaunchTests", dependencies: ["Shared", "TestSupport", "LadonLaunch", "ladon-launch", "ladon-ingest", "ladon-encoder"],

@@ -1704,7 +1704,7 @@ const ProtobufCMessageDescriptor ladon__stage_timing__descriptor =
   (ProtobufCMessageInit) ladon__stage_timing__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ladon__result__field_descriptors[9] =
+static const ProtobufCFieldDescriptor ladon__result__field_descriptors[10] =
 {
   {
     "header",
@@ -1814,12 +1814,25 @@ static const ProtobufCFieldDescriptor ladon__result__field_descriptors[9] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "latent",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Result, latent),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ladon__result__field_indices_by_name[] = {
   3,   /* field[3] = classification */
   4,   /* field[4] = detections */
   8,   /* field[8] = error */
   0,   /* field[0] = header */
+  9,   /* field[9] = latent */
   7,   /* field[7] = latent_bytes */
   1,   /* field[1] = model */
   2,   /* field[2] = original_size */
@@ -1829,7 +1842,7 @@ static const unsigned ladon__result__field_indices_by_name[] = {
 static const ProtobufCIntRange ladon__result__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor ladon__result__descriptor =
 {
@@ -1839,14 +1852,14 @@ const ProtobufCMessageDescriptor ladon__result__descriptor =
   "Ladon__Result",
   "ladon",
   sizeof(Ladon__Result),
-  9,
+  10,
   ladon__result__field_descriptors,
   ladon__result__field_indices_by_name,
   1,  ladon__result__number_ranges,
   (ProtobufCMessageInit) ladon__result__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ladon__job__field_descriptors[2] =
+static const ProtobufCFieldDescriptor ladon__job__field_descriptors[3] =
 {
   {
     "latent",
@@ -1872,15 +1885,28 @@ static const ProtobufCFieldDescriptor ladon__job__field_descriptors[2] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "keep_latent",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Job, keep_latent),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ladon__job__field_indices_by_name[] = {
+  2,   /* field[2] = keep_latent */
   0,   /* field[0] = latent */
   1,   /* field[1] = stages_before */
 };
 static const ProtobufCIntRange ladon__job__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor ladon__job__descriptor =
 {
@@ -1890,7 +1916,7 @@ const ProtobufCMessageDescriptor ladon__job__descriptor =
   "Ladon__Job",
   "ladon",
   sizeof(Ladon__Job),
-  2,
+  3,
   ladon__job__field_descriptors,
   ladon__job__field_indices_by_name,
   1,  ladon__job__number_ranges,

@@ -104,7 +104,8 @@ extension Broker {
     /// Hands queued latents to ready workers, nodes in turn, each as a Job carrying its time so far.
     func dispatch(_ now: Double) throws(TransportError) {
         while let (worker, job) = dispatcher.assign(now: now) {
-            let envelope = Envelope(JobMessage(latent: job.bytes, stagesBefore: job.stagesBefore(now)))
+            let envelope = Envelope(
+                JobMessage(latent: job.bytes, stagesBefore: job.stagesBefore(now), keepsLatent: configuration.keepsLatents))
             do throws(TransportError) {
                 try backend.send(envelope.frames(to: Array(worker.utf8)))
             } catch  where error.isUnroutable {

@@ -29,6 +29,8 @@ public final class Broker {
         public var heartbeatIntervalSeconds = 1.0
         /// Latents waiting this long while no worker is connected are answered with an error Result.
         public var noWorkerTimeoutSeconds = 10.0
+        /// Workers put each Latent's bytes into its Result, for the sink to store (`--keep-latents`).
+        public var keepsLatents = false
         /// Latent messages larger than this are refused with an error Result; libzmq cuts off peers
         /// sending more than twice this (ZMQ_MAXMSGSIZE) before the broker sees the bytes, and the
         /// node then recovers through a new session.

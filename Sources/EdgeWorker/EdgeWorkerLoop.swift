@@ -174,6 +174,7 @@ private struct ComputeThread: Sendable {
             result = ResultMessage(failed: latent, error: "\(error)")
         }
         result.timings = job.stagesBefore + result.timings
+        if job.keepsLatent { result.latent = job.latent }
         if holdMilliseconds > 0 { PipelineClock.sleep(milliseconds: holdMilliseconds) }
         return AnswerMessage(result).serialized()
     }

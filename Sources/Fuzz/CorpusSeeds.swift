@@ -62,6 +62,8 @@ public enum CorpusSeeds {
             ("heartbeat", .heartbeat(.init(peerID: "worker-1", sequence: 9, timeMicroseconds: 1_790_000_000_000_000))),
         ]
         let timings = [StageTiming(stage: "node_to_edge", milliseconds: 3.25), StageTiming(stage: "edge_queue", milliseconds: 0.5)]
+        var kept = result
+        kept.latent = latent.serialized()
         func seed<Message: WireMessage>(_ name: String, _ message: Message) -> Seed {
             let index = MessageKind.allCases.firstIndex(of: Message.kind) ?? 0
             return Seed(name: name, bytes: [UInt8(index)] + message.serialized())
@@ -71,7 +73,9 @@ public enum CorpusSeeds {
             seed("latent", latent),
             seed("result", result),
             seed("result-error", failed),
+            seed("result-latent", kept),
             seed("job", JobMessage(latent: latent.serialized(), stagesBefore: timings)),
+            seed("job-keep-latent", JobMessage(latent: latent.serialized(), stagesBefore: timings, keepsLatent: true)),
             seed("answer", AnswerMessage(result)),
             seed("answer-error", AnswerMessage(failed)),
         ] + controls.map { seed("control-\($0.0)", $0.1) }

@@ -5,7 +5,9 @@ import Shared
 /// Stored Results in SQLite: one row per Result the sink handles, with the frame's node, sequence,
 /// capture and receive times, source, drops, coded bytes and error as columns, its timings and task
 /// results in the JSON document the sink writes (query them with `json_extract`), and the Result's
-/// protobuf bytes as published, so `ladon-sink replay` republishes exactly what subscribers saw.
+/// protobuf bytes as published, so `ladon-sink replay` republishes exactly what subscribers saw, and,
+/// where the edge keeps latents (`ladon-edge serve --keep-latents`), the coded Latent itself (a few KB),
+/// so `ladon-sink replay --rerun` can run the frame again through another edge model.
 /// WAL journal, one transaction per Result: a sink killed mid-write loses no committed row. With
 /// `retainRows`, the oldest rows beyond that many are deleted as new ones arrive.
 public final class ResultStore {
@@ -27,6 +29,8 @@ public final class ResultStore {
         public var receivedMicroseconds: Int64
         public var error: String?
         public var result: [UInt8]
+        /// The serialized Latent, where one was kept.
+        public var latent: [UInt8]?
     }
 
     public let path: String
@@ -47,7 +51,8 @@ public final class ResultStore {
             latent_bytes INTEGER NOT NULL,
             error TEXT,
             document TEXT NOT NULL,
-            result BLOB NOT NULL
+            result BLOB NOT NULL,
+            latent BLOB
         );
         CREATE INDEX IF NOT EXISTS results_by_node_and_capture ON results(node, capture_us);
         """
@@ -69,12 +74,22 @@ public final class ResultStore {
             // checkpoints only (a power cut may lose the last commits, a crash does not).
             try execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", action: "set the journal mode")
             try execute(Self.schema, action: "create the results table")
+            // A store written before latents were kept gains the column; its old rows hold NULL.
+            if try !hasLatentColumn() { try execute("ALTER TABLE results ADD COLUMN latent BLOB;", action: "add the latent column") }
             try prepare(
                 """
-                INSERT INTO results (node, sequence, capture_us, received_us, source, dropped_before, latent_bytes, error, document, result)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO results
+                (node, sequence, capture_us, received_us, source, dropped_before, latent_bytes, error, document, result, latent)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, into: &insert)
         }
+    }
+
+    private func hasLatentColumn() throws(StoreError) -> Bool {
+        var statement: OpaquePointer?
+        try prepare("SELECT name FROM pragma_table_info('results') WHERE name = 'latent';", into: &statement)
+        defer { sqlite3_finalize(statement) }
+        return sqlite3_step(statement) == SQLITE_ROW
     }
 
     deinit { close() }
@@ -86,8 +101,9 @@ public final class ResultStore {
         database = nil
     }
 
-    /// Stores one Result (`payload` its bytes as received) in a transaction of its own.
-    public func store(_ result: ResultMessage, payload: [UInt8], receivedMicroseconds: Int64) throws(StoreError) {
+    /// Stores one Result (`payload` its bytes as published, `latent` the Latent it answers where one was
+    /// kept) in a transaction of its own.
+    public func store(_ result: ResultMessage, payload: [UInt8], latent: [UInt8]? = nil, receivedMicroseconds: Int64) throws(StoreError) {
         guard let insert else { throw .sqlite(path: path, action: "store a Result", message: "the store is read-only or closed") }
         sqlite3_reset(insert)
         let header = result.header
@@ -101,6 +117,11 @@ public final class ResultStore {
         if let error = result.error { bind(insert, 8, error) } else { sqlite3_bind_null(insert, 8) }
         bind(insert, 9, String(decoding: result.jsonData(), as: UTF8.self))
         _ = payload.withUnsafeBytes { sqlite3_bind_blob(insert, 10, $0.baseAddress, Int32($0.count), sqliteTransient) }
+        if let latent {
+            _ = latent.withUnsafeBytes { sqlite3_bind_blob(insert, 11, $0.baseAddress, Int32($0.count), sqliteTransient) }
+        } else {
+            sqlite3_bind_null(insert, 11)
+        }
         guard sqlite3_step(insert) == SQLITE_DONE else { throw failure("store a Result") }
         insertsSincePruning += 1
         if let retainRows, insertsSincePruning >= max(1, min(1_000, retainRows / 10)) {
@@ -112,9 +133,11 @@ public final class ResultStore {
     /// Rows in capture order, of one node or all, captured in [from, to) (µs since the epoch).
     public func rows(node: String? = nil, from: Int64 = .min, to: Int64 = .max) throws(StoreError) -> [Row] {
         var statement: OpaquePointer?
+        // A store from before latents were kept, opened read-only, has no latent column to read.
+        let latent = try hasLatentColumn() ? "latent" : "NULL"
         try prepare(
             """
-            SELECT node, sequence, capture_us, received_us, error, result FROM results
+            SELECT node, sequence, capture_us, received_us, error, result, \(latent) FROM results
             WHERE (?1 IS NULL OR node = ?1) AND capture_us >= ?2 AND capture_us < ?3 ORDER BY capture_us, id
             """, into: &statement)
         defer { sqlite3_finalize(statement) }
@@ -126,13 +149,11 @@ public final class ResultStore {
             let step = sqlite3_step(statement)
             if step == SQLITE_DONE { return rows }
             guard step == SQLITE_ROW else { throw failure("read rows") }
-            let bytes = Int(sqlite3_column_bytes(statement, 5))
-            let blob = sqlite3_column_blob(statement, 5).map { [UInt8](UnsafeRawBufferPointer(start: $0, count: bytes)) } ?? []
             rows.append(
                 Row(
                     node: text(statement, 0) ?? "", sequence: UInt64(bitPattern: sqlite3_column_int64(statement, 1)),
                     captureMicroseconds: sqlite3_column_int64(statement, 2), receivedMicroseconds: sqlite3_column_int64(statement, 3),
-                    error: text(statement, 4), result: blob))
+                    error: text(statement, 4), result: blob(statement, 5) ?? [], latent: blob(statement, 6)))
         }
     }
 
@@ -152,6 +173,13 @@ public final class ResultStore {
 
     private func bind(_ statement: OpaquePointer?, _ index: Int32, _ value: String) {
         sqlite3_bind_text(statement, index, value, -1, sqliteTransient)
+    }
+
+    /// A BLOB column's bytes; `nil` for NULL.
+    private func blob(_ statement: OpaquePointer?, _ column: Int32) -> [UInt8]? {
+        guard sqlite3_column_type(statement, column) != SQLITE_NULL else { return nil }
+        let count = Int(sqlite3_column_bytes(statement, column))
+        return sqlite3_column_blob(statement, column).map { [UInt8](UnsafeRawBufferPointer(start: $0, count: count)) } ?? []
     }
 
     private func text(_ statement: OpaquePointer?, _ column: Int32) -> String? {

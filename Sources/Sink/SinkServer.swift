@@ -207,10 +207,12 @@ public final class SinkServer {
         if let viewer = configuration.viewer, let counts = metrics.perNode[result.header.nodeID] {
             viewer.record(result, latencyMilliseconds: latency, counts: counts)
         }
+        // A kept latent goes into the store only: subscribers get the Result without it.
+        let payload = result.latent == nil ? envelope.payload : result.withoutLatent.serialized()
         // Stored (committed) before it is published or recorded in the history.
         do throws(ResultStore.StoreError) {
             if let store {
-                try store.store(result, payload: envelope.payload, receivedMicroseconds: received)
+                try store.store(result, payload: payload, latent: result.latent, receivedMicroseconds: received)
                 storedCount += 1
                 configuration.metrics?.stored(true)
             }
@@ -223,7 +225,7 @@ public final class SinkServer {
         let topics = result.topics
         for topic in topics {
             // PUB never blocks: a slow subscriber loses messages at its high-water mark, not the sink.
-            _ = try publisher.trySend([Array(topic.utf8), envelope.payload])
+            _ = try publisher.trySend([Array(topic.utf8), payload])
         }
         if let mqtt {
             for message in mqttResults.messages(for: result) {

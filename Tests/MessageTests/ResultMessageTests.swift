@@ -32,6 +32,24 @@ import Testing
         #expect(try ResultMessage(serialized: Self.full.serialized()) == Self.full)
     }
 
+    @Test func aKeptLatentTravelsWithTheResultAndWithoutLatentLeavesItOut() throws {
+        var result = Self.full
+        result.latent = [1, 2, 3, 250]
+        let parsed = try ResultMessage(serialized: result.serialized())
+        #expect(parsed.latent == [1, 2, 3, 250] && parsed == result)
+        #expect(try ResultMessage(serialized: result.withoutLatent.serialized()).latent == nil)
+        #expect(result.withoutLatent.serialized() == Self.full.serialized(), "without its latent a Result is the bytes it always was")
+        let job = JobMessage(latent: [7], stagesBefore: [], keepsLatent: true)
+        #expect(try JobMessage(serialized: job.serialized()).keepsLatent)
+        #expect(try !JobMessage(serialized: JobMessage(latent: [7], stagesBefore: []).serialized()).keepsLatent)
+    }
+
+    @Test func aKeptLatentLargerThanAnyLatentIsRefused() {
+        var result = Self.full
+        result.latent = [UInt8](repeating: 1, count: LatentMessage.maximumSize + 1)
+        #expect(throws: WireError.self) { try ResultMessage(serialized: result.serialized()) }
+    }
+
     @Test func tasksThatDidNotRunStayAbsentAndEmptyDetectionsStayEmpty() throws {
         let result = ResultMessage(
             header: FrameHeader(nodeID: "cam-01", sequence: 1, captureTimeMicroseconds: 5), model: Self.model,

@@ -276,10 +276,16 @@ struct  Ladon__Result
    */
   uint64_t latent_bytes;
   char *error;
+  /*
+   * The serialized Latent this Result answers, when the edge keeps latents (ladon-edge serve
+   * --keep-latents) so the sink can store them and re-run them later; the sink publishes and
+   * sends on every Result without it.
+   */
+  ProtobufCBinaryData latent;
 };
 #define LADON__RESULT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ladon__result__descriptor) \
-    , NULL, NULL, NULL, NULL, NULL, NULL, 0,NULL, 0, (char *)protobuf_c_empty_string }
+    , NULL, NULL, NULL, NULL, NULL, NULL, 0,NULL, 0, (char *)protobuf_c_empty_string, {0,NULL} }
 
 
 /*
@@ -293,10 +299,14 @@ struct  Ladon__Job
   ProtobufCBinaryData latent;
   size_t n_stages_before;
   Ladon__StageTiming **stages_before;
+  /*
+   * Put the Latent's bytes into the Result (Result.latent).
+   */
+  protobuf_c_boolean keep_latent;
 };
 #define LADON__JOB__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ladon__job__descriptor) \
-    , {0,NULL}, 0,NULL }
+    , {0,NULL}, 0,NULL, 0 }
 
 
 /*

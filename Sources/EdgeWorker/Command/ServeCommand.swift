@@ -18,6 +18,10 @@ enum ServeCommand {
             .value("workers", "n", help: "Local worker processes to start (default 1; 0 waits for remote workers)."),
             .value("threads", "n", help: "Compute threads per local worker (default 1)."),
             .value("hold-ms", "ms", help: "Local workers keep each frame this long after computing it (emulates a slower edge)."),
+            .flag(
+                "keep-latents",
+                help: "Send each frame's coded latent to the sink with its Result (a few KB), for ladon-sink serve --store to keep "
+                    + "and ladon-sink replay --rerun to run again."),
             .value("heartbeat-timeout", "seconds", help: "A worker silent this long is dead (default 3)."),
             .value(
                 "max-latent-bytes", "n",
@@ -47,6 +51,7 @@ enum ServeCommand {
             "max-latent-bytes", default: configuration.maximumLatentBytes, expected: "at least 64"
         ) { $0 >= 64 }
         let count = try options.number("workers", default: 1, expected: "0 or more") { $0 >= 0 }
+        configuration.keepsLatents = options.flag("keep-latents")
         let secretKey = options.value("secret-key")
         let security = try StageSecurity.resolve(
             secretKey: secretKey, insecure: options.flag("insecure"),

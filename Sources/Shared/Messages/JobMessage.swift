@@ -5,10 +5,13 @@ public struct JobMessage: Sendable, Equatable {
 
     public var latent: [UInt8]
     public var stagesBefore: [StageTiming]
+    /// The worker puts the Latent's bytes into its Result (`ladon-edge serve --keep-latents`).
+    public var keepsLatent: Bool
 
-    public init(latent: [UInt8], stagesBefore: [StageTiming]) {
+    public init(latent: [UInt8], stagesBefore: [StageTiming], keepsLatent: Bool = false) {
         self.latent = latent
         self.stagesBefore = stagesBefore
+        self.keepsLatent = keepsLatent
     }
 }
 

@@ -147,6 +147,7 @@ extension ResultMessage {
         message.timings = arena.array(arena.timings(timings))
         message.latent_bytes = latentBytes
         message.error = arena.string(error ?? "")
+        if let latent { message.latent = arena.bytes(latent) }
         return pack(&message, ladon__result__get_packed_size, ladon__result__pack)
     }
 
@@ -188,9 +189,20 @@ extension ResultMessage {
                     segmentation: try message.segmentation.map { (block) throws(WireError) in try swiftSegmentation(block.pointee) }),
                 timings: try swiftTimings(message.timings, message.n_timings, "timings", required),
                 latentBytes: message.latent_bytes,
-                error: error.isEmpty ? nil : error)
+                error: error.isEmpty ? nil : error,
+                latent: try swiftLatent(message.latent, required))
         }
     }
+}
+
+/// A Result's kept latent: absent when empty, refused beyond a Latent's own limit.
+private func swiftLatent(_ bytes: ProtobufCBinaryData, _ required: Required) throws(WireError) -> [UInt8]? {
+    guard bytes.len > 0 else { return nil }
+    guard bytes.len <= LatentMessage.maximumSize else {
+        throw .invalidField(
+            message: required.message, field: "latent", reason: "\(bytes.len) bytes, over a Latent's \(LatentMessage.maximumSize)")
+    }
+    return swiftBytes(bytes)
 }
 
 private func swiftSegmentation(_ block: Ladon__Segmentation) throws(WireError) -> SegmentationMap {
@@ -237,6 +249,7 @@ extension JobMessage {
         message.latent = arena.bytes(latent)
         message.n_stages_before = stagesBefore.count
         message.stages_before = arena.array(arena.timings(stagesBefore))
+        message.keep_latent = keepsLatent ? 1 : 0
         return pack(&message, ladon__job__get_packed_size, ladon__job__pack)
     }
 
@@ -246,7 +259,8 @@ extension JobMessage {
             guard message.latent.len > 0 else { throw .missingField(message: "Job", field: "latent") }
             return JobMessage(
                 latent: swiftBytes(message.latent),
-                stagesBefore: try swiftTimings(message.stages_before, message.n_stages_before, "stages_before", Required("Job")))
+                stagesBefore: try swiftTimings(message.stages_before, message.n_stages_before, "stages_before", Required("Job")),
+                keepsLatent: message.keep_latent != 0)
         }
     }
 }

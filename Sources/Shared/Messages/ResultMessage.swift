@@ -15,10 +15,13 @@ public struct ResultMessage: Sendable, Equatable {
     public var latentBytes: UInt64
     /// Why the frame has no results; `nil` on success.
     public var error: String?
+    /// The serialized Latent this Result answers, where the edge keeps latents; the sink stores it and
+    /// publishes the Result without it (`withoutLatent`).
+    public var latent: [UInt8]?
 
     public init(
         header: FrameHeader, model: ModelIdentity, originalSize: ImageSize, tasks: TaskResults = TaskResults(),
-        timings: [StageTiming] = [], latentBytes: UInt64 = 0, error: String? = nil
+        timings: [StageTiming] = [], latentBytes: UInt64 = 0, error: String? = nil, latent: [UInt8]? = nil
     ) {
         self.header = header
         self.model = model
@@ -27,6 +30,14 @@ public struct ResultMessage: Sendable, Equatable {
         self.timings = timings
         self.latentBytes = latentBytes
         self.error = error
+        self.latent = latent
+    }
+
+    /// This Result as subscribers get it: without the latent it may carry.
+    public var withoutLatent: ResultMessage {
+        var copy = self
+        copy.latent = nil
+        return copy
     }
 }
 

@@ -15,6 +15,12 @@ enum ReplayCommand {
             .value("to", "us", help: "Only Results captured before this time (µs since the Unix epoch)."),
             .value("rate", "per-second", help: "Results a second (default: as fast as subscribers take them)."),
             .value("wait", "seconds", help: "Seconds between binding and the first Result, for subscribers to connect (default 1)."),
+            .value(
+                "rerun", "model",
+                help: "Run each stored latent (kept with ladon-edge serve --keep-latents) again through this model file, e.g. a newer "
+                    + "head for the same encoder, and publish the new Results instead."),
+            .value("rerun-store", "file", help: "With --rerun: also store the new Results in this SQLite file."),
+            .value("threads", "n", help: "With --rerun: compute threads (default 1, as an edge worker's default)."),
             .flag("insecure", help: StageSecurity.insecureHelp),
         ])
 
@@ -31,8 +37,13 @@ enum ReplayCommand {
         configuration.to = to.map(Int64.init) ?? .max
         configuration.rate = try options.optionalNumber("rate", expected: "a positive rate") { $0 > 0 }
         configuration.waitSeconds = try options.number("wait", default: 1.0, expected: "0 or more seconds") { $0 >= 0 }
+        configuration.rerunModel = options.value("rerun")
+        configuration.rerunStore = options.value("rerun-store")
+        if configuration.rerunStore != nil && configuration.rerunModel == nil { throw CommandLineError.missingOption("rerun") }
+        // The thread count splits the sums differently: the worker's count gives its answers bit for bit.
+        Compute.setThreads(try options.number("threads", default: 1, expected: "at least 1") { $0 >= 1 })
         StopSignal.install()
-        let (published, unreadable) = try ResultReplay.run(configuration, shouldStop: { StopSignal.isRequested })
-        print("ladon-sink replay: published=\(published) unreadable=\(unreadable)")
+        let counts = try ResultReplay.run(configuration, shouldStop: { StopSignal.isRequested })
+        print("ladon-sink replay: \(counts.line)")
     }
 }

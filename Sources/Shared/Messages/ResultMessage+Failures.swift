@@ -1,6 +1,4 @@
-import Shared
-
-/// The Results the edge makes when it cannot answer a frame.
+/// The Results the edge makes when it cannot answer a frame (its workers and broker, and a re-run of stored latents).
 extension ResultMessage {
     /// A frame the edge could not answer, for a latent it could parse; `stagesBefore` is its time so far.
     public init(failed latent: LatentMessage, error: String, stagesBefore: [StageTiming] = []) {
