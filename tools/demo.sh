@@ -2,7 +2,8 @@
 # The whole pipeline on bundled frames, as separate processes: ladon-ingest -> ladon-encoder run ->
 # ladon-edge serve (2 workers) -> ladon-sink serve, launched by ladon-launch from compose/local.json with
 # the demo's model and an output folder. Results (JSON + segmentation label maps) and annotated frames
-# (boxes, labels, mask overlay, top class drawn on each source frame) land in out/demo.
+# (boxes with tags, the outlined mask overlay with a legend of its classes, the top class, drawn on each
+# source frame) land in out/demo.
 # Usage: tools/demo.sh [model file] [frames folder]   (run `swift build -c release` first)
 set -euo pipefail
 cd "$(dirname "$0")/.."

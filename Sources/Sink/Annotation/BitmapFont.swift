@@ -24,6 +24,17 @@ public enum BitmapFont {
         text.isEmpty ? 0 : text.count * advance - 1
     }
 
+    /// `name` followed by `suffix`, the name cut short by whole characters so that the text is at most
+    /// `width` pixels wide at scale 1; the suffix (a score) is kept whole, without its leading blanks when
+    /// no character of the name fits.
+    public static func fitting(_ name: String, suffix: String = "", width: Int) -> String {
+        var name = Substring(name)
+        while !name.isEmpty, Self.width(of: String(name) + suffix) > width {
+            name = name.dropLast()
+        }
+        return name.isEmpty ? String(suffix.drop { $0 == " " }) : String(name) + suffix
+    }
+
     private static let rows: [UInt8] = [
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // space
         0x04, 0x04, 0x04, 0x04, 0x04, 0x00, 0x04, 0x00, 0x00,  // !

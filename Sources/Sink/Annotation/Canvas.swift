@@ -11,17 +11,6 @@ public struct RGBColour: Sendable, Equatable {
     public static let white = RGBColour(r: 255, g: 255, b: 255)
     public static let black = RGBColour(r: 0, g: 0, b: 0)
 
-    /// Class k's colour in the PASCAL VOC colour map (0, background, is black).
-    public init(vocLabel label: Int) {
-        let colour = VOCPalette.colour(UInt8(truncatingIfNeeded: label))
-        self.init(r: colour.r, g: colour.g, b: colour.b)
-    }
-
-    /// Black or white, whichever reads better on this colour (ITU-R BT.601 luma).
-    var contrastingText: RGBColour {
-        299 * Int(r) + 587 * Int(g) + 114 * Int(b) > 140_000 ? .black : .white
-    }
-
     /// `self · (1 − alpha) + colour · alpha`, per channel, rounded.
     func blended(toward colour: RGBColour, alpha: Float) -> RGBColour {
         func mix(_ a: UInt8, _ b: UInt8) -> UInt8 {
@@ -69,6 +58,10 @@ struct Canvas {
                 self[x, y] = alpha >= 1 ? colour : self[x, y].blended(toward: colour, alpha: alpha)
             }
         }
+    }
+
+    mutating func fill(_ rect: PixelRect, _ colour: RGBColour, alpha: Float = 1) {
+        fill(x0: rect.x0, y0: rect.y0, x1: rect.x1, y1: rect.y1, colour, alpha: alpha)
     }
 
     /// The outline of columns `x0 ..< x1`, rows `y0 ..< y1`, `thickness` pixels wide, drawn inward.
