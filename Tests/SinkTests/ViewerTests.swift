@@ -8,17 +8,17 @@ import Testing
 /// (the page, the event stream, the pictures, the limits). A browser's view of it is ViewerBrowserTests.
 @Suite struct ViewerTests {
     static func result(_ node: String, _ sequence: UInt64, bytes: UInt64 = 1_000, error: String? = nil) -> ResultMessage {
-        let size = ImageSize(height: 64, width: 96)
+        let size = ImageSize(height: 128, width: 192)
         // The right half is class 1, the left half background.
-        let labels = (0..<(64 * 96)).map { UInt8($0 % 96 >= 48 ? 1 : 0) }
+        let labels = (0..<(128 * 192)).map { UInt8($0 % 192 >= 96 ? 1 : 0) }
         var result = ResultMessage(
             header: FrameHeader(nodeID: node, sequence: sequence, captureTimeMicroseconds: 1_000 * Int64(sequence), source: "f\(sequence).jpg"),
             model: ModelIdentity(backbone: "resnet50", beta: 1.28, weightsHash: 3), originalSize: size,
             tasks: TaskResults(
                 classification: Classification(top: [ClassScore(classIndex: 2, name: "star", probability: 0.75)]),
                 detections: [
-                    DetectedObject(box: Box(x1: 60, y1: 30, x2: 80, y2: 50), label: 1, name: "ring", score: 0.9),
-                    DetectedObject(box: Box(x1: 62, y1: 32, x2: 70, y2: 40), label: 1, name: "ring", score: 0.6),
+                    DetectedObject(box: Box(x1: 130, y1: 60, x2: 170, y2: 100), label: 1, name: "ring", score: 0.9),
+                    DetectedObject(box: Box(x1: 140, y1: 70, x2: 160, y2: 90), label: 1, name: "ring", score: 0.6),
                     DetectedObject(box: Box(x1: 1, y1: 1, x2: 5, y2: 5), label: 2, name: "star", score: 0.2),
                 ],
                 segmentation: SegmentationMap(size: size, labels: labels, classNames: ["background", "ring", "star"])),
@@ -199,16 +199,15 @@ import Testing
         let end = try #require(bytes.indices.first { bytes[$0...].starts(with: Array("\r\n\r\n".utf8)) })
         #expect(String(decoding: bytes[..<end], as: UTF8.self).contains("Content-Type: image/png"))
         let image = try PNG.decode(Array(bytes[(end + 4)...]))
-        #expect(image.size == ImageSize(height: 64, width: 96) && image.channels == 3)
-        func pixel(_ x: Int, _ y: Int) -> [UInt8] { Array(image.pixels[(y * 96 + x) * 3..<(y * 96 + x) * 3 + 3]) }
+        #expect(image.size == ImageSize(height: 128, width: 192) && image.channels == 3)
+        func pixel(_ x: Int, _ y: Int) -> [UInt8] { Array(image.pixels[(y * 192 + x) * 3..<(y * 192 + x) * 3 + 3]) }
         let background = [UInt8](repeating: ViewerFrames.background, count: 3)
-        #expect(pixel(4, 60) == background, "class 0 is not tinted")
-        #expect(pixel(90, 60) != background, "the right half is masked")
-        // Class 1's colour is drawn unblended only where a box or its tag is.
-        let colour = RGBColour(vocLabel: 1)
-        let ringColour = [colour.r, colour.g, colour.b]
-        let drawn = (0..<64).flatMap { y in (0..<96).map { pixel($0, y) } }.filter { $0 == ringColour }.count
-        #expect(drawn >= 60, "the ring's box and tag: \(drawn) pixels")
+        #expect(pixel(40, 60) == background, "class 0 is not tinted")
+        #expect(pixel(110, 110) != background, "the right half is masked")
+        // The ring's left box edge (x 130, y 60-100) is drawn in its class colour, unblended, inside the masked half.
+        let colour = ClassPalette.colour(1)
+        let edge = (70..<98).filter { pixel(130, $0) == [colour.r, colour.g, colour.b] }.count
+        #expect(edge >= 24, "the ring's box: \(edge) of 28 edge pixels in its colour")
         #expect(server.counts.framesDrawn == 1)
         _ = try HTTPClient.get(port: server.address.port, "/frame/cam%20a.png")
         #expect(server.counts.framesDrawn == 1, "the same frame again comes from the cache")
