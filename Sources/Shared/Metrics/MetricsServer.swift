@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// A small HTTP/1.1 server for one resource: `GET /metrics` answers the registry in Prometheus' text
 /// format. One thread, one connection at a time, each bounded by `HTTPLimits` and closed after its
@@ -14,37 +13,29 @@ public final class MetricsServer: Sendable {
 
     public let registry: MetricsRegistry
     /// The address as bound, the kernel's port in place of 0.
-    public var address: HTTPAddress { listener.address }
+    public var address: HTTPAddress { serving.listener.address }
     private let limits: Limits
-    private let listener: HTTPListener
-    private let stopping = Atomic<Bool>(false)
-    private let stopped = DispatchSemaphore(value: 0)
+    private let serving: HTTPServingThread
 
     /// Binds `address`, listens and starts the serving thread.
     public init(registry: MetricsRegistry, address requested: HTTPAddress, limits: Limits = Limits()) throws(HTTPServerError) {
         self.registry = registry
         self.limits = limits
-        listener = try HTTPListener(requested, serving: "metrics")
-        let thread = Thread { [self] in serve() }
-        thread.start()
+        serving = HTTPServingThread(try HTTPListener(requested, serving: "metrics"))
+        serving.start { [self] in serve() }
     }
 
     /// Stops the thread (within its poll interval) and closes the listening socket. Idempotent.
-    public func close() {
-        guard stopping.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
-        stopped.wait()
-        listener.close()
-    }
+    public func close() { serving.close() }
 
     private func serve() {
-        while !stopping.load(ordering: .acquiring) {
-            guard let connection = listener.accept(timeoutMilliseconds: 100) else { continue }
+        while !serving.isStopping {
+            guard let connection = serving.listener.accept(timeoutMilliseconds: 100) else { continue }
             if let head = connection.readRequestHead(limits) {
                 connection.answer(Self.respond(to: head) { self.registry.render() }, limits)
             }
             connection.close()
         }
-        stopped.signal()
     }
 
     /// The answer to a request head (the bytes up to the blank line); `body` renders the metrics.

@@ -32,15 +32,13 @@ public final class ViewerServer: Sendable {
     }
 
     public let board: ViewerBoard
-    public var address: HTTPAddress { listener.address }
+    public var address: HTTPAddress { serving.listener.address }
     public var counts: Counts { tally.withLock { $0 } }
 
     private let frames: ViewerFrames
     private let limits: Limits
-    private let listener: HTTPListener
+    private let serving: HTTPServingThread
     private let tally = Mutex(Counts())
-    private let stopping = Atomic<Bool>(false)
-    private let stopped = DispatchSemaphore(value: 0)
     private let log = Logger(label: "ladon-sink.viewer")
 
     /// Binds `address` and starts serving `board`; pictures are drawn on the frames of `folder` when it
@@ -51,32 +49,26 @@ public final class ViewerServer: Sendable {
         self.board = board
         self.limits = limits
         frames = ViewerFrames(renderer: renderer, folder: folder)
-        listener = try HTTPListener(address, serving: "the viewer")
-        let thread = Thread { [self] in serve() }
-        thread.start()
+        serving = HTTPServingThread(try HTTPListener(address, serving: "the viewer"))
+        serving.start { [self] in serve() }
     }
 
     /// Stops the thread, closes every stream and the listening socket. Idempotent.
-    public func close() {
-        guard stopping.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
-        stopped.wait()
-        listener.close()
-    }
+    public func close() { serving.close() }
 
     // MARK: Serving
 
     private func serve() {
         var streams = EventStreams(limits: limits)
         var cache = ViewerFrames.Cache()
-        while !stopping.load(ordering: .acquiring) {
-            if let connection = listener.accept(timeoutMilliseconds: 50) {
+        while !serving.isStopping {
+            if let connection = serving.listener.accept(timeoutMilliseconds: 50) {
                 handle(connection, &streams, &cache)
             }
             let closedSlow = streams.pump(board)
             if closedSlow > 0 { count { $0.slowStreamsClosed += closedSlow } }
         }
         streams.closeAll()
-        stopped.signal()
     }
 
     private func handle(_ connection: HTTPConnection, _ streams: inout EventStreams, _ cache: inout ViewerFrames.Cache) {
