@@ -1,4 +1,4 @@
-"""Times the PyTorch reference per stage on one 640x480 frame at the official preset.
+"""Times the PyTorch reference per stage on one 640x480 frame at the official preset (or official-resnest).
 
   python tools/bench_reference.py --threads 2 --runs 10 --json > reference-timings.json
   .build/release/ladon-bench --model M --threads 2 --reference reference-timings.json
@@ -103,12 +103,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--model", help="model file (default: seeded random init, official preset)")
+    parser.add_argument("--model", help="model file (default: seeded random init of --preset)")
+    parser.add_argument("--preset", default="official", choices=["official", "official-resnest"])
     parser.add_argument("--image", help="JPEG (default: scikit-image's astronaut resized to 640x480)")
     parser.add_argument("--json", action="store_true", help="print JSON for ladon-bench --reference")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    model = model_file.read_model_file(args.model) if args.model else convert.random_init("official", seed=0)
+    model = model_file.read_model_file(args.model) if args.model else convert.random_init(args.preset, seed=0)
     stages, shapes = bench(model, frame(args.image), args.runs)
     if args.json:
         print(json.dumps({"threads": args.threads, "runs": args.runs, "torch": torch.__version__, **shapes,

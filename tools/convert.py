@@ -1,14 +1,17 @@
 """Writes a Ladon model file (docs/model-format.md) from the official checkpoints, a state dict or a seeded init.
 
   python tools/convert.py --official CLS.pt DET.pt SEG.pt --beta 1.28 --out ladon-beta1.28.safetensors
+  python tools/convert.py --official CLS.pt DET.pt SEG.pt --backbone resnest269e --beta 1.28 --out F
   python tools/convert.py --state-dict three_headed.pt --preset official --beta 1.28 --out model.safetensors
   python tools/convert.py --random-init --seed 0 --preset tiny --out tiny.safetensors
 
 The official release has one checkpoint per task (torchdistill `{'model': state_dict}`): the ImageNet one
 holds the encoder, entropy bottleneck, decoder, layer2..4 and fc; the COCO and VOC ones hold the same shared
 body (frozen in Ladon's training steps 2 and 3) plus their heads. The shared part is taken from the ImageNet
-checkpoint; each head from its own. The file format itself (writing, and reading back into the PyTorch module)
-is tools/model_file.py.
+checkpoint; each head from its own. The ResNet-50 and ResNeSt-269e releases share this layout (only the keys
+inside layer2..4's blocks and the shapes differ), so one table serves both; `--backbone` picks the preset the
+checkpoints are read into (`official` or `official-resnest`). The file format itself (writing, and reading
+back into the PyTorch module) is tools/model_file.py.
 """
 import argparse
 import os
@@ -36,6 +39,7 @@ OFFICIAL_PREFIXES = {
 }
 # The shared body as each head's checkpoint stores it (checked against the classification checkpoint).
 OFFICIAL_SHARED = {"detection": "backbone.body.", "segmentation": "backbone."}
+BACKBONE_NAMES = {"resnet50": "ResNet-50", "resnest269e": "ResNeSt-269e"}
 
 
 # MARK: official checkpoints
@@ -45,8 +49,8 @@ def load_checkpoint(path):
     return checkpoint.get("model", checkpoint) if isinstance(checkpoint, dict) else checkpoint.state_dict()
 
 
-def from_official(cls_path, det_path, seg_path, beta):
-    model = ladon_torch.build(ladon_torch.preset("official", beta))
+def from_official(cls_path, det_path, seg_path, beta, preset="official"):
+    model = ladon_torch.build(ladon_torch.preset(preset, beta))
     wanted = {}
     shared = {}
     for task, path in (("classification", cls_path), ("detection", det_path), ("segmentation", seg_path)):
@@ -69,7 +73,15 @@ def from_official(cls_path, det_path, seg_path, beta):
     for key in list(wanted):
         if key.rsplit(".", 1)[1] in model_file.ENTROPY_TABLES:
             del wanted[key]  # recomputed by update() below, exactly as the reference runtime does
-    missing, unexpected = model.load_state_dict(wanted, strict=False)
+    resnest_blocks = any(".conv2.fc1." in key for key in wanted)  # split attention: a ResNeSt release
+    if resnest_blocks != (model.architecture["trunk"].get("block") == "resnest"):
+        found, backbone = ("ResNeSt", "resnest269e") if resnest_blocks else ("ResNet", "resnet50")
+        raise SystemExit(f"the official checkpoints hold {found} blocks, preset {preset} does not: "
+                         f"--backbone {backbone}")
+    try:
+        missing, unexpected = model.load_state_dict(wanted, strict=False)
+    except RuntimeError as error:  # shape mismatches
+        raise SystemExit(f"official checkpoints do not fit preset {preset}: {error}") from None
     missing = [k for k in missing if not k.startswith("shared_body.entropy_bottleneck.")
                and not k.endswith("num_batches_tracked") and k.rsplit(".", 1)[1] not in model_file.ENTROPY_TABLES]
     if missing or unexpected:
@@ -209,6 +221,25 @@ def class_logit_spread(model, images):
     return sum(spreads) / len(spreads)
 
 
+def balance_classes(model, images):
+    """Shifts the foreground classes' biases so that their mean logits over the RPN's proposals on `images` are
+    equal (a seeded box predictor on positive ReLU features favours one class for every box, which would leave
+    the per-class NMS with one class to sort)."""
+    head = model.detection_head
+    means = []
+    with torch.no_grad():
+        for image in images:
+            batch, _ = ladon_torch.preprocess(model, image)
+            features = ladon_torch.trunk(model, ladon_torch.quantize(model, ladon_torch.encode(model, batch.tensors)))
+            pyramid = head.fpn(features)
+            proposals, _ = head.rpn(batch, pyramid)
+            pooled = head.roi_heads.box_roi_pool(pyramid, proposals, batch.image_sizes)
+            logits, _ = head.roi_heads.box_predictor(head.roi_heads.box_head(pooled))
+            means.append(logits.mean(0))
+        mean = torch.stack(means).mean(0)
+        head.roi_heads.box_predictor.cls_score.bias[1:] -= mean[1:] - mean[1:].mean()
+
+
 def tune_background(model, images, least, most, steps=40, margin=0.5):
     """Moves the background logit's bias until every image gives between `least` and `most` detections
     (bisection on the bias; only the RoI heads rerun); returns the smallest count."""
@@ -260,31 +291,37 @@ def main():
     source.add_argument("--official", nargs=3, metavar=("CLS.pt", "DET.pt", "SEG.pt"))
     source.add_argument("--state-dict", metavar="FILE", help="torch.save of the three-headed module's state_dict")
     source.add_argument("--random-init", action="store_true")
-    parser.add_argument("--preset", default="official", choices=["official", "default", "tiny"])
+    parser.add_argument("--preset", choices=ladon_torch.PRESETS,
+                        help="architecture (default: the official preset of --backbone)")
+    parser.add_argument("--backbone", choices=sorted(ladon_torch.OFFICIAL_PRESETS),
+                        help="resnet50 (default) or resnest269e: the release the checkpoints come from")
     parser.add_argument("--beta", type=float, default=1.28)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
+    preset = args.preset or ladon_torch.OFFICIAL_PRESETS[args.backbone or "resnet50"]
+    if args.backbone and ladon_torch.preset(preset)["backbone"] != args.backbone:
+        parser.error(f"preset {preset} is not a {args.backbone} model")
     torch.set_num_threads(1)
     if args.official:
-        model = from_official(*args.official, args.beta)
-        source_text = f"official Ladon ResNet-50 release checkpoints, beta {args.beta}: " + \
-            ", ".join(os.path.basename(p) for p in args.official)
+        model = from_official(*args.official, args.beta, preset)
+        source_text = f"official Ladon {BACKBONE_NAMES[model.architecture['backbone']]} release checkpoints, " \
+            f"beta {args.beta}: " + ", ".join(os.path.basename(p) for p in args.official)
     elif args.state_dict:
-        model = ladon_torch.build(ladon_torch.preset(args.preset, args.beta))
+        model = ladon_torch.build(ladon_torch.preset(preset, args.beta))
         state = load_checkpoint(args.state_dict)
         state = {k: v for k, v in state.items() if k.rsplit(".", 1)[1] not in model_file.ENTROPY_TABLES}
         missing, unexpected = model.load_state_dict(state, strict=False)
         missing = [k for k in missing if not k.startswith("shared_body.entropy_bottleneck.")
                    and k.rsplit(".", 1)[1] not in model_file.ENTROPY_TABLES and not k.endswith("num_batches_tracked")]
         if missing or unexpected:
-            raise SystemExit(f"{args.state_dict} does not fit preset {args.preset}: missing {missing[:8]}, "
+            raise SystemExit(f"{args.state_dict} does not fit preset {preset}: missing {missing[:8]}, "
                              f"unexpected {unexpected[:8]}")
         model.encoder.entropy_bottleneck.update(force=True)
         source_text = f"state dict {os.path.basename(args.state_dict)}"
     else:
-        model = random_init(args.preset, args.seed, args.beta)
-        source_text = f"seeded random initialisation (seed {args.seed}, preset {args.preset}), batch norms " \
+        model = random_init(preset, args.seed, args.beta)
+        source_text = f"seeded random initialisation (seed {args.seed}, preset {preset}), batch norms " \
                       "calibrated on scikit-image sample photos; not a trained model"
     model_file.write_model_file(model, args.out, source_text)
     print(f"wrote {args.out}")

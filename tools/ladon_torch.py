@@ -6,6 +6,11 @@ layer2..4}`, `classification_head.fc`, `detection_head.{transform,fpn,rpn,roi_he
 `segmentation_head.classifier`. Widths are configurable so that a narrow `tiny` preset keeps the official
 topology for small test fixtures and a `default` preset is the small model tools/train.py trains.
 
+Two trunks: torchvision's ResNet `Bottleneck` (the ResNet-50 backbone, presets `official`, `default`, `tiny`)
+and timm's `ResNestBottleneck` (the ResNeSt-269e backbone, presets `official-resnest`, `tiny-resnest`: radix-2
+split attention, the stride on an average pool after the 3x3 (avd), average-pool shortcuts (avg_down)), each
+built by its library's own layer factory so that the reference is torchvision or timm, not a re-implementation.
+
 Per-stage forward functions mirror what the reference runtime runs for one image (batch of one).
 `python tools/self_check.py` compares this module with the reference's own classes.
 """
@@ -16,6 +21,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import torch  # noqa: E402
 from sc2bench.models.layer import FPBasedResNetBottleneck  # noqa: E402
+from timm.models import resnest  # noqa: E402
 from torch import nn  # noqa: E402
 from torch.nn import functional  # noqa: E402
 from torchvision.models.detection.faster_rcnn import FasterRCNN, FastRCNNPredictor, TwoMLPHead  # noqa: E402
@@ -51,8 +57,15 @@ DETECTION_DEFAULTS = {
 }
 
 
+PRESETS = ("official", "default", "tiny", "official-resnest", "tiny-resnest")
+# The official preset of each backbone (what tools/convert.py --official reads the release checkpoints into).
+OFFICIAL_PRESETS = {"resnet50": "official", "resnest269e": "official-resnest"}
+
+
 def preset(name, beta=1.28):
     """The architecture document (docs/model-format.md) of a named preset."""
+    if name.endswith("-resnest"):
+        return resnest_preset(name, beta)
     if name == "official":
         preprocess = {"min_size": 416, "max_size": 416}
         bottleneck = {"encoder_channels": [3, 96, 48, 24], "decoder_channels": [24, 512, 256, 256]}
@@ -87,7 +100,7 @@ def preset(name, beta=1.28):
         detection = {"num_classes": len(CLASSES) + 1, "fpn_channels": 32, "representation_size": 128,
                      "class_names": ["__background__"] + list(CLASSES)}
     else:
-        raise ValueError(f"unknown preset '{name}' (official, default or tiny)")
+        raise ValueError(f"unknown preset '{name}' ({', '.join(PRESETS)})")
     return {
         "format_version": 1, "family": "ladon", "backbone": "resnet50", "beta": beta,
         "preprocess": {**preprocess, "size_divisible": 32, "mean": IMAGENET_MEAN, "std": IMAGENET_STD},
@@ -96,6 +109,26 @@ def preset(name, beta=1.28):
         "heads": {"classification": classification, "segmentation": segmentation,
                   "detection": {**detection, **DETECTION_DEFAULTS}},
     }
+
+
+def resnest_preset(name, beta):
+    """Ladon with the ResNeSt-269e backbone (reference configs `*splittable_resnest269e-fp-beta*`): a wider
+    bottleneck (32 latent channels against ResNet-50's 24) and timm's `resnest269e` layer2..4 (30, 48 and 8
+    ResNeSt blocks, radix 2) in the official variant; `tiny-resnest` is `tiny` with ResNeSt blocks, two in
+    layer2 so that a block without a shortcut projection runs too. The heads are those of the ResNet-50
+    presets: layer2..4 have the same widths."""
+    if name == "official-resnest":
+        arch = preset("official", beta)
+        arch["bottleneck"] = {"encoder_channels": [3, 128, 64, 32], "decoder_channels": [32, 512, 256, 256]}
+        blocks = [30, 48, 8]
+    elif name == "tiny-resnest":
+        arch = preset("tiny", beta)
+        blocks = [2, 1, 1]
+    else:
+        raise ValueError(f"unknown preset '{name}' ({', '.join(PRESETS)})")
+    arch["backbone"] = "resnest269e"
+    arch["trunk"].update({"blocks": blocks, "block": "resnest", "radix": 2})
+    return arch
 
 
 # MARK: modules with the reference's attribute names
@@ -110,7 +143,7 @@ class LadonEncoder(nn.Module):
 
 
 class LadonSharedBody(nn.Module):
-    """Reference `RuntimeEntropicSharedBody`: entropy bottleneck (shared), decoder, ResNet layer2..4."""
+    """Reference `RuntimeEntropicSharedBody`: entropy bottleneck (shared), decoder, ResNet/ResNeSt layer2..4."""
 
     def __init__(self, bottleneck, layer2, layer3, layer4):
         super().__init__()
@@ -155,6 +188,19 @@ def resnet_layers(inplanes, planes, blocks):
     resnet = ResNet(Bottleneck, [1, 1, 1, 1])
     resnet.inplanes = inplanes
     return [resnet._make_layer(Bottleneck, p, b, stride=2) for p, b in zip(planes, blocks)]
+
+
+def resnest_layers(inplanes, planes, blocks, radix, expansion=4):
+    """layer2..layer4 of timm's own `resnest269e` (ResNestBottleneck: cardinality 1, base width 64, avd after
+    the split-attention 3x3, average-pool shortcuts; its `make_blocks` puts stride 2 on each first block) with
+    the given widths and depths. timm builds the stem and layer1 too; layer1 gets one block of
+    `inplanes / expansion` planes so that layer2 sees `inplanes` channels, and both are dropped, as the
+    reference's `SplittableResNet` drops them."""
+    if inplanes % expansion:
+        raise ValueError(f"trunk inplanes {inplanes} is not a multiple of the expansion {expansion}")
+    model = resnest.resnest269e(pretrained=False, layers=[1, *blocks], channels=(inplanes // expansion, *planes),
+                                num_classes=0, block_args={"radix": radix, "avd": True, "avd_first": False})
+    return [model.layer2, model.layer3, model.layer4]
 
 
 def deeplab_head(in_channels, num_classes, width, rates):
@@ -204,7 +250,12 @@ def build(arch):
                                          num_target_channels=b["decoder_channels"][3],
                                          encoder_channel_sizes=b["encoder_channels"],
                                          decoder_channel_sizes=b["decoder_channels"])
-    layers = resnet_layers(t["inplanes"], t["planes"], t["blocks"])
+    if t.get("block", "resnet") == "resnest":
+        layers = resnest_layers(t["inplanes"], t["planes"], t["blocks"], t["radix"], t["expansion"])
+    elif t.get("block", "resnet") == "resnet":
+        layers = resnet_layers(t["inplanes"], t["planes"], t["blocks"])
+    else:
+        raise ValueError(f"unknown trunk block '{t['block']}' (resnet or resnest)")
     widths = [t["inplanes"]] + [p * t["expansion"] for p in t["planes"]]
     seg = heads["segmentation"]
     model = ThreeHeadedLadon(

@@ -1,10 +1,13 @@
 """Compares the Swift CLIs with the PyTorch reference on whole frames, stage by stage.
 
   swift build -c release
-  python tools/parity.py [--model M] [--work DIR] [--bin .build/release] [--json report.json]
+  python tools/parity.py [--preset official|official-resnest] [--model M] [--work DIR] [--bin .build/release]
+                         [--json report.json]
+  python tools/parity.py --preset official-resnest --model M --reference-only --frames 1 --threads 1
 
-Without --model it writes a seeded random-init official model (batch norms calibrated, scores sharpened until
-every frame gives at least 50 detections) into DIR. Frames: scikit-image sample photos resized to 640x480,
+Without --model it writes a seeded random-init model of the preset (`official`, the ResNet-50 backbone, or
+`official-resnest`, ResNeSt-269e; batch norms calibrated, scores sharpened until every frame gives at least 50
+detections) into DIR. Frames: scikit-image sample photos resized to 640x480,
 plus an odd-sized crop and a portrait one. For each frame it runs
   ladon-encoder encode --model M --image in.jpg --out frame.latent --dump-input x --dump-latent y
   ladon-edge infer --model M --latent frame.latent --json out.json --mask out.png
@@ -13,15 +16,25 @@ and whether the coded bytes are identical, then the edge outputs against the ref
 Swift encoder produced (decoded with compressai), so one flipped symbol does not hide the edge's own error.
 Targets: input <= 1e-5, latent <= 1e-4, class logits <= 1e-3 with the same top-5, segmentation labels >= 99.5%
 equal, detections >= 99% matched both ways (same label, IoU >= 0.99, |score difference| <= 1e-3).
+
+--reference-only runs only the PyTorch half (no Swift binaries) and reports, per frame (--repeat N: N times;
+the first run includes PyTorch's one-off kernel set-up), the reference's milliseconds for the encoder side
+(preprocess, encoder, entropy coding) and the edge side (entropy decoding, decoder, layer2..4 and the three
+heads, what `ladon-edge infer` runs), the resident set after the imports and after loading the model, and the
+process's peak RSS (getrusage maxrss) after loading and at the end. Loading leaves more resident than the
+model's tensors (the file's copies and the freshly built module are both held for a moment), and writing the
+random-init model peaks higher still (calibration batches through the trunk): give --model.
 """
 import argparse
 import io
 import json
 import os
 import pathlib
+import resource
 import subprocess
 import sys
 import tempfile
+import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -61,8 +74,8 @@ def decode(jpeg):
     return torch.from_numpy(rgb.copy()).permute(2, 0, 1).float() / 255
 
 
-def make_model(path, images, least=50):
-    model = convert.random_init("official", seed=0)
+def make_model(path, images, preset="official", least=50):
+    model = convert.random_init(preset, seed=0)
     convert.sharpen_dense_heads(model, 4.0)
     # Class logits spread to a standard deviation of 2.5: scores spread over (0, 1) instead of all saturating.
     convert.sharpen_detection(model, rpn_scale=20.0, class_scale=1.0)
@@ -71,7 +84,8 @@ def make_model(path, images, least=50):
     found = convert.tune_background(model, images, least, 95, steps=16)
     if found < least:
         print(f"warning: the sharpened model gives only {found} detections on some frame")
-    model_file.write_model_file(model, path, "tools/parity.py: official preset, seed 0, sharpened; not a trained model")
+    model_file.write_model_file(model, path,
+                                f"tools/parity.py: {preset} preset, seed 0, sharpened; not a trained model")
 
 
 # MARK: the latent message (proto/ladon.proto `Latent`)
@@ -179,24 +193,88 @@ def compare_frame(model, model_path, name, jpeg, binaries, work):
     return row
 
 
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def rss_mb():
+    """The resident set now (Linux /proc; None elsewhere)."""
+    try:
+        pages = int(pathlib.Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+    return round(pages * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
+
+
+@torch.no_grad()
+def time_reference(model, name, jpeg):
+    """The PyTorch half of one frame, timed: encoder side, then edge side on the coded latent (entropy decoding;
+    decoder and layer2..4; the three heads, with the label map and the boxes at the original size)."""
+    image = decode(jpeg)
+    ms = lambda begin: round((time.perf_counter() - begin) * 1e3, 1)  # noqa: E731
+    start = time.perf_counter()
+    images, original = ladon_torch.preprocess(model, image)
+    latent = ladon_torch.encode(model, images.tensors)
+    strings = ladon_torch.compress(model, latent)
+    row = {"frame": name, "threads": torch.get_num_threads(), "encoder_ms": ms(start)}
+    edge = time.perf_counter()
+    latent_hat = ladon_torch.decompress(model, strings, latent.shape[-2:])
+    row["entropy_decode_ms"] = ms(edge)
+    begin = time.perf_counter()
+    features = ladon_torch.trunk(model, latent_hat)
+    row["trunk_ms"] = ms(begin)
+    begin = time.perf_counter()
+    ladon_torch.classify(model, features)
+    seg = ladon_torch.segment(model, features, tuple(images.tensors.shape[-2:]))
+    ladon_torch.segmentation_labels(seg, images.image_sizes[0], original)
+    detections = ladon_torch.detect(model, images, features, original)
+    row["heads_ms"] = ms(begin)
+    row["edge_ms"] = ms(edge)
+    row.update({"coded_bytes": len(strings[0]), "detections": len(detections["boxes"]),
+                "peak_rss_mb": round(peak_rss_mb(), 1)})
+    return row
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", help="model file (default: write a random-init official model into --work)")
+    parser.add_argument("--preset", choices=sorted(set(ladon_torch.OFFICIAL_PRESETS.values())),
+                        help="model to write without --model (default: the official preset of --backbone)")
+    parser.add_argument("--backbone", choices=sorted(ladon_torch.OFFICIAL_PRESETS), default="resnet50")
+    parser.add_argument("--model", help="model file (default: write a random-init model into --work)")
     parser.add_argument("--work", default=None, help="folder for frames, outputs and the model")
     parser.add_argument("--bin", default=".build/release", help="folder with ladon-encoder and ladon-edge")
     parser.add_argument("--json", help="write the report here too")
-    args = parser.parse_args()
+    parser.add_argument("--reference-only", action="store_true", help="time the PyTorch half only (no Swift)")
+    parser.add_argument("--frames", type=int, help="the first N frames only")
+    parser.add_argument("--repeat", type=int, default=1, help="--reference-only: time each frame N times")
     # Two threads: PyTorch's bilinear kernel rounds the source coordinate differently on one thread for
     # 3-channel images (a fused multiply-add), up to 6e-5 apart at 640x480; the runtime follows the
-    # multi-threaded path, which is what a deployed reference runs.
-    torch.set_num_threads(2)
+    # multi-threaded path, which is what a deployed reference runs. Other counts only for --reference-only.
+    parser.add_argument("--threads", type=int, default=2, help="PyTorch threads (default 2)")
+    args = parser.parse_args()
+    rss_before_model = rss_mb()  # torch, torchvision, timm, compressai and sc2bench imported
+    preset = args.preset or ladon_torch.OFFICIAL_PRESETS[args.backbone]
+    torch.set_num_threads(args.threads)
     work = pathlib.Path(args.work or tempfile.mkdtemp(prefix="ladon-parity-"))
     work.mkdir(parents=True, exist_ok=True)
     encoded = frames()
-    model_path = args.model or str(work / "official-random.safetensors")
+    model_path = args.model or str(work / f"{preset}-random.safetensors")
     if not args.model:
-        make_model(model_path, [decode(jpeg) for _, jpeg in encoded])
+        make_model(model_path, [decode(jpeg) for _, jpeg in encoded], preset)
     model = model_file.read_model_file(model_path)
+    encoded = encoded[:args.frames]
+    if args.reference_only:
+        summary = {"model": model_path, "model_bytes": os.path.getsize(model_path),
+                   "model_written_here": not args.model, "torch": torch.__version__,
+                   "rss_after_imports_mb": rss_before_model, "rss_after_load_mb": rss_mb(),
+                   "peak_rss_after_load_mb": round(peak_rss_mb(), 1),
+                   "frames": [time_reference(model, name, jpeg) for name, jpeg in encoded
+                              for _ in range(args.repeat)]}
+        summary["peak_rss_mb"] = round(peak_rss_mb(), 1)
+        print(json.dumps(summary, indent=2))
+        if args.json:
+            pathlib.Path(args.json).write_text(json.dumps(summary, indent=2))
+        return
     rows = []
     for name, jpeg in encoded:
         try:
