@@ -9,6 +9,9 @@
 - tiny-reference.safetensors: everything the reference computes on that JPEG (names in `tensors_of`;
   `seg_logits_low` is the DeepLab head's output before the upsampling to the padded input), with a
   "reference" metadata entry holding the original, resized and padded sizes.
+- tiny-resnest.safetensors, tiny-resnest-reference.safetensors: the same for the `tiny-resnest` preset
+  (timm ResNeSt blocks in layer2..4), same seed, initialisation and batch-norm calibration, same JPEG; its
+  detection scores are sharpened to a set class-logit spread with the foreground classes levelled.
 """
 import argparse
 import io
@@ -30,6 +33,7 @@ import model_file  # noqa: E402
 SEED = 7
 MIN_DETECTIONS = 5
 MAX_DETECTIONS = 60  # stay clear of box_detections_per_img, where a rank cut-off would decide membership
+CLASS_LOGIT_SPREAD = 3.0  # tiny-resnest: standard deviation of the box predictor's class logits
 
 
 def fixture_jpeg():
@@ -70,6 +74,38 @@ def tensors_of(result, rgb):
     return out
 
 
+def write_fixtures(out, preset, image, rgb):
+    """`<preset>.safetensors` and `<preset>-reference.safetensors`; returns the reference metadata."""
+    model = convert.random_init(preset, SEED)
+    # Sharpen until the reference keeps enough boxes, with the score spread wide enough for stable ranks.
+    convert.sharpen_dense_heads(model, 4.0)
+    if preset == "tiny":
+        convert.sharpen_detection(model, rpn_scale=20.0, class_scale=80.0)
+    else:
+        # At tiny's class scale the ResNeSt trunk's box features give every box a score of 1 for one class:
+        # set the class-logit spread instead (as tools/parity.py does) and level the foreground classes.
+        convert.sharpen_detection(model, rpn_scale=20.0, class_scale=1.0)
+        convert.sharpen_detection(model, 1.0, CLASS_LOGIT_SPREAD / convert.class_logit_spread(model, [image]))
+        convert.balance_classes(model, [image])
+    count = convert.tune_background(model, [image], MIN_DETECTIONS, MAX_DETECTIONS)
+    model_path = out / f"{preset}.safetensors"
+    model_file.write_model_file(model, str(model_path),
+                                f"tools/make_model_fixtures.py: {preset} preset, seed {SEED}, not a trained model")
+
+    # The reference runs on the model as read back from the file, so the fixture checks the file too.
+    model = model_file.read_model_file(str(model_path))
+    result = ladon_torch.run_all(model, image)
+    count = len(result["detections"]["boxes"])
+    if count < MIN_DETECTIONS:
+        raise SystemExit(f"only {count} detections on the fixture image")
+    metadata = {"reference": json.dumps({
+        "original_size": result["original_size"], "resized_size": result["resized_size"],
+        "padded_size": result["padded_size"], "detections": count,
+        "model": model_path.name, "image": "tiny-input.jpg"})}
+    save_file(tensors_of(result, rgb), str(out / f"{preset}-reference.safetensors"), metadata=metadata)
+    return json.loads(metadata["reference"])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="Tests/Fixtures/model")
@@ -81,29 +117,9 @@ def main():
     jpeg = fixture_jpeg()
     (out / "tiny-input.jpg").write_bytes(jpeg)
     rgb, image = decode(jpeg)
-
-    model = convert.random_init("tiny", SEED)
-    # Sharpen until the reference keeps enough boxes, with the score spread wide enough for stable ranks.
-    convert.sharpen_dense_heads(model, 4.0)
-    convert.sharpen_detection(model, rpn_scale=20.0, class_scale=80.0)
-    count = convert.tune_background(model, [image], MIN_DETECTIONS, MAX_DETECTIONS)
-    model_path = out / "tiny.safetensors"
-    model_file.write_model_file(model, str(model_path),
-                                f"tools/make_model_fixtures.py: tiny preset, seed {SEED}, not a trained model")
-
-    # The reference runs on the model as read back from the file, so the fixture checks the file too.
-    model = model_file.read_model_file(str(model_path))
-    result = ladon_torch.run_all(model, image)
-    count = len(result["detections"]["boxes"])
-    if count < MIN_DETECTIONS:
-        raise SystemExit(f"only {count} detections on the fixture image")
-    metadata = {"reference": json.dumps({
-        "original_size": result["original_size"], "resized_size": result["resized_size"],
-        "padded_size": result["padded_size"], "detections": count,
-        "model": "tiny.safetensors", "image": "tiny-input.jpg"})}
-    save_file(tensors_of(result, rgb), str(out / "tiny-reference.safetensors"), metadata=metadata)
+    references = [write_fixtures(out, preset, image, rgb) for preset in ("tiny", "tiny-resnest")]
     sizes = {p.name: p.stat().st_size for p in sorted(out.iterdir())}
-    print(json.dumps({"detections": count, "sizes": sizes, **json.loads(metadata["reference"])}))
+    print(json.dumps({"sizes": sizes, "references": references}))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Writes the op parity fixtures (Tests/Fixtures/ops/*.safetensors) from PyTorch, torchvision and compressai.
+"""Writes the op parity fixtures (Tests/Fixtures/ops/*.safetensors) from PyTorch, torchvision, compressai and timm.
 
 Each file holds one case: its operands (`input`, `weight`, `bias`, ...), the reference result
 `expected`, and a "case" metadata entry, a JSON object naming the op and its parameters, which
@@ -17,6 +17,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from compressai.layers import GDN1  # noqa: E402
 from safetensors.torch import save_file  # noqa: E402
+from timm.layers import SplitAttn  # noqa: E402
 
 CASES = {}
 
@@ -317,14 +318,16 @@ def relu_with_nan_and_zeros():
     return {"input": x, "expected": torch.relu(x)}, {"op": "relu"}
 
 
-def pool_case(seed, op, input_shape, kernel, stride, padding, shift=0.0):
+def pool_case(seed, op, input_shape, kernel, stride, padding, shift=0.0, ceil_mode=False, count_include_pad=True):
     g = torch.Generator().manual_seed(seed)
     x = randn(g, *input_shape) + shift
+    params = {"op": op, "kernel": kernel, "stride": stride, "padding": padding}
     if op == "max_pool":
         y = F.max_pool2d(x, kernel, stride, padding)
     else:
-        y = F.avg_pool2d(x, kernel, stride, padding)  # count_include_pad=True, ceil_mode=False
-    return {"input": x, "expected": y}, {"op": op, "kernel": kernel, "stride": stride, "padding": padding}
+        y = F.avg_pool2d(x, kernel, stride, padding, ceil_mode=ceil_mode, count_include_pad=count_include_pad)
+        params.update({"ceil_mode": ceil_mode, "count_include_pad": count_include_pad})
+    return {"input": x, "expected": y}, params
 
 
 @case
@@ -363,6 +366,11 @@ def avg_pool_3x3_stride2_pad1():  # padded zeros count towards the mean
 @case
 def avg_pool_2x2():
     return pool_case(56, "avg_pool", (2, 2, 7, 9), 2, 2, 0)
+
+
+@case
+def avg_pool_2x2_ceil_exclude_pad():  # timm's avg_down shortcut: the last row and column average one pixel
+    return pool_case(58, "avg_pool", (1, 3, 7, 9), 2, 2, 0, ceil_mode=True, count_include_pad=False)
 
 
 def adaptive_case(seed, input_shape, size):
@@ -445,6 +453,64 @@ def broadcast_single_pixel():  # DeepLab's ASPP pooling branch: bilinear upsampl
     x = randn(g, 1, 4, 1, 1)
     y = F.interpolate(x, size=(5, 7), mode="bilinear", align_corners=False)
     return {"input": x, "expected": y}, {"op": "broadcast", "output": [5, 7]}
+
+
+# MARK: split attention (timm SplitAttn, the ResNeSt block's 3x3 stage)
+
+def split_attention_case(seed, input_shape):
+    """timm `SplitAttn` (radix 2, cardinality 1, eval-mode batch norms) with random weights and batch-norm
+    statistics. fc2's split-0 bias is shifted and its weights and biases scaled so that the two splits' attention
+    logits differ by -2.2 to 2.2 on this input (softmax weights from about 0.1 to 0.9): neither flat nor
+    saturated."""
+    g = torch.Generator().manual_seed(seed)
+    channels = input_shape[1]
+    layer = SplitAttn(in_channels=channels, out_channels=channels, kernel_size=3, padding=1, radix=2,
+                      rd_ratio=0.25, rd_divisor=8, norm_layer=torch.nn.BatchNorm2d)
+    with torch.no_grad():
+        for parameter in layer.parameters():
+            parameter.copy_(randn(g, *parameter.shape, scale=0.3))
+        for norm in (layer.bn0, layer.bn1):
+            norm.weight.copy_(0.5 + torch.rand(norm.weight.shape, generator=g))
+            norm.bias.copy_(randn(g, *norm.bias.shape, scale=0.2))
+            norm.running_mean.copy_(randn(g, *norm.running_mean.shape, scale=0.5))
+            norm.running_var.copy_(0.2 + 2 * torch.rand(norm.running_var.shape, generator=g))
+    layer.eval()
+    x = randn(g, *input_shape)
+
+    def radix_logit_gap():
+        """The two splits' attention logits (fc2's output, radix-major) minus each other."""
+        hidden = layer.act0(layer.bn0(layer.conv(x))).reshape(x.shape[0], 2, channels, *x.shape[2:])
+        z = layer.fc2(layer.act1(layer.bn1(layer.fc1(hidden.sum(1).mean((2, 3), keepdim=True)))))
+        return z[:, :channels] - z[:, channels:]
+
+    with torch.no_grad():
+        gap = radix_logit_gap()
+        layer.fc2.bias[:channels] -= (gap.max() + gap.min()) / 2
+        scale = 2.2 / radix_logit_gap().abs().max()
+        layer.fc2.weight.mul_(scale)
+        layer.fc2.bias.mul_(scale)
+        attention = torch.sigmoid(radix_logit_gap())  # = softmax over the radix axis, split 0
+        assert attention.min() < 0.2 and attention.max() > 0.8, (attention.min(), attention.max())
+        y = layer(x)
+    tensors = {"input": x, "conv_weight": layer.conv.weight}
+    for name in ("bn0", "bn1"):
+        norm = getattr(layer, name)
+        tensors.update({f"{name}_weight": norm.weight, f"{name}_bias": norm.bias,
+                        f"{name}_running_mean": norm.running_mean, f"{name}_running_var": norm.running_var})
+    tensors.update({"fc1_weight": layer.fc1.weight, "fc1_bias": layer.fc1.bias, "fc2_weight": layer.fc2.weight,
+                    "fc2_bias": layer.fc2.bias, "expected": y})
+    return {k: v.detach().clone() for k, v in tensors.items()}, {"op": "split_attention", "radix": 2,
+                                                                    "eps": layer.bn0.eps}
+
+
+@case
+def split_attention_radix2():  # 8 channels: 16 after the grouped 3x3, 32 attention channels (timm's minimum)
+    return split_attention_case(111, (1, 8, 9, 11))
+
+
+@case
+def split_attention_radix2_batch2():  # one attention vector per image
+    return split_attention_case(112, (2, 12, 7, 5))
 
 
 # MARK: ranking
