@@ -3,42 +3,56 @@ import Shared
 import TestSupport
 import Testing
 
-/// The tiny random-init Ladon (tools/make_op_fixtures.py) against PyTorch's outputs on the same input.
+/// The tiny random-init Ladons (tools/make_model_fixtures.py) against PyTorch's outputs on the same input:
+/// `tiny` (ResNet Bottleneck trunk) and `tiny-resnest` (timm's ResNeSt blocks: split attention, avd,
+/// avg_down), the heads on either trunk's features.
 @Suite struct TinyModelParityTests {
-    static let modelPath = Fixtures.path("model/tiny.safetensors")
-    let reference: SafeTensorsFile
-    let model: LadonModelFile
+    static let variants = ["tiny", "tiny-resnest"]
 
-    init() throws {
-        reference = try SafeTensorsFile(path: Fixtures.path("model/tiny-reference.safetensors"))
-        model = try LadonModelFile(path: Self.modelPath)
+    static func load(_ variant: String) throws -> (model: LadonModelFile, reference: SafeTensorsFile) {
+        (
+            try LadonModelFile(path: Fixtures.path("model/\(variant).safetensors")),
+            try SafeTensorsFile(path: Fixtures.path("model/\(variant)-reference.safetensors"))
+        )
     }
 
-    @Test func encoderOutputMatchesPyTorch() throws {
-        let mobile = try MobileModel(model)
-        let latent = mobile.encoder(try reference.tensor("input"))
-        expectClose(latent, try reference.tensor("latent"), atol: 1e-5, rtol: 1e-4, "latent")
+    @Test(arguments: variants)
+    func encoderOutputMatchesPyTorch(_ variant: String) throws {
+        let (model, reference) = try Self.load(variant)
+        let latent = try MobileModel(model).encoder(try reference.tensor("input"))
+        expectClose(latent, try reference.tensor("latent"), atol: 1e-5, rtol: 1e-4, "\(variant) latent")
     }
 
-    @Test func quantisedLatentMatchesTheEntropyBottleneck() throws {
-        let mobile = try MobileModel(model)
-        let quantized = mobile.entropy.quantizeDequantize(try reference.tensor("latent"))
-        expectClose(quantized, try reference.tensor("latent_quantized"), atol: 1e-6, rtol: 0, "quantised latent")
+    @Test(arguments: variants)
+    func quantisedLatentMatchesTheEntropyBottleneck(_ variant: String) throws {
+        let (model, reference) = try Self.load(variant)
+        let quantized = try MobileModel(model).entropy.quantizeDequantize(try reference.tensor("latent"))
+        expectClose(quantized, try reference.tensor("latent_quantized"), atol: 1e-6, rtol: 0, "\(variant) quantised latent")
     }
 
-    @Test func trunkFeaturesMatchPyTorch() throws {
-        let edge = try EdgeModel(model)
-        let features = edge.trunk(try reference.tensor("latent_quantized"))
+    @Test(arguments: variants)
+    func trunkFeaturesMatchPyTorch(_ variant: String) throws {
+        let (model, reference) = try Self.load(variant)
+        let features = try EdgeModel(model).trunk(try reference.tensor("latent_quantized"))
         for (index, (name, tensor)) in features.named.enumerated() {
-            expectClose(tensor, try reference.tensor("feature\(index)"), atol: 1e-4, rtol: 1e-3, "feature '\(name)'")
+            expectClose(tensor, try reference.tensor("feature\(index)"), atol: 1e-4, rtol: 1e-3, "\(variant) feature '\(name)'")
         }
     }
 
-    @Test func classificationLogitsMatchPyTorch() throws {
-        let edge = try EdgeModel(model)
-        let head = try #require(edge.classification)
+    @Test(arguments: variants)
+    func classificationLogitsMatchPyTorch(_ variant: String) throws {
+        let (model, reference) = try Self.load(variant)
+        let head = try #require(try EdgeModel(model).classification)
         let logits = head(try reference.tensor("feature3"))
         let expected = try reference.tensor("class_logits")
-        expectClose(logits, expected.reshaped(logits.shape), atol: 1e-4, rtol: 1e-3, "class logits")
+        expectClose(logits, expected.reshaped(logits.shape), atol: 1e-4, rtol: 1e-3, "\(variant) class logits")
+    }
+
+    @Test func aResNeStModelIsAnotherIdentityWhoseLatentsAResNetEdgeRefuses() throws {
+        let (resnet, resnest) = (try Self.load("tiny").model, try Self.load("tiny-resnest").model)
+        #expect(resnest.architecture.backbone == "resnest269e" && resnest.architecture.trunk.blockKind == .resnest)
+        #expect(resnet.architecture.trunk.blockKind == .resnet)
+        let (a, b) = (try ModelIdentity(resnet), try ModelIdentity(resnest))
+        #expect(a != b && a.backbone != b.backbone)
     }
 }

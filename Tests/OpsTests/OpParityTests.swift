@@ -99,8 +99,13 @@ import Testing
         case .avgPool:
             let output = Pooling.avgPool(
                 try fixture.tensor("input"), kernel: try fixture.int("kernel"),
-                stride: try fixture.int("stride"), padding: try fixture.int("padding"))
+                stride: try fixture.int("stride"), padding: try fixture.int("padding"),
+                ceilMode: fixture.parameters["ceil_mode"] as? Bool ?? false,
+                countIncludePad: fixture.parameters["count_include_pad"] as? Bool ?? true)
             expectClose(output, try fixture.tensor("expected"), atol: 1e-6, rtol: 1e-5, label)
+        case .splitAttention:
+            let attention = try fixture.splitAttention()
+            expectClose(attention(try fixture.tensor("input")), try fixture.tensor("expected"), atol: 2e-5, rtol: 1e-4, label)
         case .adaptiveAvgPool:
             let size = try fixture.ints("output")
             let output = Pooling.adaptiveAvgPool(try fixture.tensor("input"), outputHeight: size[0], outputWidth: size[1])
@@ -148,6 +153,7 @@ struct OpCase {
         case maxPool = "max_pool"
         case avgPool = "avg_pool"
         case adaptiveAvgPool = "adaptive_avg_pool"
+        case splitAttention = "split_attention"
         case softmax, linear, concatenate, broadcast, topk
 
         static var allNames: Set<String> { Set(allCases.map(\.rawValue)) }
@@ -188,6 +194,23 @@ struct OpCase {
     func bool(_ key: String) throws -> Bool {
         guard let value = parameters[key] as? Bool else { throw BadCase(description: "\(name): no flag '\(key)'") }
         return value
+    }
+
+    /// timm's `SplitAttn` of the case: its grouped 3x3 convolution with bn0, fc1 with bn1, fc2.
+    func splitAttention() throws -> SplitAttention {
+        guard let eps = parameters["eps"] as? Double else { throw BadCase(description: "\(name): no eps") }
+        let radix = try int("radix")
+        func norm(_ prefix: String) throws -> BatchNormParameters {
+            BatchNormParameters(
+                weight: try tensor("\(prefix)_weight"), bias: try tensor("\(prefix)_bias"),
+                runningMean: try tensor("\(prefix)_running_mean"), runningVar: try tensor("\(prefix)_running_var"), eps: Float(eps))
+        }
+        let conv = Conv2d(weight: try tensor("conv_weight"), geometry: ConvGeometry(padding: 1, groups: radix))
+        let fc1 = Conv2d(weight: try tensor("fc1_weight"), bias: try tensor("fc1_bias"))
+        return SplitAttention(
+            conv: conv.foldingBatchNorm(try norm("bn0")).with(activation: .relu),
+            fc1: fc1.foldingBatchNorm(try norm("bn1")).with(activation: .relu),
+            fc2: Conv2d(weight: try tensor("fc2_weight"), bias: try tensor("fc2_bias")), radix: radix)
     }
 
     /// The case's `nn.Conv2d`, with its eval-mode batch norm folded in for `conv2d_batchnorm`.

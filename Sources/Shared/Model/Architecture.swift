@@ -26,11 +26,27 @@ public struct LadonArchitecture: Codable, Sendable, Equatable {
     }
 
     public struct Trunk: Codable, Sendable, Equatable {
+        /// What layer2..layer4 are made of.
+        public enum Block: String, Codable, Sendable {
+            /// torchvision's ResNet `Bottleneck` (ResNet-50).
+            case resnet
+            /// timm's `ResNestBottleneck` as ResNeSt-269e builds it: split attention of `radix` splits,
+            /// cardinality 1, base width 64 (group width = planes), the stride of each first block in an
+            /// average pool after the split attention (avd) and an average-pool shortcut (avg_down).
+            case resnest
+        }
+
         public var inplanes: Int
         public var planes: [Int]
         public var blocks: [Int]
         public var expansion: Int
         public var batchNormEps: Float
+        /// `nil` in files written before ResNeSt: `resnet`.
+        public var block: Block?
+        /// Splits of the split attention (`resnest` only; 2 in ResNeSt).
+        public var radix: Int?
+
+        public var blockKind: Block { block ?? .resnet }
     }
 
     public struct Classification: Codable, Sendable, Equatable {
@@ -153,6 +169,9 @@ public struct LadonArchitecture: Codable, Sendable, Equatable {
         else { throw .badArchitecture(reason: "bottleneck channels \(bottleneck) do not chain into the trunk") }
         guard trunk.planes.count == 3, trunk.blocks.count == 3, trunk.blocks.allSatisfy({ $0 >= 1 }) else {
             throw .badArchitecture(reason: "trunk must describe layer2..layer4 with at least one block each")
+        }
+        if trunk.blockKind == .resnest, (trunk.radix ?? 0) < 1 {
+            throw .badArchitecture(reason: "a resnest trunk needs a radix of at least 1, has \(trunk.radix.map(String.init) ?? "none")")
         }
         guard preprocess.mean.count == 3, preprocess.std.count == 3, preprocess.sizeDivisible > 0 else {
             throw .badArchitecture(reason: "preprocess needs 3 means, 3 stds and a positive size_divisible")

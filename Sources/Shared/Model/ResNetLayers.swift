@@ -31,8 +31,13 @@ struct ResNetBottleneckBlock: Sendable {
     }
 }
 
+/// One stage of the trunk (`layer2`, `layer3`, `layer4`), whatever its blocks.
+protocol TrunkStage: Sendable {
+    func callAsFunction(_ x: Tensor) -> Tensor
+}
+
 /// One torchvision ResNet stage (`layer2`, `layer3`, `layer4`): the first block strides by 2.
-struct ResNetLayer: Sendable {
+struct ResNetLayer: TrunkStage {
     let blocks: [ResNetBottleneckBlock]
 
     init(_ scope: WeightScope, inplanes: Int, planes: Int, blocks count: Int, expansion: Int, eps: Float) throws(WeightsError) {

@@ -12,22 +12,31 @@ public struct TrunkFeatures: Sendable {
 }
 
 /// The edge's shared body (reference `RuntimeEntropicSharedBody` after entropy decoding):
-/// bottleneck decoder, then ResNet layer2..layer4.
+/// bottleneck decoder, then layer2..layer4 of the backbone (ResNet-50's Bottleneck blocks, or ResNeSt's).
 public struct SharedTrunk: Sendable {
     let decoder: BottleneckDecoder
-    let layer2: ResNetLayer, layer3: ResNetLayer, layer4: ResNetLayer
+    let layer2: any TrunkStage, layer3: any TrunkStage, layer4: any TrunkStage
 
     init(_ scope: WeightScope, architecture: LadonArchitecture) throws(WeightsError) {
         let trunk = architecture.trunk
         decoder = try BottleneckDecoder(scope.child("decoder"), channels: architecture.bottleneck.decoderChannels)
         var inplanes = trunk.inplanes
-        var layers: [ResNetLayer] = []
+        var layers: [any TrunkStage] = []
         for index in 0..<3 {
-            layers.append(
-                try ResNetLayer(
-                    scope.child("layer\(index + 2)"), inplanes: inplanes, planes: trunk.planes[index],
-                    blocks: trunk.blocks[index], expansion: trunk.expansion, eps: trunk.batchNormEps))
-            inplanes = trunk.planes[index] * trunk.expansion
+            let layer = scope.child("layer\(index + 2)")
+            let (planes, blocks) = (trunk.planes[index], trunk.blocks[index])
+            switch trunk.blockKind {
+            case .resnet:
+                layers.append(
+                    try ResNetLayer(
+                        layer, inplanes: inplanes, planes: planes, blocks: blocks, expansion: trunk.expansion, eps: trunk.batchNormEps))
+            case .resnest:
+                layers.append(
+                    try ResNeStLayer(
+                        layer, inplanes: inplanes, planes: planes, blocks: blocks, expansion: trunk.expansion, radix: trunk.radix ?? 2,
+                        eps: trunk.batchNormEps))
+            }
+            inplanes = planes * trunk.expansion
         }
         (layer2, layer3, layer4) = (layers[0], layers[1], layers[2])
     }

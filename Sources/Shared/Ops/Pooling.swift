@@ -2,7 +2,7 @@
 public enum Pooling {
     /// `nn.MaxPool2d(kernel, stride, padding)`: padded positions never win (they count as −∞).
     public static func maxPool(_ x: Tensor, kernel: Int, stride: Int, padding: Int) -> Tensor {
-        windowed(x, kernel: kernel, stride: stride, padding: padding) { plane, width, rows, cols, _ in
+        windowed(x, kernel: kernel, stride: stride, padding: padding, ceilMode: false) { plane, width, rows, cols, _ in
             var best = -Float.infinity
             for r in rows {
                 for c in cols {
@@ -14,12 +14,22 @@ public enum Pooling {
         }
     }
 
-    /// `nn.AvgPool2d(kernel, stride, padding)` with count_include_pad=True (PyTorch's default).
-    public static func avgPool(_ x: Tensor, kernel: Int, stride: Int, padding: Int = 0) -> Tensor {
-        windowed(x, kernel: kernel, stride: stride, padding: padding) { plane, width, rows, cols, _ in
+    /// `nn.AvgPool2d(kernel, stride, padding, ceil_mode, count_include_pad)`. With `countIncludePad`
+    /// (PyTorch's default) a window divides by its size clipped to the padded input, so padded zeros count;
+    /// without, by the input pixels it covers. `ceilMode` adds a last, partial window where the input
+    /// leaves one (never one that starts in the right or bottom padding), as PyTorch does.
+    public static func avgPool(
+        _ x: Tensor, kernel: Int, stride: Int, padding: Int = 0, ceilMode: Bool = false, countIncludePad: Bool = true
+    ) -> Tensor {
+        let (height, width) = (x.dim(2), x.dim(3))
+        return windowed(x, kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode) { plane, rowStride, rows, cols, window in
             var sum: Float = 0
-            for r in rows { for c in cols { sum += plane[r * width + c] } }
-            return sum / Float(kernel * kernel)
+            for r in rows { for c in cols { sum += plane[r * rowStride + c] } }
+            guard countIncludePad else { return sum / Float(rows.count * cols.count) }
+            // The window clipped to the padded extent [-padding, size + padding).
+            let spanRows = min(window.top + kernel, height + padding) - window.top
+            let spanCols = min(window.left + kernel, width + padding) - window.left
+            return sum / Float(spanRows * spanCols)
         }
     }
 
@@ -49,14 +59,29 @@ public enum Pooling {
         return output
     }
 
+    /// A window's top-left corner in input coordinates (negative inside the padding).
+    struct Window {
+        let top: Int
+        let left: Int
+    }
+
+    /// Output size of one axis as PyTorch computes it: floor, or ceil without a window that starts in the padding.
+    static func pooledSize(_ size: Int, kernel: Int, stride: Int, padding: Int, ceilMode: Bool) -> Int {
+        let span = size + 2 * padding - kernel
+        guard ceilMode else { return span / stride + 1 }
+        var count = (span + stride - 1) / stride + 1
+        if (count - 1) * stride >= size + padding { count -= 1 }
+        return count
+    }
+
     private static func windowed(
-        _ x: Tensor, kernel: Int, stride: Int, padding: Int,
-        reduce: (UnsafePointer<Float>, Int, Range<Int>, Range<Int>, Int) -> Float
+        _ x: Tensor, kernel: Int, stride: Int, padding: Int, ceilMode: Bool,
+        reduce: (UnsafePointer<Float>, Int, Range<Int>, Range<Int>, Window) -> Float
     ) -> Tensor {
         precondition(x.rank == 4, "pooling expects [N, C, H, W], got \(x.shape)")
         let (n, channels, height, width) = (x.dim(0), x.dim(1), x.dim(2), x.dim(3))
-        let outHeight = (height + 2 * padding - kernel) / stride + 1
-        let outWidth = (width + 2 * padding - kernel) / stride + 1
+        let outHeight = pooledSize(height, kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode)
+        let outWidth = pooledSize(width, kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode)
         var output = Tensor(uninitializedShape: [n, channels, outHeight, outWidth])
         x.withUnsafeBufferPointer { input in
             output.withUnsafeMutableBufferPointer { out in
@@ -70,7 +95,7 @@ public enum Pooling {
                             for ox in 0..<outWidth {
                                 let left = ox * stride - padding
                                 let cols = max(left, 0)..<min(left + kernel, width)
-                                target[(plane * outHeight + oy) * outWidth + ox] = reduce(base, width, rows, cols, kernel)
+                                target[(plane * outHeight + oy) * outWidth + ox] = reduce(base, width, rows, cols, Window(top: top, left: left))
                             }
                         }
                     }
