@@ -122,7 +122,9 @@ public final class EdgeWorkerLoop {
             }
         }
         try? control(.bye(.init(peerID: id, reason: "stopping")))
-        log.info("worker stopped", ["worker": id, "frames": frames])
+        // The peak resident memory: the model's packed weights and the largest frame's planned buffers.
+        let peak = ProcessTable.ownPeakResidentBytes().map { String(format: "%.1f", Double($0) / 1_048_576) } ?? "-"
+        log.info("worker stopped", ["worker": id, "frames": frames, "peak_rss_mb": peak])
     }
 }
 

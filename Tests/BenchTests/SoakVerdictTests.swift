@@ -163,8 +163,10 @@ import Testing
     }
 
     @Test func vmRSSIsReadInKibibytesFromProcStatus() {
-        let status = "Name:\tladon-edge\nVmPeak:\t  300000 kB\nVmRSS:\t   12345 kB\nRssAnon:\t 1000 kB\n"
+        let status = "Name:\tladon-edge\nVmPeak:\t  300000 kB\nVmHWM:\t   23456 kB\nVmRSS:\t   12345 kB\nRssAnon:\t 1000 kB\n"
         #expect(ProcessTable.residentBytes(status: status) == 12345 * 1024)
+        #expect(ProcessTable.residentBytes(status: status, field: "VmHWM") == 23456 * 1024, "the peak")
+        #expect(ProcessTable.ownPeakResidentBytes().map { $0 > 0 } == true)
         #expect(ProcessTable.residentBytes(status: "Name:\tzombie\nState:\tZ (zombie)\n") == nil, "a zombie has no VmRSS")
     }
 

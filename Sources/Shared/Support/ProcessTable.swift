@@ -5,13 +5,18 @@ public enum ProcessTable {
     /// The process's resident set size (`VmRSS` in /proc/PID/status) in bytes; `nil` once it has exited
     /// (a zombie has no VmRSS line) or when it cannot be read.
     public static func residentBytes(of pid: Int32) -> Int? {
-        (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)).flatMap(residentBytes(status:))
+        (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)).flatMap { residentBytes(status: $0) }
     }
 
-    /// `VmRSS:\t   12345 kB` in the text of a /proc/PID/status file, in bytes.
-    public static func residentBytes(status: String) -> Int? {
-        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return nil }
-        let fields = line.dropFirst("VmRSS:".count).split(whereSeparator: \.isWhitespace)
+    /// This process's peak resident set size so far (`VmHWM`), in bytes.
+    public static func ownPeakResidentBytes() -> Int? {
+        (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)).flatMap { residentBytes(status: $0, field: "VmHWM") }
+    }
+
+    /// `VmRSS:\t   12345 kB` (or another such `field`) in the text of a /proc/PID/status file, in bytes.
+    public static func residentBytes(status: String, field: String = "VmRSS") -> Int? {
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }) else { return nil }
+        let fields = line.dropFirst(field.count + 1).split(whereSeparator: \.isWhitespace)
         guard fields.count == 2, fields[1] == "kB", let kibibytes = Int(fields[0]) else { return nil }
         return kibibytes * 1024
     }
