@@ -40,9 +40,10 @@ public enum StageBenchmarkCommand {
         let benchmark = try StageBenchmark(
             modelPath: arguments.required("model"),
             imagePath: arguments.value("image") ?? "samples/bench/astronaut-640x480.jpg")
-        let results = try benchmark.run(runs: runs)
+        let (results, freshBuffers) = try benchmark.run(runs: runs)
         print("BLAS kernels: \(Compute.blasKernels) (OPENBLAS_CORETYPE overrides)")
         print(BenchmarkReport(results: results, reference: reference, threads: threads).table)
+        print("tensor buffers allocated afresh in the timed edge frames (after one warm-up frame): \(freshBuffers)")
     }
 }
 

@@ -29,6 +29,8 @@ final class BufferPool: Sendable {
         var idleBytes = 0
     }
     private let state = Mutex(State())
+    /// Buffers allocated because none of their size was idle.
+    let freshCount = Atomic<Int>(0)
 
     func take(capacity: Int) -> UnsafeMutablePointer<Float> {
         let reused: UnsafeMutablePointer<Float>? = state.withLock { state in
@@ -37,6 +39,7 @@ final class BufferPool: Sendable {
             return UnsafeMutablePointer(bitPattern: address)
         }
         if let reused { return reused }
+        freshCount.add(1, ordering: .relaxed)
         let raw = UnsafeMutableRawPointer.allocate(
             byteCount: max(capacity, 1) * MemoryLayout<Float>.stride, alignment: 64)
         return raw.bindMemory(to: Float.self, capacity: max(capacity, 1))
@@ -52,4 +55,11 @@ final class BufferPool: Sendable {
         }
         if !kept { UnsafeMutableRawPointer(pointer).deallocate() }
     }
+}
+
+/// What the tensor buffer pool did, for benchmarks that show memory is planned: after a warm-up frame,
+/// frames of the same size take every buffer from the pool.
+public enum TensorMemory {
+    /// Buffers allocated so far because the pool had none of their size (in every thread of the process).
+    public static var freshBuffers: Int { BufferPool.shared.freshCount.load(ordering: .relaxed) }
 }
