@@ -207,8 +207,13 @@ def sharpen_dense_heads(model, scale):
 def class_logit_spread(model, images):
     """Standard deviation of the box predictor's class logits (less each box's mean) over the RPN's
     proposals on `images`: what `sharpen_detection`'s class scale multiplies."""
+    spreads = [(logits - logits.mean(1, keepdim=True)).std().item() for logits in proposal_class_logits(model, images)]
+    return sum(spreads) / len(spreads)
+
+
+def proposal_class_logits(model, images):
+    """The box predictor's class logits [proposals, classes] over the RPN's proposals, per image."""
     head = model.detection_head
-    spreads = []
     with torch.no_grad():
         for image in images:
             batch, _ = ladon_torch.preprocess(model, image)
@@ -217,27 +222,16 @@ def class_logit_spread(model, images):
             proposals, _ = head.rpn(batch, pyramid)
             pooled = head.roi_heads.box_roi_pool(pyramid, proposals, batch.image_sizes)
             logits, _ = head.roi_heads.box_predictor(head.roi_heads.box_head(pooled))
-            spreads.append((logits - logits.mean(1, keepdim=True)).std().item())
-    return sum(spreads) / len(spreads)
+            yield logits
 
 
 def balance_classes(model, images):
     """Shifts the foreground classes' biases so that their mean logits over the RPN's proposals on `images` are
     equal (a seeded box predictor on positive ReLU features favours one class for every box, which would leave
     the per-class NMS with one class to sort)."""
-    head = model.detection_head
-    means = []
+    mean = torch.stack([logits.mean(0) for logits in proposal_class_logits(model, images)]).mean(0)
     with torch.no_grad():
-        for image in images:
-            batch, _ = ladon_torch.preprocess(model, image)
-            features = ladon_torch.trunk(model, ladon_torch.quantize(model, ladon_torch.encode(model, batch.tensors)))
-            pyramid = head.fpn(features)
-            proposals, _ = head.rpn(batch, pyramid)
-            pooled = head.roi_heads.box_roi_pool(pyramid, proposals, batch.image_sizes)
-            logits, _ = head.roi_heads.box_predictor(head.roi_heads.box_head(pooled))
-            means.append(logits.mean(0))
-        mean = torch.stack(means).mean(0)
-        head.roi_heads.box_predictor.cls_score.bias[1:] -= mean[1:] - mean[1:].mean()
+        model.detection_head.roi_heads.box_predictor.cls_score.bias[1:] -= mean[1:] - mean[1:].mean()
 
 
 def tune_background(model, images, least, most, steps=40, margin=0.5):
