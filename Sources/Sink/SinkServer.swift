@@ -205,7 +205,8 @@ public final class SinkServer {
         }
         let latency = metrics.record(result, receivedMicroseconds: received)
         if let viewer = configuration.viewer, let counts = metrics.perNode[result.header.nodeID] {
-            viewer.record(result, latencyMilliseconds: latency, counts: counts)
+            // Without the kept latent: the board holds each node's newest Result for as long as it runs.
+            viewer.record(result.latent == nil ? result : result.withoutLatent, latencyMilliseconds: latency, counts: counts)
         }
         // A kept latent goes into the store only: subscribers get the Result without it.
         let payload = result.latent == nil ? envelope.payload : result.withoutLatent.serialized()

@@ -48,11 +48,38 @@ import Testing
         expectClose(logits, expected.reshaped(logits.shape), atol: 1e-4, rtol: 1e-3, "\(variant) class logits")
     }
 
-    @Test func aResNeStModelIsAnotherIdentityWhoseLatentsAResNetEdgeRefuses() throws {
+    @Test func theResNeStBackboneIsWrittenInTheModelIdentityWhichTheEdgeComparesWithEachLatents() throws {
         let (resnet, resnest) = (try Self.load("tiny").model, try Self.load("tiny-resnest").model)
         #expect(resnest.architecture.backbone == "resnest269e" && resnest.architecture.trunk.blockKind == .resnest)
         #expect(resnet.architecture.trunk.blockKind == .resnet)
         let (a, b) = (try ModelIdentity(resnet), try ModelIdentity(resnest))
         #expect(a != b && a.backbone != b.backbone)
+    }
+}
+
+/// What a ResNeSt trunk's architecture must say before any weight is read.
+@Suite struct ResNeStArchitectureTests {
+    static func architecture(radix: Int?, planes: [Int]? = nil) throws -> String {
+        var architecture = try LadonModelFile(path: Fixtures.path("model/tiny-resnest.safetensors")).architecture
+        architecture.trunk.radix = radix
+        if let planes { architecture.trunk.planes = planes }
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return String(decoding: try encoder.encode(architecture), as: UTF8.self)
+    }
+
+    @Test func theTinyResNeStArchitectureReadsBack() throws {
+        #expect(try LadonArchitecture.parse(Self.architecture(radix: 2)).trunk.radix == 2)
+    }
+
+    @Test(arguments: [nil, 0, 1] as [Int?])
+    func aRadixBelowTwoIsRefused(radix: Int?) throws {
+        let json = try Self.architecture(radix: radix)
+        #expect(throws: WeightsError.self) { try LadonArchitecture.parse(json) }
+    }
+
+    @Test func planesThatDoNotSplitIntoTheRadixAreRefused() throws {
+        let json = try Self.architecture(radix: 2, planes: [8, 15, 32])
+        #expect(throws: WeightsError.self) { try LadonArchitecture.parse(json) }
     }
 }

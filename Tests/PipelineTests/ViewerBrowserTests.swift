@@ -28,7 +28,7 @@ import Testing
             "ladon-sink", ["serve", "--results", edge.results, "--publish", edge.publish, "--http", "127.0.0.1:\(port)", "--frames", Self.frames])
         _ = try edge.start(
             "ladon-edge", ["serve", "--model", Self.model, "--frontend", edge.frontend, "--sink", edge.results, "--workers", "1"])
-        _ = try edge.start(
+        let encoder = try edge.start(
             "ladon-encoder",
             ["run", "--model", Self.model, "--ingest", ingestEndpoint, "--edge", edge.frontend, "--node-id", "cam-01", "--window", "2"])
         let ingest = try edge.start(
@@ -40,8 +40,10 @@ import Testing
         let live = try Self.browse(port: port, folder: edge.folder, name: "live")
         #expect(live.dom.contains("cam-01") && live.dom.contains("class=\"node\""), "the page made no card for the node")
 
-        // Then frozen, so the screenshot can be compared with the picture the sink serves.
+        // Then frozen, so the screenshot can be compared with the picture the sink serves: the stream ends and
+        // the encoder exits once every latent it sent has its Result.
         ingest.stop()
+        #expect(encoder.waitForExit(timeout: 120), "the encoder did not drain\n\(edge.logs)")
         let settled = try Self.settledState(port: port)
         let update = try #require(settled, "the stream did not settle\n\(edge.logs)")
         let shot = try Self.browse(port: port, folder: edge.folder, name: "settled")

@@ -97,6 +97,7 @@ import Testing
         #expect(board.updates(after: 6)?.updates.isEmpty == true)
         feed.record(Self.result("cam-b", 1))
         feed.record(Self.result("cam-c", 1))
+        feed.record(Self.result("cam-c", 2))
         let snapshot = try Self.object(board.snapshot().json)
         #expect((snapshot["nodes"] as? [Any])?.count == 2 && snapshot["nodes_not_shown"] as? Int == 1)
     }
@@ -123,7 +124,8 @@ import Testing
 
     @Test func thePageCarriesTheSnapshotAndANodeNameCannotEndItsDataBlock() throws {
         let board = ViewerBoard()
-        Feed(board).record(Self.result("</script><script>alert(1)</script>", 1))
+        let hostile = "</script><!--<script>alert(1)</script>"
+        Feed(board).record(Self.result(hostile, 1))
         let server = try Self.server(board)
         defer { server.close() }
         let page = try HTTPClient.get(port: server.address.port, "/").body
@@ -132,7 +134,8 @@ import Testing
         let end = try #require(page.range(of: "</script>", range: start.upperBound..<page.endIndex))
         let snapshot = try Self.object(String(page[start.upperBound..<end.lowerBound]))
         let nodes = try #require(snapshot["nodes"] as? [[String: Any]])
-        #expect((nodes.first?["update"] as? [String: Any])?["node"] as? String == "</script><script>alert(1)</script>")
+        #expect((nodes.first?["update"] as? [String: Any])?["node"] as? String == hostile)
+        #expect(!page.contains("<!--"), "no comment can open inside the data block")
     }
 
     @Test func theEventStreamStartsFromASnapshotAndSendsAnUpdatePerResult() throws {

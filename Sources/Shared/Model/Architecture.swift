@@ -170,8 +170,14 @@ public struct LadonArchitecture: Codable, Sendable, Equatable {
         guard trunk.planes.count == 3, trunk.blocks.count == 3, trunk.blocks.allSatisfy({ $0 >= 1 }) else {
             throw .badArchitecture(reason: "trunk must describe layer2..layer4 with at least one block each")
         }
-        if trunk.blockKind == .resnest, (trunk.radix ?? 0) < 1 {
-            throw .badArchitecture(reason: "a resnest trunk needs a radix of at least 1, has \(trunk.radix.map(String.init) ?? "none")")
+        if trunk.blockKind == .resnest {
+            // Radix 1 is timm's sigmoid gate, which ResNeSt-269e does not use and this engine does not compute.
+            guard let radix = trunk.radix, radix >= 2 else {
+                throw .badArchitecture(reason: "a resnest trunk needs a radix of at least 2, has \(trunk.radix.map(String.init) ?? "none")")
+            }
+            guard trunk.planes.allSatisfy({ $0 % radix == 0 }) else {
+                throw .badArchitecture(reason: "resnest planes \(trunk.planes) do not split into radix \(radix)")
+            }
         }
         guard preprocess.mean.count == 3, preprocess.std.count == 3, preprocess.sizeDivisible > 0 else {
             throw .badArchitecture(reason: "preprocess needs 3 means, 3 stds and a positive size_divisible")

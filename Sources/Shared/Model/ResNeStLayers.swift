@@ -51,7 +51,7 @@ struct ResNeStBottleneckBlock: Sendable {
         var out = splitAttention(conv1(x))
         if stride > 1 { out = Pooling.avgPool(out, kernel: 3, stride: stride, padding: 1) }
         let shortcut = downsample.map { conv in
-            conv(stride > 1 ? Pooling.avgPool(x, kernel: stride, stride: stride, ceilMode: true, countIncludePad: false) : x)
+            conv(stride > 1 ? Pooling.avgPool(x, kernel: 2, stride: stride, ceilMode: true, countIncludePad: false) : x)
         }
         return conv3(out, adding: shortcut ?? x)
     }

@@ -10,6 +10,9 @@ struct EventStreams {
         let connection: HTTPConnection
         var pending: [UInt8]
         var revision: UInt64
+        /// What is left of the opening snapshot: not counted against the limit, so a large board cannot
+        /// close every new stream before it has started.
+        var opening: Int
     }
 
     private let limits: ViewerServer.Limits
@@ -32,7 +35,8 @@ struct EventStreams {
 
     mutating func open(_ connection: HTTPConnection, _ board: ViewerBoard) {
         let (snapshot, revision) = board.snapshot()
-        streams.append(Stream(connection: connection, pending: Self.head + Self.event("snapshot", snapshot), revision: revision))
+        let opening = Self.head + Self.event("snapshot", snapshot)
+        streams.append(Stream(connection: connection, pending: opening, revision: revision, opening: opening.count))
     }
 
     /// Queues what each stream has not seen, writes what the sockets take, closes the streams that went
@@ -57,7 +61,8 @@ struct EventStreams {
                 continue
             }
             stream.pending.removeFirst(sent)
-            if stream.pending.count > limits.maximumPendingBytes {
+            stream.opening = max(0, stream.opening - sent)
+            if stream.pending.count - stream.opening > limits.maximumPendingBytes {
                 closedSlow += 1
                 stream.connection.close()
                 continue

@@ -18,7 +18,6 @@ public final class ViewerBoard: Sendable {
 
     /// The newest update of one node as the page reads it.
     struct Node: Sendable {
-        var latest: ResultMessage
         /// The newest Result without an error: the one drawn.
         var latestAnswered: ResultMessage?
         var event: ViewerEvent
@@ -31,7 +30,8 @@ public final class ViewerBoard: Sendable {
         var revision: UInt64 = 0
         /// (revision, JSON of the update), oldest first.
         var log: [(UInt64, String)] = []
-        var nodesNotShown = 0
+        /// Nodes beyond `maximumNodes`, by name (up to `maximumNodes` more are told apart).
+        var hiddenNodes: Set<String> = []
     }
 
     public let limits: Limits
@@ -57,13 +57,12 @@ public final class ViewerBoard: Sendable {
             let name = result.header.nodeID
             if state.nodes[name] == nil {
                 guard state.nodes.count < limits.maximumNodes else {
-                    state.nodesNotShown += 1
+                    if state.hiddenNodes.count < limits.maximumNodes { state.hiddenNodes.insert(name) }
                     return
                 }
                 state.order.append(name)
             }
-            var node = state.nodes[name] ?? Node(latest: result, event: event)
-            node.latest = result
+            var node = state.nodes[name] ?? Node(event: event)
             node.event = event
             if result.error == nil { node.latestAnswered = result }
             node.history.append(event.point)
@@ -81,7 +80,7 @@ public final class ViewerBoard: Sendable {
             (
                 ViewerSnapshot(
                     nodes: state.order.compactMap { name in state.nodes[name].map { ViewerSnapshot.Node(update: $0.event, history: $0.history) } },
-                    nodesNotShown: state.nodesNotShown), state.revision
+                    nodesNotShown: state.hiddenNodes.count), state.revision
             )
         }
         return (Self.json(encoder, snapshot), revision)

@@ -9,9 +9,11 @@ enum ViewerPage {
     static let latencyColour = (r: 0xFF, g: 0x7F, b: 0x0E)
     static let bytesColour = (r: 0x1F, g: 0x77, b: 0xB4)
 
-    /// The page with `snapshot` (the board's JSON, whose `/` JSONEncoder writes as `\/`, so no `</script>`
-    /// can end the data block early) inside.
-    static func html(snapshot: String) -> String { template.replacingOccurrences(of: "SNAPSHOT_JSON", with: snapshot) }
+    /// The page with `snapshot` (the board's JSON) inside. Every `<` in it (only ever inside a JSON string) is
+    /// written `\u003c`, so no text from the wire (`</script>`, `<!--<script>`) can end or change the data block.
+    static func html(snapshot: String) -> String {
+        template.replacingOccurrences(of: "SNAPSHOT_JSON", with: snapshot.replacingOccurrences(of: "<", with: "\\u003c"))
+    }
 
     private static let template = """
         <!doctype html>
