@@ -73,7 +73,7 @@ public enum ResultReplay {
             let published: (result: ResultMessage, bytes: [UInt8])
             if rerun != nil {
                 guard let again = try rerun!.run(row, &counts, log) else { continue }
-                published = (again, again.serialized())
+                published = again
             } else {
                 guard let result = try? ResultMessage(serialized: row.result) else {
                     counts.unreadable += 1

@@ -204,12 +204,13 @@ public final class SinkServer {
             return
         }
         let latency = metrics.record(result, receivedMicroseconds: received)
+        // A kept latent goes into the store only: subscribers, and the viewer's board (which holds each
+        // node's newest Result for as long as it runs), get the Result without it.
+        let published = result.latent == nil ? result : result.withoutLatent
+        let payload = result.latent == nil ? envelope.payload : published.serialized()
         if let viewer = configuration.viewer, let counts = metrics.perNode[result.header.nodeID] {
-            // Without the kept latent: the board holds each node's newest Result for as long as it runs.
-            viewer.record(result.latent == nil ? result : result.withoutLatent, latencyMilliseconds: latency, counts: counts)
+            viewer.record(published, latencyMilliseconds: latency, counts: counts)
         }
-        // A kept latent goes into the store only: subscribers get the Result without it.
-        let payload = result.latent == nil ? envelope.payload : result.withoutLatent.serialized()
         // Stored (committed) before it is published or recorded in the history.
         do throws(ResultStore.StoreError) {
             if let store {

@@ -17,8 +17,10 @@ struct StoredLatentRerun {
 
     func close() { store?.close() }
 
-    /// The row's Result computed again; `nil` (counted, and logged) when there is none to publish.
-    mutating func run(_ row: ResultStore.Row, _ counts: inout ResultReplay.Counts, _ log: Logger) throws -> ResultMessage? {
+    /// The row's Result computed again, and its bytes; `nil` (counted, and logged) when there is none to publish.
+    mutating func run(
+        _ row: ResultStore.Row, _ counts: inout ResultReplay.Counts, _ log: Logger
+    ) throws -> (result: ResultMessage, bytes: [UInt8])? {
         guard let bytes = row.latent else {
             counts.withoutLatent += 1
             return nil
@@ -51,7 +53,8 @@ struct StoredLatentRerun {
             log.warning("a stored latent failed", ["node": row.node, "sequence": row.sequence, "error": error])
             result = ResultMessage(failed: latent, error: "\(error)")
         }
-        try store?.store(result, payload: result.serialized(), latent: bytes, receivedMicroseconds: PipelineClock.wallMicroseconds())
-        return result
+        let serialized = result.serialized()
+        try store?.store(result, payload: serialized, latent: bytes, receivedMicroseconds: PipelineClock.wallMicroseconds())
+        return (result, serialized)
     }
 }
