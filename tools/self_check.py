@@ -174,21 +174,32 @@ def sc2bench_check(check, image):
             module.running_mean.uniform_(-0.1, 0.1)
             module.running_var.uniform_(0.5, 1.5)
     classification.update()
+    converted_as_released(check, (classification, detection, segmentation), image, "official",
+                          "sc2bench SplittableResNet", relative=False)
+
+
+def converted_as_released(check, modules, image, preset_name, classifier_name, relative):
+    """Saves sc2bench's (classification, detection, segmentation) modules as the release saves its checkpoints,
+    converts them with tools/convert.py and compares the classification and segmentation outputs end to end
+    (entropy coding included). Returns the converted model, the preprocessed ImageList and the converted trunk's
+    features."""
+    classification, detection, segmentation = modules
     with tempfile.TemporaryDirectory() as folder:
         paths = []
         for name, module in (("cls", classification), ("det", detection), ("seg", segmentation)):
             paths.append(os.path.join(folder, f"{name}.pt"))
             torch.save({"model": module.state_dict()}, paths[-1])
-        ours = convert.from_official(*paths, beta=1.28)
-    for module in (classification, detection, segmentation):
+        ours = convert.from_official(*paths, beta=1.28, preset=preset_name)
+    for module in modules:
         module.eval()
     images, _ = ladon_torch.preprocess(ours, image)
     x = images.tensors
     features = ladon_torch.trunk(ours, ladon_torch.quantize(ours, ladon_torch.encode(ours, x)))
-    check("sc2bench SplittableResNet (compress, decompress, layers, fc) vs converted model",
-          classification(x), ladon_torch.classify(ours, features), 1e-4)
+    check(f"{classifier_name} (compress, decompress, layers, fc) vs converted model",
+          classification(x), ladon_torch.classify(ours, features), 1e-4, relative=relative)
     check("sc2bench DeepLabv3 segmentation vs converted model",
-          segmentation(x)["out"], ladon_torch.segment(ours, features, tuple(x.shape[-2:])), 1e-4)
+          segmentation(x)["out"], ladon_torch.segment(ours, features, tuple(x.shape[-2:])), 1e-4, relative=relative)
+    return ours, images, features
 
 
 class TimmFrozenBatchNorm2d(FrozenBatchNorm2d):
@@ -277,26 +288,13 @@ def sc2bench_resnest_check(check, image, preset_name):
     tracked = [k for k in detection.state_dict() if k.startswith("backbone.body.") and "num_batches_tracked" in k]
     check("detection checkpoint's backbone has frozen batch norms (count of num_batches_tracked)",
           torch.tensor([float(len(tracked))]), torch.zeros(1), 0.0)
-    with tempfile.TemporaryDirectory() as folder:
-        paths = []
-        for name, module in (("cls", classification), ("det", detection), ("seg", segmentation)):
-            paths.append(os.path.join(folder, f"{name}.pt"))
-            torch.save({"model": module.state_dict()}, paths[-1])
-        ours = convert.from_official(*paths, beta=1.28, preset=preset_name)
-    for module in (classification, detection, segmentation):
-        module.eval()
-    images, _ = ladon_torch.preprocess(ours, image)
-    x = images.tensors
-    features = ladon_torch.trunk(ours, ladon_torch.quantize(ours, ladon_torch.encode(ours, x)))
-    check("sc2bench splittable_resnest (compress, decompress, layers, fc) vs converted model",
-          classification(x), ladon_torch.classify(ours, features), 1e-4, relative=True)
-    check("sc2bench DeepLabv3 segmentation vs converted model",
-          segmentation(x)["out"], ladon_torch.segment(ours, features, tuple(x.shape[-2:])), 1e-4, relative=True)
+    ours, images, features = converted_as_released(check, (classification, detection, segmentation), image, preset_name,
+                                                   "sc2bench splittable_resnest", relative=True)
     head = ours.detection_head
     # The frozen batch norms compute the same affine map in another order (scale and shift precomputed): over
     # the 86 blocks of a random-init ResNeSt-269e the rounding grows to ~1e-4 of the features' range, hence the
     # looser bound on the backbone; the detection head's own tensors are checked on our features.
-    body = detection.backbone.body(x)  # '1'..'4': bottleneck, layer2, layer3, layer4
+    body = detection.backbone.body(images.tensors)  # '1'..'4': bottleneck, layer2, layer3, layer4
     for (name, reference), feature in zip(body.items(), features.values()):
         check(f"sc2bench Faster R-CNN backbone (frozen batch norms) feature {name} vs converted trunk", reference,
               feature, 1e-3, relative=True)
