@@ -47,6 +47,8 @@ let package = Package(
             name: "CImageCodecs", path: "Sources/CImageCodecs",
             linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]),
         .target(name: "CVideoCapture", path: "Sources/CVideoCapture"),
+        // The benchmark's FMA peak loop (AVX2+FMA chosen at run time, a portable loop elsewhere).
+        .target(name: "CPeakLoop", path: "Sources/CPeakLoop"),
         .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .target(
             name: "CLadonProto", path: "Sources/CLadonProto",
@@ -75,7 +77,7 @@ let package = Package(
         // MARK: Running and measuring the pipeline
         + stage("LadonLaunch", folder: "Launch", command: "ladon-launch")
         + stage("LadonEval", folder: "Eval", command: "ladon-eval")
-        + stage("LadonBench", folder: "Bench", command: "ladon-bench", dependencies: ["LadonIngest"])
+        + stage("LadonBench", folder: "Bench", command: "ladon-bench", dependencies: ["LadonIngest", "CPeakLoop"])
         + [
             .executableTarget(name: "ladon-keygen", dependencies: ["Shared"], path: "Sources/Keygen"),
 

@@ -66,7 +66,7 @@ def render_training_set(count, seed, width, height, quality):
         boxes = [[x, y, x + w, y + h] for x, y, w, h in (a["bbox"] for a in instances)]
         samples.append({
             "image": torch.from_numpy(pixels.copy()).permute(2, 0, 1).contiguous(),
-            "mask": torch.from_numpy(labels.astype(np.int64)),
+            "mask": torch.from_numpy(labels.copy()),  # uint8: a quarter of int64's memory for large sets
             "boxes": torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4),
             "labels": torch.tensor([a["category_id"] for a in instances], dtype=torch.int64),
             "class": (largest["category_id"] - 1) if largest else -1,  # classifier index; -1 = no label
@@ -100,7 +100,7 @@ class Batches:
         images, targets, masks, classes = [], [], [], []
         for index, flip in zip(picks, flips):
             s = self.samples[index]
-            image, mask, boxes = s["image"].float() / 255, s["mask"], s["boxes"].clone()
+            image, mask, boxes = s["image"].float() / 255, s["mask"].long(), s["boxes"].clone()
             if flip:
                 width = image.shape[-1]
                 image, mask = image.flip(-1), mask.flip(-1)
@@ -269,7 +269,7 @@ def train_teacher(teacher, arch, samples, args, log, timings):
             cls = functional.cross_entropy(logits, classes, ignore_index=-1)
             seg = segmentation_loss(teacher.segmentation(features[3]), masks)
             return cls + seg, {"cls": cls.detach(), "seg": seg.detach()}
-        return run_stage("teacher", None, args.steps_per_stage, params, loss_fn, args, log, args.lr)
+        return run_stage("teacher", None, args.teacher_steps, params, loss_fn, args, log, args.lr)
     timings["teacher"] = checkpointed(os.path.join(args.work, "teacher.pt"), args, teacher, make)
     teacher.eval()
     for p in teacher.parameters():
@@ -397,7 +397,7 @@ def train_beta(beta, arch_name, teacher, samples, args, log):
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, f"{arch_name}-beta{beta:g}.safetensors")
     source = (f"trained on shapes world by tools/train.py: seed {args.seed}, {args.data_count} images, "
-              f"{args.steps_per_stage} steps per stage, batch {args.batch_size}, beta {beta:g}, "
+              f"teacher {args.teacher_steps} steps, {args.steps_per_stage} steps per stage, batch {args.batch_size}, beta {beta:g}, "
               f"distortion weight {args.distortion_weight:g}")
     model_file.write_model_file(model, path, source)
     print(f"wrote {path} ({os.path.getsize(path) / 1e6:.2f} MB)", flush=True)
@@ -542,6 +542,7 @@ def main():
     parser.add_argument("--beta", type=float, action="append", help="rate weight; repeat for several models")
     parser.add_argument("--preset", default="default", choices=["default"])
     parser.add_argument("--steps-per-stage", type=int, default=1500)
+    parser.add_argument("--teacher-steps", type=int, help="steps of the teacher (step 0); default: --steps-per-stage")
     parser.add_argument("--data-count", type=int, default=3000, help="training images rendered")
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--lr", type=float, default=1e-3)
@@ -577,6 +578,8 @@ def main():
     os.makedirs(args.work, exist_ok=True)
     torch.manual_seed(args.seed)
     np.random.seed(args.seed)
+    if args.teacher_steps is None:
+        args.teacher_steps = args.steps_per_stage
     if args.distortion_weight is None:
         official = ladon_torch.preset("official")["trunk"]["inplanes"]
         args.distortion_weight = official / ladon_torch.preset(args.preset)["trunk"]["inplanes"]

@@ -20,6 +20,7 @@ public enum StageBenchmarkCommand {
             .value("threads", "n", help: "Threads for BLAS and our kernels (default 2)."),
             .value("runs", "n", help: "Timed runs per stage after one warm-up (default 5)."),
             .value("reference", "path", help: "JSON timings from tools/bench_reference.py to compare against."),
+            .flag("json", help: "Print the timings, GFLOP/s and FMA peak as JSON (tools/bench_peers.py reads it)."),
         ])
 
     public static func run(_ arguments: [String]) throws {
@@ -41,8 +42,17 @@ public enum StageBenchmarkCommand {
             modelPath: arguments.required("model"),
             imagePath: arguments.value("image") ?? "samples/bench/astronaut-640x480.jpg")
         let (results, freshBuffers) = try benchmark.run(runs: runs)
+        let peak = FMAPeak.measure(threads: threads)
+        let report = BenchmarkReport(results: results, reference: reference, threads: threads, peak: peak)
+        if arguments.flag("json") {
+            print(report.json(freshBuffers: freshBuffers, blasKernels: Compute.blasKernels))
+            return
+        }
         print("BLAS kernels: \(Compute.blasKernels) (OPENBLAS_CORETYPE overrides)")
-        print(BenchmarkReport(results: results, reference: reference, threads: threads).table)
+        print(
+            "FMA peak (\(peak.family) loop): " + String(format: "%.1f", peak.gigaflopsOneThread) + " GFLOP/s on one thread, "
+                + String(format: "%.1f", peak.gigaflopsAllThreads) + " on \(threads)")
+        print(report.table)
         print("tensor buffers allocated afresh in the timed edge frames (after one warm-up frame): \(freshBuffers)")
     }
 }
@@ -105,27 +115,52 @@ enum BenchmarkError: Error, CustomStringConvertible {
     }
 }
 
-/// The printed table: Swift ms, GFLOP/s, PyTorch ms and the ratio Swift / PyTorch (below 1 is faster).
+/// The printed table: Swift ms, GFLOP/s, its share of the FMA peak, PyTorch ms and the ratio Swift / PyTorch
+/// (below 1 is faster).
 struct BenchmarkReport {
     let results: [StageMeasurement]
     let reference: ReferenceTimings?
     let threads: Int
+    let peak: FMAPeak
 
     var table: String {
         var lines = [
             "threads: \(threads)" + (reference?.threads.map { ", reference threads: \($0)" } ?? ""),
-            pad("stage", 16) + pad("swift ms", 11) + pad("GFLOP/s", 10) + pad("pytorch ms", 12) + "swift/pytorch",
+            pad("stage", 16) + pad("swift ms", 11) + pad("GFLOP/s", 10) + pad("of peak", 9) + pad("pytorch ms", 12)
+                + "swift/pytorch",
         ]
         for result in results {
+            let counted = result.multiplyAccumulates > 0
             var line =
                 pad(result.stage, 16) + pad(String(format: "%.1f", result.medianMilliseconds), 11)
-                + pad(result.multiplyAccumulates > 0 ? String(format: "%.1f", result.gigaflopsPerSecond) : "-", 10)
+                + pad(counted ? String(format: "%.1f", result.gigaflopsPerSecond) : "-", 10)
+                + pad(counted ? String(format: "%.0f %%", 100 * result.gigaflopsPerSecond / peak.gigaflops) : "-", 9)
             if let reference = reference?.milliseconds[result.stage] {
                 line += pad(String(format: "%.1f", reference), 12) + String(format: "%.2f", result.medianMilliseconds / reference)
             }
             lines.append(line)
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `{"threads", "blas", "fma_peak": {...}, "fresh_buffers", "stages": {name: {"ms", "gmac", "gflops"}}}`.
+    func json(freshBuffers: Int, blasKernels: String) -> String {
+        var stages: [String: Any] = [:]
+        for result in results {
+            stages[result.stage] = [
+                "ms": result.medianMilliseconds, "gmac": Double(result.multiplyAccumulates) / 1e9,
+                "gflops": result.gigaflopsPerSecond,
+            ]
+        }
+        let document: [String: Any] = [
+            "threads": threads, "blas": blasKernels, "fresh_buffers": freshBuffers, "stages": stages,
+            "fma_peak": [
+                "family": peak.family, "gflops_one_thread": peak.gigaflopsOneThread,
+                "gflops_all_threads": peak.gigaflopsAllThreads,
+            ],
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
     }
 
     private func pad(_ text: String, _ width: Int) -> String {

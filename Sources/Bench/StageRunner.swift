@@ -60,11 +60,12 @@ struct StageBenchmark {
             let (parts, _) = try head.medianTimings(
                 pyramidInputs, paddedSize: sizes.padded, resizedSize: sizes.resized,
                 originalSize: sizes.original, runs: runs)
-            for (name, milliseconds) in [
-                ("fpn", parts.fpn), ("rpn", parts.rpn), ("roi_align", parts.roiAlign),
-                ("box_head", parts.boxHead), ("box_postprocess", parts.postprocess),
+            for (name, milliseconds, work) in [
+                ("fpn", parts.fpn, parts.fpnMultiplyAccumulates), ("rpn", parts.rpn, parts.rpnMultiplyAccumulates),
+                ("roi_align", parts.roiAlign, 0), ("box_head", parts.boxHead, parts.boxHeadMultiplyAccumulates),
+                ("box_postprocess", parts.postprocess, 0),
             ] {
-                results.append(StageMeasurement(stage: name, medianMilliseconds: milliseconds, multiplyAccumulates: 0))
+                results.append(StageMeasurement(stage: name, medianMilliseconds: milliseconds, multiplyAccumulates: work))
             }
             results.append(
                 measure("detection", runs: runs) {

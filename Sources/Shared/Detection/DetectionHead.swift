@@ -20,6 +20,9 @@ public struct DetectionHead: Sendable {
         public var fpn = 0.0, rpn = 0.0, roiAlign = 0.0, boxHead = 0.0, postprocess = 0.0
         /// The part of `rpn` after its convolutions: anchors, top-k, decoding, NMS.
         public var proposalFiltering = 0.0
+        /// Multiply-accumulates of the dense parts in the last call (`Compute.multiplyAccumulateCount`),
+        /// for the benchmark's GFLOP/s.
+        public var fpnMultiplyAccumulates = 0, rpnMultiplyAccumulates = 0, boxHeadMultiplyAccumulates = 0
         public init() {}
         public var total: Double { fpn + rpn + roiAlign + boxHead + postprocess }
     }
@@ -97,6 +100,10 @@ public struct DetectionHead: Sendable {
         (result.fpn, result.rpn, result.roiAlign) = (median(\.fpn), median(\.rpn), median(\.roiAlign))
         (result.boxHead, result.postprocess) = (median(\.boxHead), median(\.postprocess))
         result.proposalFiltering = median(\.proposalFiltering)
+        let last = samples[samples.count - 1]
+        result.fpnMultiplyAccumulates = last.fpnMultiplyAccumulates
+        result.rpnMultiplyAccumulates = last.rpnMultiplyAccumulates
+        result.boxHeadMultiplyAccumulates = last.boxHeadMultiplyAccumulates
         return (result, detections)
     }
 
@@ -123,12 +130,20 @@ public struct DetectionHead: Sendable {
             defer { clock = now }
             return Double(now - clock) / 1e6
         }
+        var work = Compute.multiplyAccumulateCount
+        func workLap() -> Int {
+            let now = Compute.multiplyAccumulateCount
+            defer { work = now }
+            return now - work
+        }
         let pyramid = fpn(features)
         if keepsPyramid { trace.pyramid = pyramid }
         timings.fpn += lap()
+        timings.fpnMultiplyAccumulates = workLap()
 
         let rpnOutputs = rpn.headOutputs(pyramid)
         let rpnConvolutions = lap()
+        timings.rpnMultiplyAccumulates = workLap()
         let proposals = rpn.proposals(headOutputs: rpnOutputs, padded: paddedSize, resized: resizedSize)
         trace.proposals = proposals
         let filtering = lap()
@@ -145,8 +160,10 @@ public struct DetectionHead: Sendable {
             boxes: proposals, scales: scales, bins: configuration.roiOutputSize, samplingRatio: configuration.samplingRatio)
         timings.roiAlign += lap()
 
+        _ = workLap()
         let predictions = boxHead.predictions(boxHead.features(pooled))
         timings.boxHead += lap()
+        timings.boxHeadMultiplyAccumulates = workLap()
 
         trace.detections = postprocess(
             predictions, proposals: proposals, classes: boxHead.classes,
