@@ -53,7 +53,7 @@ public enum StageBenchmarkCommand {
             "FMA peak (\(peak.family) loop): " + String(format: "%.1f", peak.gigaflopsOneThread) + " GFLOP/s on one thread, "
                 + String(format: "%.1f", peak.gigaflopsAllThreads) + " on \(threads)")
         print(report.table)
-        print("tensor buffers allocated afresh in the timed edge frames (after one warm-up frame): \(freshBuffers)")
+        print("tensor buffers allocated afresh in the timed edge frames (after two warm-up frames): \(freshBuffers)")
     }
 }
 

@@ -42,7 +42,9 @@ public enum ConvAlgorithm: Sendable { case automatic, gemm, winograd, polyphase 
 /// Layout: input [N, Cin, H, W] → output [N, Cout, Hout, Wout]; weight [Cout, Cin/groups, kh, kw] as in
 /// PyTorch, kept packed tap-major ([Cout, kh, kw, Cin/groups]) for the kernels.
 public struct Conv2d: Sendable {
-    public let weight: Tensor
+    /// [Cout, Cin/groups, kh, kw], PyTorch's layout. Only the packed copy is kept (a second copy of every
+    /// spatial kernel's weights would be ~120 MB of resident memory at the official size).
+    public let weightShape: [Int]
     public let bias: Tensor?
     public let geometry: ConvGeometry
     public let activation: Activation
@@ -50,19 +52,21 @@ public struct Conv2d: Sendable {
     let winograd: WinogradFilter?
     let polyphase: PolyphaseFilter?
 
-    public var outChannels: Int { weight.dim(0) }
+    /// The weights in PyTorch's layout, rebuilt from the packed copy (for folding and tests; not on the hot path).
+    public var weight: Tensor { Self.unpackTapMajor(packedWeight, shape: weightShape) }
+    public var outChannels: Int { weightShape[0] }
     /// Whether `ConvAlgorithm.winograd` applies (3x3 or 2x2, stride 1, no dilation, one group).
     public var supportsWinograd: Bool { winograd != nil }
     /// Whether `ConvAlgorithm.polyphase` applies (strided, no dilation, one group).
     public var supportsPolyphase: Bool { polyphase != nil }
-    public var inChannels: Int { weight.dim(1) * geometry.groups }
-    var kernel: (Int, Int) { (weight.dim(2), weight.dim(3)) }
+    public var inChannels: Int { weightShape[1] * geometry.groups }
+    var kernel: (Int, Int) { (weightShape[2], weightShape[3]) }
 
     public init(weight: Tensor, bias: Tensor? = nil, geometry: ConvGeometry = .init(), activation: Activation = .none) {
         precondition(weight.rank == 4, "conv weight must be [Cout, Cin/g, kh, kw], got \(weight.shape)")
         precondition(weight.dim(0) % geometry.groups == 0, "Cout \(weight.dim(0)) not divisible by groups")
         if let bias { precondition(bias.shape == [weight.dim(0)], "bias \(bias.shape) for Cout \(weight.dim(0))") }
-        self.weight = weight
+        weightShape = weight.shape
         self.bias = bias
         self.geometry = geometry
         self.activation = activation
@@ -88,6 +92,25 @@ public struct Conv2d: Sendable {
             }
         }
         return packed
+    }
+
+    /// [Cout, kh, kw, Cin] → [Cout, Cin, kh, kw], the inverse of `packTapMajor`.
+    private static func unpackTapMajor(_ packed: Tensor, shape: [Int]) -> Tensor {
+        let (cout, cin, kh, kw) = (shape[0], shape[1], shape[2], shape[3])
+        guard kh * kw > 1 else { return packed }
+        var weight = Tensor(uninitializedShape: shape)
+        packed.withUnsafeBufferPointer { source in
+            weight.withUnsafeMutableBufferPointer { target in
+                for o in 0..<cout {
+                    for c in 0..<cin {
+                        for tap in 0..<kh * kw {
+                            target[(o * cin + c) * kh * kw + tap] = source[(o * kh * kw + tap) * cin + c]
+                        }
+                    }
+                }
+            }
+        }
+        return weight
     }
 
     /// The convolution with an eval-mode batch norm folded in: w' = w·γ/√(var+ε), b' = (b−μ)·γ/√(var+ε)+β.

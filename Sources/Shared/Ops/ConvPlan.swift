@@ -34,7 +34,7 @@ struct ConvPlan {
 
     init(conv: Conv2d, inputHeight: Int, inputWidth: Int, outputHeight: Int, outputWidth: Int) {
         groups = conv.geometry.groups
-        inChannelsPerGroup = conv.weight.dim(1)
+        inChannelsPerGroup = conv.weightShape[1]
         outChannelsPerGroup = conv.outChannels / groups
         kernel = conv.kernel
         geometry = conv.geometry

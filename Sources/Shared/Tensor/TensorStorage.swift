@@ -10,54 +10,93 @@ public final class TensorStorage: @unchecked Sendable {
     let capacity: Int
 
     @usableFromInline init(capacity: Int) {
-        self.capacity = capacity
-        self.base = BufferPool.shared.take(capacity: capacity)
+        (base, self.capacity) = BufferPool.shared.take(capacity: capacity)
     }
 
     deinit { BufferPool.shared.give(base, capacity: capacity) }
 }
 
-/// Recycles tensor buffers so a forward pass allocates nothing after its first frame: each frame
+/// Recycles tensor buffers so a forward pass allocates nothing after its first frames: each frame
 /// asks for the same sizes in the same order, and large fresh allocations cost page faults.
+///
+/// A request takes the smallest idle buffer that holds it, up to twice its size: buffers kept for one
+/// layer's shape serve the next layer's slightly smaller ones, so the pool (the edge's peak memory
+/// beside the weights) holds about the largest live set of a frame rather than every shape's.
 final class BufferPool: Sendable {
     static let shared = BufferPool()
     /// Upper bound on idle bytes kept for reuse; beyond it buffers go back to the system.
     private let maxIdleBytes = 1 << 30
+    /// A buffer serves requests down to half its size; smaller ones would waste more than they save.
+    private static let largestWasteFactor = 2
+
     /// Idle buffers are kept as addresses: a raw pointer is not Sendable, an integer is.
     private struct State {
         var idle: [Int: [UInt]] = [:]
+        /// The capacities that have idle buffers, ascending.
+        var idleCapacities: [Int] = []
         var idleBytes = 0
+
+        /// The smallest idle capacity in `capacity...limit`.
+        func bestFit(_ capacity: Int, limit: Int) -> Int? {
+            var (low, high) = (0, idleCapacities.count)
+            while low < high {
+                let middle = (low + high) / 2
+                if idleCapacities[middle] < capacity { low = middle + 1 } else { high = middle }
+            }
+            guard low < idleCapacities.count, idleCapacities[low] <= limit else { return nil }
+            return idleCapacities[low]
+        }
+
+        mutating func pop(_ capacity: Int) -> UInt {
+            let address = idle[capacity]!.removeLast()
+            if idle[capacity]!.isEmpty {
+                idle[capacity] = nil
+                idleCapacities.remove(at: idleCapacities.firstIndex(of: capacity)!)
+            }
+            idleBytes -= capacity * MemoryLayout<Float>.stride
+            return address
+        }
+
+        mutating func push(_ address: UInt, capacity: Int) {
+            if idle[capacity] == nil {
+                let index = idleCapacities.firstIndex { $0 > capacity } ?? idleCapacities.count
+                idleCapacities.insert(capacity, at: index)
+            }
+            idle[capacity, default: []].append(address)
+            idleBytes += capacity * MemoryLayout<Float>.stride
+        }
     }
+
     private let state = Mutex(State())
-    /// Buffers allocated because none of their size was idle.
+
+    /// Buffers allocated because no idle one could hold the request.
     let freshCount = Atomic<Int>(0)
 
-    func take(capacity: Int) -> UnsafeMutablePointer<Float> {
-        let reused: UnsafeMutablePointer<Float>? = state.withLock { state in
-            guard let address = state.idle[capacity]?.popLast() else { return nil }
-            state.idleBytes -= capacity * MemoryLayout<Float>.stride
-            return UnsafeMutablePointer(bitPattern: address)
+    /// A buffer of at least `capacity` Floats, and its actual capacity (to give back under).
+    func take(capacity: Int) -> (UnsafeMutablePointer<Float>, Int) {
+        let reused: (UInt, Int)? = state.withLock { state in
+            guard let fit = state.bestFit(capacity, limit: capacity * Self.largestWasteFactor) else { return nil }
+            return (state.pop(fit), fit)
         }
-        if let reused { return reused }
+        if let (address, fit) = reused { return (UnsafeMutablePointer(bitPattern: address)!, fit) }
         freshCount.add(1, ordering: .relaxed)
         let raw = UnsafeMutableRawPointer.allocate(
             byteCount: max(capacity, 1) * MemoryLayout<Float>.stride, alignment: 64)
-        return raw.bindMemory(to: Float.self, capacity: max(capacity, 1))
+        return (raw.bindMemory(to: Float.self, capacity: max(capacity, 1)), capacity)
     }
 
     func give(_ pointer: UnsafeMutablePointer<Float>, capacity: Int) {
         let bytes = capacity * MemoryLayout<Float>.stride
         let kept = state.withLock { state -> Bool in
             guard state.idleBytes + bytes <= maxIdleBytes else { return false }
-            state.idle[capacity, default: []].append(UInt(bitPattern: pointer))
-            state.idleBytes += bytes
+            state.push(UInt(bitPattern: pointer), capacity: capacity)
             return true
         }
         if !kept { UnsafeMutableRawPointer(pointer).deallocate() }
     }
 }
 
-/// What the tensor buffer pool did, for benchmarks that show memory is planned: after a warm-up frame,
+/// What the tensor buffer pool did, for benchmarks that show memory is planned: after warm-up frames,
 /// frames of the same size take every buffer from the pool.
 public enum TensorMemory {
     /// Buffers allocated so far because the pool had none of their size (in every thread of the process).
