@@ -419,7 +419,7 @@ def swift_rss(args, model_path, threads):
     subprocess.run([encoder, "encode", "--model", model_path, "--image", args.image, "--out", latent], check=True,
                    capture_output=True, cwd=ROOT)
     edge = os.path.join(os.path.dirname(args.swift), "ladon-edge")
-    command = [edge, "infer", "--model", model_path, "--latent", latent, "--json", os.devnull, "--threads",
+    command = [edge, "infer", "--model", model_path, "--latent", latent, "--json", "-", "--threads",
                str(threads)]
     if os.path.exists("/usr/bin/time"):  # GNU time: a small parent, so ru_maxrss is the child's own peak
         report = os.path.join(folder, "time.txt")

@@ -13,6 +13,28 @@ enum Gemm {
     ) {
         precondition(m > 0 && n > 0 && k > 0, "empty GEMM \(m)x\(n)x\(k)")
         Compute.countMultiplyAccumulates(m * n * k)
+        if Compute.threads > 1 {
+            // Each thread runs one single-threaded product on its block of rows (or of columns, when they
+            // outnumber the rows): measured at 2 threads on the official trunk, layer2..4 take ~20 % less time
+            // than with OpenBLAS threading each product itself (its split of the thin products scales poorly).
+            if m >= n {
+                Compute.parallelFor(m, minimumPerThread: 16) { rows in
+                    cblas_sgemm(
+                        CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                        blasint(rows.count), blasint(n), blasint(k), 1.0, a + rows.lowerBound * lda, blasint(lda), b,
+                        blasint(ldb), beta, c + rows.lowerBound * ldc, blasint(ldc))
+                }
+            } else {
+                Compute.parallelFor(n, minimumPerThread: 16) { columns in
+                    cblas_sgemm(
+                        CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                        blasint(m), blasint(columns.count), blasint(k), 1.0, a, blasint(lda),
+                        b + columns.lowerBound * (transposeB ? ldb : 1), blasint(ldb), beta, c + columns.lowerBound,
+                        blasint(ldc))
+                }
+            }
+            return
+        }
         cblas_sgemm(
             CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             blasint(m), blasint(n), blasint(k), 1.0, a, blasint(lda), b, blasint(ldb),
@@ -24,8 +46,8 @@ enum Gemm {
         openblas_get_corename().map { String(cString: $0) } ?? "unknown"
     }
 
-    /// Threads OpenBLAS may use for one product.
-    static func setThreads(_ count: Int) {
-        openblas_set_num_threads(Int32(count))
+    /// OpenBLAS itself runs one thread per call: `multiply` splits each product across `Compute.threads`.
+    static func keepOpenBLASSingleThreaded() {
+        openblas_set_num_threads(1)
     }
 }

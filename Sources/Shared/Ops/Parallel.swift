@@ -20,11 +20,11 @@ public enum Compute {
     /// The kernel family OpenBLAS chose for this CPU ("Haswell", "SkylakeX", "Cooperlake", ...).
     public static var blasKernels: String { Gemm.coreName }
 
-    /// Chooses the thread count for both our loops and OpenBLAS (they never run at the same time:
-    /// a layer is either a GEMM or one of our loops, so they share the same cores).
+    /// Chooses the thread count of our loops, which also split every BLAS product (OpenBLAS runs one thread
+    /// per call).
     public static func setThreads(_ count: Int) {
         configuredThreads.store(max(1, count), ordering: .relaxed)
-        Gemm.setThreads(max(1, count))
+        Gemm.keepOpenBLASSingleThreaded()
     }
 
     /// Runs `body(index)` for `0..<count`, split across the configured threads in contiguous chunks.

@@ -24,9 +24,7 @@ public enum Resize {
         precondition(
             source.height >= 1 && source.width >= 1 && source.height <= planeH && source.width <= planeW,
             "window \(source) does not fit planes \(planeH)x\(planeW)")
-        let fused = height + width <= 128
-        let rows = taps(input: source.height, output: height, fusedIndex: fused)
-        let cols = taps(input: source.width, output: width, fusedIndex: fused)
+        let (rows, cols) = bilinearTaps(source: source, height: height, width: width)
         var output = Tensor(uninitializedShape: [n, channels, height, width])
         x.withUnsafeBufferPointer { input in
             output.withUnsafeMutableBufferPointer { out in
@@ -102,6 +100,16 @@ public enum Resize {
         var second: Int
         var firstWeight: Float
         var secondWeight: Float
+    }
+
+    /// The row and column taps of a bilinear resize of `source` to height x width (PyTorch's index path
+    /// for that output size).
+    static func bilinearTaps(source: ImageSize, height: Int, width: Int) -> (rows: [Tap], cols: [Tap]) {
+        let fused = height + width <= 128
+        return (
+            taps(input: source.height, output: height, fusedIndex: fused),
+            taps(input: source.width, output: width, fusedIndex: fused)
+        )
     }
 
     static func taps(input: Int, output: Int, fusedIndex: Bool) -> [Tap] {

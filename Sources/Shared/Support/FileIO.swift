@@ -27,10 +27,21 @@ public enum FileIO {
 
     public static func write(_ bytes: some DataProtocol, to path: String, what: String = "file") throws(FileError) {
         do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+            // Atomic (a temporary file renamed over the path) for files, so a reader never sees half of one;
+            // a device or pipe (/dev/null, /dev/stdout, a FIFO) is written in place: a rename would replace it.
+            let options: Data.WritingOptions = isSpecialFile(path) ? [] : .atomic
+            try Data(bytes).write(to: URL(fileURLWithPath: path), options: options)
         } catch {
             throw FileError(path: path, action: "write \(what)", reason: reason(error))
         }
+    }
+
+    /// Whether `path` exists and is not a regular file or directory (a character device, FIFO or socket).
+    static func isSpecialFile(_ path: String) -> Bool {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return false }
+        let type = status.st_mode & S_IFMT
+        return type != S_IFREG && type != S_IFDIR
     }
 
     private static func reason(_ error: Error) -> String {
