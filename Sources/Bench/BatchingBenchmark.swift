@@ -9,9 +9,11 @@ import Shared
 /// each node count, the real `ladon-edge serve` (its local workers running the model) is started once
 /// with `--max-batch 1` and once with `--max-batch B`, in turn, round after round; this process plays
 /// the nodes (each sends the same official-size latent whenever it holds credit, so with window W a node
-/// keeps W frames in flight) and the sink. Measured after the first Result (the model loaded): Results
-/// per second, Results per CPU second of the broker and its workers (frames/s per core), and the latency
-/// of each Result from the node's send to the sink's receipt (p50, p99).
+/// keeps W frames in flight) and the sink. A run starts at the first Result (the model loaded, the
+/// worker warm); the frames sent in the next `--seconds` are counted, and the run ends when the last of
+/// them is answered, so a batching run is charged for its whole last batch. Measured: those frames per
+/// second, per CPU second of the broker and its workers (frames/s per core), and each one's latency
+/// from the node's send to the sink's receipt (p50, p99).
 public enum BatchingBenchmark {
     public static let spec = CommandSpec(
         command: "ladon-bench batching",
@@ -24,7 +26,7 @@ public enum BatchingBenchmark {
             .value("window", "n", help: "Each node's credit window: frames it keeps in flight (default 1)."),
             .value("workers", "n", help: "Local worker processes (default 1)."),
             .value("threads", "n", help: "Compute threads per worker (default 2)."),
-            .value("seconds", "n", help: "Measured seconds per run, after its first Result (default 10)."),
+            .value("seconds", "n", help: "Seconds of sending per run after its first Result; its frames are then waited for (default 10)."),
             .value("rounds", "n", help: "Rounds; each runs every configuration once (default 1)."),
             .value("image", "path", help: "The JPEG every node sends, encoded once (default samples/bench/astronaut-640x480.jpg)."),
         ])
@@ -119,15 +121,17 @@ public enum BatchingBenchmark {
         poller.add(sink)
         var credits = [Int](repeating: 0, count: nodes)
         var sequences = [UInt64](repeating: 0, count: nodes)
-        var sentAt: [String: Double] = [:]
+        // Send times of the frames sent while measuring, by "node/sequence"; the run ends when they are all answered.
+        var counting: [String: Double] = [:]
         var lastHello = -Double.infinity
         var measuring: (from: Double, cpu: Double)?
+        var lastAnswer = 0.0
         var latencies: [Double] = []
-        var counted = 0
         let giveUp = PipelineClock.seconds() + 300
         while !StopSignal.isRequested {
             let now = PipelineClock.seconds()
-            if let measuring, now - measuring.from >= settings.seconds { break }
+            let sending = measuring.map { now - $0.from < settings.seconds } ?? true
+            if measuring != nil, !sending, counting.isEmpty { break }
             guard now < giveUp else { throw BenchmarkError.noResults(seconds: 300) }
             if measuring == nil && now - lastHello > 1 {
                 for (index, node) in sockets.enumerated() where sequences[index] == 0 {
@@ -139,13 +143,13 @@ public enum BatchingBenchmark {
                 }
                 lastHello = now
             }
-            for (index, node) in sockets.enumerated() {
+            for (index, node) in sockets.enumerated() where sending {
                 while credits[index] > 0 {
                     sequences[index] += 1
                     var message = latent
                     message.header = FrameHeader(
                         nodeID: "bench-\(index)", sequence: sequences[index], captureTimeMicroseconds: PipelineClock.wallMicroseconds())
-                    sentAt["bench-\(index)/\(sequences[index])"] = PipelineClock.seconds()
+                    if measuring != nil { counting["bench-\(index)/\(sequences[index])"] = PipelineClock.seconds() }
                     try node.send(Envelope(message).frames())
                     credits[index] -= 1
                 }
@@ -159,22 +163,22 @@ public enum BatchingBenchmark {
             guard ready[nodes].contains(.readable) else { continue }
             while let frames = try sink.tryReceive() {
                 let received = PipelineClock.seconds()
-                guard let result = try? Envelope(frames: frames).decode(ResultMessage.self),
-                    let sent = sentAt.removeValue(forKey: "\(result.header.nodeID)/\(result.header.sequence)")
-                else { continue }
-                // The first Result starts the measurement: the model is loaded and the worker warm.
-                if measuring == nil {
+                guard let result = try? Envelope(frames: frames).decode(ResultMessage.self) else { continue }
+                // The first Result starts the measurement (the model is loaded, the worker warm): only
+                // frames sent from then on count, so a batch computed before it is not counted in it.
+                guard measuring != nil else {
                     measuring = (received, try edgeCPUSeconds(edge.processIdentifier))
                     continue
                 }
-                counted += 1
+                guard let sent = counting.removeValue(forKey: "\(result.header.nodeID)/\(result.header.sequence)") else { continue }
                 latencies.append((received - sent) * 1000)
+                lastAnswer = received
             }
         }
-        let elapsed = measuring.map { PipelineClock.seconds() - $0.from } ?? 0
         let cpu = try measuring.map { try edgeCPUSeconds(edge.processIdentifier) - $0.cpu } ?? 0
         return BatchingReport.Run(
-            nodes: nodes, maxBatch: maxBatch, seconds: elapsed, results: counted, cpuSeconds: cpu, latenciesMilliseconds: latencies)
+            nodes: nodes, maxBatch: maxBatch, seconds: measuring.map { lastAnswer - $0.from } ?? 0, results: latencies.count,
+            cpuSeconds: cpu, latenciesMilliseconds: latencies)
     }
 
     /// CPU seconds of the edge process and its worker children so far.
