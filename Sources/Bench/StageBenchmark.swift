@@ -106,11 +106,13 @@ struct ReferenceTimings {
 enum BenchmarkError: Error, CustomStringConvertible {
     case badReference(String)
     case missingModel
+    case noResults(seconds: Int)
 
     var description: String {
         switch self {
         case let .badReference(path): return "reference timings \(path) lack a 'stages' map of stage name to ms"
         case .missingModel: return "--model is required unless --detection-head is given"
+        case let .noResults(seconds): return "no Result reached the benchmark's sink within \(seconds) s"
         }
     }
 }

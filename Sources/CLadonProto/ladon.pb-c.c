@@ -1859,7 +1859,7 @@ const ProtobufCMessageDescriptor ladon__result__descriptor =
   (ProtobufCMessageInit) ladon__result__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ladon__job__field_descriptors[3] =
+static const ProtobufCFieldDescriptor ladon__job__field_descriptors[4] =
 {
   {
     "latent",
@@ -1897,8 +1897,21 @@ static const ProtobufCFieldDescriptor ladon__job__field_descriptors[3] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "job_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Job, job_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ladon__job__field_indices_by_name[] = {
+  3,   /* field[3] = job_id */
   2,   /* field[2] = keep_latent */
   0,   /* field[0] = latent */
   1,   /* field[1] = stages_before */
@@ -1906,7 +1919,7 @@ static const unsigned ladon__job__field_indices_by_name[] = {
 static const ProtobufCIntRange ladon__job__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor ladon__job__descriptor =
 {
@@ -1916,14 +1929,14 @@ const ProtobufCMessageDescriptor ladon__job__descriptor =
   "Ladon__Job",
   "ladon",
   sizeof(Ladon__Job),
-  3,
+  4,
   ladon__job__field_descriptors,
   ladon__job__field_indices_by_name,
   1,  ladon__job__number_ranges,
   (ProtobufCMessageInit) ladon__job__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ladon__answer__field_descriptors[3] =
+static const ProtobufCFieldDescriptor ladon__answer__field_descriptors[4] =
 {
   {
     "result",
@@ -1961,16 +1974,29 @@ static const ProtobufCFieldDescriptor ladon__answer__field_descriptors[3] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "job_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Ladon__Answer, job_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ladon__answer__field_indices_by_name[] = {
   1,   /* field[1] = failed */
+  3,   /* field[3] = job_id */
   0,   /* field[0] = result */
   2,   /* field[2] = timings */
 };
 static const ProtobufCIntRange ladon__answer__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor ladon__answer__descriptor =
 {
@@ -1980,7 +2006,7 @@ const ProtobufCMessageDescriptor ladon__answer__descriptor =
   "Ladon__Answer",
   "ladon",
   sizeof(Ladon__Answer),
-  3,
+  4,
   ladon__answer__field_descriptors,
   ladon__answer__field_indices_by_name,
   1,  ladon__answer__number_ranges,

@@ -219,7 +219,7 @@ extension Broker {
     func topUp(_ id: String, _ now: Double) throws(TransportError) {
         guard let node = nodes[id] else { return }
         let allowance = CreditPolicy.allowance(
-            window: node.window, liveWorkers: dispatcher.workers.count, activeNodes: nodes.activeCount(at: now))
+            window: node.window, workerCapacities: dispatcher.workerCapacities, activeNodes: nodes.activeCount(at: now))
         let grants = nodes.grantsDue(id, allowance: allowance)
         guard grants > 0 else { return }
         let credit = ControlMessage.credit(.init(nodeID: id, grants: UInt32(grants)))

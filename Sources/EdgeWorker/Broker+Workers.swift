@@ -29,12 +29,15 @@ extension Broker {
                 return
             }
             try join(sender, name: hello.peerID, user: user, now)
-        case .ready:
+        case let .ready(ready):
             // A worker that said hello to a previous broker process is taken on by its Ready.
             try join(sender, name: PeerRoute.peerID(of: sender), user: user, now)
-            if dispatcher.ready(sender) != nil {
-                log.warning("worker reported ready while holding a latent; handing it on", ["worker": sender])
+            let lost = dispatcher.ready(sender, capacity: Int(ready.capacity))
+            if !lost.isEmpty {
+                log.warning("worker reported ready while holding latents; handing them on", ["worker": sender, "latents": lost.count])
             }
+            // Its capacity is part of what the nodes are credited.
+            try topUpAll(now)
         case .bye:
             try removeWorker(sender, reason: "said bye", now)
         case .heartbeat:
@@ -52,7 +55,7 @@ extension Broker {
 
     /// A worker's Answer: the Result bytes go to the sink untouched.
     func answerArrived(_ answer: AnswerMessage, from sender: String, _ now: Double) throws(TransportError) {
-        guard let job = dispatcher.finished(sender) else {
+        guard let job = dispatcher.finished(sender, jobID: answer.jobID) else {
             log.warning("answer from a worker holding no latent (declared dead earlier?); dropped", ["worker": sender])
             return
         }
@@ -62,16 +65,16 @@ extension Broker {
 
     func removeWorker(_ id: String, reason: String, _ now: Double) throws(TransportError) {
         guard dispatcher.workers[id] != nil else { return }
-        let loss = dispatcher.remove(id)
+        let losses = dispatcher.remove(id)
         log.warning("worker gone", ["worker": id, "reason": reason, "workers": dispatcher.workers.count])
-        switch loss {
-        case let .retried(job)?:
-            summary.retries += 1
-            log.info("retrying a latent on another worker", ["node": job.nodeID, "sequence": job.latent.header.sequence])
-        case let .failed(job)?:
-            try fail(job, "two workers died holding this latent (last: \(id))", stagesBefore: job.stagesBefore(job.dispatchedAt), now)
-        case nil:
-            break
+        for loss in losses {
+            switch loss {
+            case let .retried(job):
+                summary.retries += 1
+                log.info("retrying a latent on another worker", ["node": job.nodeID, "sequence": job.latent.header.sequence])
+            case let .failed(job):
+                try fail(job, "two workers died holding this latent (last: \(id))", stagesBefore: job.stagesBefore(job.dispatchedAt), now)
+            }
         }
     }
 
@@ -101,15 +104,16 @@ extension Broker {
         }
     }
 
-    /// Hands queued latents to ready workers, nodes in turn, each as a Job carrying its time so far.
+    /// Hands queued latents to workers with a free slot, nodes in turn, each as a Job carrying its time so far.
     func dispatch(_ now: Double) throws(TransportError) {
         while let (worker, job) = dispatcher.assign(now: now) {
             let envelope = Envelope(
-                JobMessage(latent: job.bytes, stagesBefore: job.stagesBefore(now), keepsLatent: configuration.keepsLatents))
+                JobMessage(
+                    latent: job.bytes, stagesBefore: job.stagesBefore(now), keepsLatent: configuration.keepsLatents, jobID: job.jobID))
             do throws(TransportError) {
                 try backend.send(envelope.frames(to: Array(worker.utf8)))
             } catch  where error.isUnroutable {
-                dispatcher.unassign(worker)
+                dispatcher.unassign(worker, jobID: job.jobID)
                 summary.deadWorkers += 1
                 try removeWorker(worker, reason: "unreachable", now)
             }

@@ -4,14 +4,15 @@ import Shared
 /// - frontend ROUTER (mobile nodes' DEALERs, one route per node process, see PeerRoute): Hello,
 ///   Heartbeat, Bye, latents in; Credit out, one credit back per answered latent;
 /// - backend ROUTER (workers' DEALERs): Hello, Ready, Heartbeat and Answers in; Jobs (a latent as it
-///   arrived, with the time it spent before the worker) and heartbeats out, one Job per worker at a time;
+///   arrived, with the time it spent before the worker and a job id the Answer repeats) and heartbeats
+///   out, as many Jobs per worker at a time as its Ready's capacity (1 unless it batches);
 /// - sink PUSH (SinkLink): every Result, a worker's forwarded as its bytes arrived, error Results included.
 /// The rules live in small types tested without sockets: `NodeSessions` (node ids, sessions and each
 /// node's `CreditLedger`), `CreditPolicy`, `Dispatcher` (queues, round-robin, workers, retries). These
 /// extensions only move messages between them and the sockets: Broker+Nodes the frontend, Broker+Workers
 /// the backend.
-/// A worker silent for `heartbeatTimeoutSeconds`, or a local one whose process exited, is dead: its
-/// latent goes to another worker once, and is answered with an error Result if that fails too. Nothing
+/// A worker silent for `heartbeatTimeoutSeconds`, or a local one whose process exited, is dead: each
+/// latent it held goes to another worker once, and is answered with an error Result if that fails too. Nothing
 /// credited is dropped without a Result.
 /// Node sessions: a node that reconnects (its DEALER's probe, an empty message, arrives first on every
 /// new connection) or that the broker does not know (a restarted broker) is sent a Bye asking it to

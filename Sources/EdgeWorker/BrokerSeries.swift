@@ -134,7 +134,7 @@ public final class BrokerSeries: Sendable {
         for (counter, total) in totals { counter.set(total: Double(total)) }
 
         workers.set(Double(broker.dispatcher.workers.count))
-        workersBusy.set(Double(broker.dispatcher.workers.values.filter { $0.job != nil }.count))
+        workersBusy.set(Double(broker.dispatcher.workers.values.filter { !$0.jobs.isEmpty }.count))
         nodes.set(Double(broker.nodes.activeCount(at: now)))
         for id in broker.nodes.order {
             guard let node = broker.nodes[id] else { continue }

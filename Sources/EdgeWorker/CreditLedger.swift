@@ -49,14 +49,18 @@ public struct CreditLedger: Equatable {
 }
 
 /// The broker's credit policy, kept apart from the sockets so it reads as one rule: the work the
-/// workers can absorb without a queue building (one frame computing and one waiting per worker) is
-/// shared evenly among the active nodes, each capped by its window and given at least one credit so
-/// it can always make progress. Credits are never revoked or withheld (a node cannot tell a withheld
-/// credit from a lost latent): a node keeps the largest allowance it was given, and under overload the
-/// round-robin dispatch, not the credit count, keeps the nodes' shares of the workers even.
+/// workers can absorb without a queue building (what each worker holds at once, its Ready capacity,
+/// and one frame waiting for it: two per worker of capacity 1) is shared evenly among the active
+/// nodes, each capped by its window and given at least one credit so it can always make progress.
+/// Only one frame per worker waits in the broker whatever the workers batch, so the frame a node
+/// sends when its credit comes back is fresh rather than queued behind a backlog. Credits are never
+/// revoked or withheld (a node cannot tell a withheld credit from a lost latent): a node keeps the
+/// largest allowance it was given, and under overload the round-robin dispatch, not the credit
+/// count, keeps the nodes' shares of the workers even.
 public enum CreditPolicy {
-    public static func allowance(window: Int, liveWorkers: Int, activeNodes: Int) -> Int {
-        let capacity = max(1, 2 * liveWorkers)
+    /// `workerCapacities`: each live worker's capacity.
+    public static func allowance(window: Int, workerCapacities: [Int], activeNodes: Int) -> Int {
+        let capacity = max(1, workerCapacities.reduce(0) { $0 + max(1, $1) + 1 })
         let share = (capacity + max(1, activeNodes) - 1) / max(1, activeNodes)
         return max(1, min(window, share))
     }

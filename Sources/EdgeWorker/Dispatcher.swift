@@ -12,6 +12,8 @@ public struct PendingLatent {
     /// Workers it was handed to so far; a second worker death answers it with an error.
     public var attempts = 0
     public var dispatchedAt = 0.0
+    /// The job id of its latest hand-over to a worker (0 before the first).
+    public var jobID: UInt64 = 0
 
     public var nodeID: String { ticket.nodeID }
 
@@ -43,14 +45,23 @@ public struct WorkerEntry {
     /// The name its key speaks for (CURVE mode), `nil` in plaintext.
     public var user: String?
     public var lastSeen: Double
-    public var job: PendingLatent?
+    /// The latents it holds, in the order they were handed to it (at most `capacity`).
+    public var jobs: [PendingLatent] = []
+    /// How many latents it takes at once: its Ready's capacity (`--max-batch`), 1 until it says.
+    public var capacity = 1
+    /// Whether it said Ready (before that it gets nothing).
     public var ready = false
+
+    public var freeSlots: Int { ready ? max(0, capacity - jobs.count) : 0 }
 }
 
 /// The broker's dispatch, apart from the sockets: a queue of accepted latents per node, the workers and
-/// the one latent each holds. Ready workers take the next latent round-robin across nodes, so under
-/// overload every node gets its share of the workers; a worker that dies hands its latent back to the
-/// front of its node's queue once, and a second death fails it.
+/// the latents each holds. Ready workers take the next latent round-robin across nodes, so under
+/// overload every node gets its share of the workers; a worker takes up to its capacity (the frames
+/// it can batch), each latent going to the ready worker holding the fewest, so an idle worker is never
+/// passed over for a busy one. Each latent handed out gets a job id, which the worker's Answer repeats.
+/// A worker that dies hands each latent it held back to the front of its node's queue once, and a
+/// second death fails it.
 public struct Dispatcher {
     public enum Loss {
         /// The dead worker's latent waits at the front of its node's queue for another worker.
@@ -60,14 +71,21 @@ public struct Dispatcher {
     }
 
     public private(set) var workers: [String: WorkerEntry] = [:]
+    /// Workers with a free slot, in the order they became free.
     public private(set) var readyWorkers: [String] = []
     private var queues: [String: [PendingLatent]] = [:]
     private var order: [String] = []
     private var nextNode = 0
+    private var lastJobID: UInt64 = 0
     /// A latent is handed to at most this many workers.
     public let attemptsPerLatent = 2
+    /// The most latents one worker is given at once, whatever its Ready says.
+    public static let maximumCapacity = 64
 
     public init() {}
+
+    /// Latents the workers can hold at once.
+    public var workerCapacities: [Int] { workers.values.map(\.capacity) }
 
     // MARK: Latents
 
@@ -84,16 +102,23 @@ public struct Dispatcher {
 
     public func queued(_ nodeID: String) -> Int { queues[nodeID]?.count ?? 0 }
 
-    /// The next latent for the next ready worker, nodes taken in turn; the worker holds it from now on.
+    /// The next latent, nodes taken in turn, for the ready worker holding the fewest (the first of
+    /// those); the worker holds it from now on, under a new job id.
     public mutating func assign(now: Double) -> (worker: String, job: PendingLatent)? {
-        guard !readyWorkers.isEmpty, let nodeID = nextNodeWithWork(), var job = queues[nodeID]?.first else { return nil }
+        guard let slot = leastLoadedReadyWorker(), let nodeID = nextNodeWithWork(), var job = queues[nodeID]?.first else { return nil }
         queues[nodeID]?.removeFirst()
-        let worker = readyWorkers.removeFirst()
+        let worker = readyWorkers[slot]
+        lastJobID += 1
+        job.jobID = lastJobID
         job.attempts += 1
         job.dispatchedAt = now
-        workers[worker]?.ready = false
-        workers[worker]?.job = job
+        workers[worker]?.jobs.append(job)
+        if workers[worker]?.freeSlots == 0 { readyWorkers.remove(at: slot) }
         return (worker, job)
+    }
+
+    private func leastLoadedReadyWorker() -> Int? {
+        readyWorkers.indices.min { (workers[readyWorkers[$0]]?.jobs.count ?? 0) < (workers[readyWorkers[$1]]?.jobs.count ?? 0) }
     }
 
     private mutating func nextNodeWithWork() -> String? {
@@ -122,10 +147,10 @@ public struct Dispatcher {
 
     /// Every latent still owed: those workers hold, then the queues (the broker is shutting down).
     public mutating func takeAll() -> [PendingLatent] {
-        let held = workers.values.compactMap(\.job)
+        let held = workers.values.flatMap(\.jobs)
         let queuedJobs = order.flatMap { queues[$0] ?? [] }
         queues.removeAll()
-        for id in workers.keys { workers[id]?.job = nil }
+        for id in workers.keys { workers[id]?.jobs.removeAll() }
         return held + queuedJobs
     }
 
@@ -141,51 +166,58 @@ public struct Dispatcher {
 
     public mutating func heard(from id: String, now: Double) { workers[id]?.lastSeen = now }
 
-    /// The worker can take a latent. One it still held (it restarted its loop) goes back to the front of
-    /// its node's queue and is returned.
+    /// The worker (re)started its loop and can take `capacity` latents (1 when it says 0; at most
+    /// `maximumCapacity`). Those it still held are lost with its old loop: they go back to the front of
+    /// their nodes' queues, in order, and are returned.
     @discardableResult
-    public mutating func ready(_ id: String) -> PendingLatent? {
-        guard workers[id] != nil else { return nil }
-        let lost = workers[id]?.job
-        if let lost {
-            workers[id]?.job = nil
-            requeue(lost)
-        }
-        if workers[id]?.ready == false {
-            workers[id]?.ready = true
-            readyWorkers.append(id)
-        }
-        return lost
+    public mutating func ready(_ id: String, capacity: Int = 1) -> [PendingLatent] {
+        guard let worker = workers[id] else { return [] }
+        for job in worker.jobs.reversed() { requeue(job) }
+        workers[id]?.jobs.removeAll()
+        workers[id]?.capacity = min(Self.maximumCapacity, max(1, capacity))
+        workers[id]?.ready = true
+        markFree(id)
+        return worker.jobs
     }
 
-    /// The worker answered: the latent it held (`nil` when it held none, e.g. declared dead earlier), and
-    /// the worker is ready again.
-    public mutating func finished(_ id: String) -> PendingLatent? {
-        guard let job = workers[id]?.job else {
-            ready(id)
-            return nil
-        }
-        workers[id]?.job = nil
-        ready(id)
-        return job
+    /// The worker answered job `jobID`: that latent (`nil` when it holds no such job, e.g. declared dead
+    /// earlier), and its slot is free again. Job id 0 (a worker predating job ids, or a Job whose bytes
+    /// did not parse) stands for the oldest latent it holds.
+    public mutating func finished(_ id: String, jobID: UInt64 = 0) -> PendingLatent? {
+        guard let jobs = workers[id]?.jobs else { return nil }
+        let index = jobID == 0 ? jobs.indices.first : jobs.firstIndex { $0.jobID == jobID }
+        defer { markFree(id) }
+        guard let index else { return nil }
+        return workers[id]?.jobs.remove(at: index)
     }
 
-    /// The worker is gone (silent, exited, unreachable, said Bye): what becomes of the latent it held.
-    public mutating func remove(_ id: String) -> Loss? {
-        guard let worker = workers.removeValue(forKey: id) else { return nil }
+    private mutating func markFree(_ id: String) {
+        if workers[id]?.freeSlots ?? 0 > 0, !readyWorkers.contains(id) { readyWorkers.append(id) }
+    }
+
+    /// The worker is gone (silent, exited, unreachable, said Bye): what becomes of each latent it held.
+    public mutating func remove(_ id: String) -> [Loss] {
+        guard let worker = workers.removeValue(forKey: id) else { return [] }
         readyWorkers.removeAll { $0 == id }
-        guard let job = worker.job else { return nil }
-        if job.attempts >= attemptsPerLatent { return .failed(job) }
-        requeue(job)
-        return .retried(job)
+        var losses: [Loss] = []
+        for job in worker.jobs.reversed() {
+            if job.attempts >= attemptsPerLatent {
+                losses.insert(.failed(job), at: 0)
+            } else {
+                requeue(job)
+                losses.insert(.retried(job), at: 0)
+            }
+        }
+        return losses
     }
 
-    /// The latent could not be handed to `worker` (its connection is gone): it goes back untried.
-    public mutating func unassign(_ worker: String) {
-        guard var job = workers[worker]?.job else { return }
-        workers[worker]?.job = nil
+    /// Job `jobID` could not be handed to `worker` (its connection is gone): it goes back untried.
+    public mutating func unassign(_ worker: String, jobID: UInt64) {
+        guard let index = workers[worker]?.jobs.firstIndex(where: { $0.jobID == jobID }), var job = workers[worker]?.jobs.remove(at: index)
+        else { return }
         job.attempts -= 1
         requeue(job)
+        markFree(worker)
     }
 
     /// Workers silent for longer than `timeout`.

@@ -6,11 +6,13 @@ import Shared
 #endif
 
 /// `ladon-edge worker`: one worker process of the broker's pool (docs/pipeline.md). Its I/O thread owns
-/// a DEALER (routing id `PeerRoute.routingID(for: worker id)`) to the broker's backend: Hello{role: worker} and Ready{capacity: 1},
-/// then one Job at a time, each answered by an Answer (the Result, its timings starting with the Job's
-/// stages before the worker) that also says it is ready again. Compute runs
-/// on a second thread reached through an inproc PAIR, so Heartbeats keep flowing every 500 ms while a
-/// frame is computed.
+/// a DEALER (routing id `PeerRoute.routingID(for: worker id)`) to the broker's backend: Hello{role: worker}
+/// and Ready{capacity: max batch}, then up to that many Jobs at a time, each answered by an Answer (the
+/// Result, its timings starting with the Job's stages before the worker, and the Job's id) that frees
+/// its slot. Jobs wait in a `FrameBatcher` until the compute thread is free and the batching rule says
+/// go (with a max batch of 1, at once: one frame at a time). Compute runs on a second thread reached
+/// through an inproc PAIR (`WorkerComputeThread`), so Heartbeats keep flowing every 500 ms while a
+/// batch is computed.
 public final class EdgeWorkerLoop {
     public struct Configuration: Sendable {
         public var connect: String
@@ -18,8 +20,15 @@ public final class EdgeWorkerLoop {
         public var heartbeatIntervalSeconds = 0.5
         /// An idle worker that hears nothing from the broker this long says hello again (a restarted broker).
         public var brokerSilenceSeconds = 3.0
-        /// Keep each frame this long after computing it: emulates a slower edge for tests and capacity planning.
+        /// Keep each batch this long after computing it: emulates a slower edge for tests and capacity planning.
         public var holdMilliseconds = 0
+        /// Frames computed together at most (stacked when their latents have one shape); 1 batches nothing.
+        public var maxBatch = 1
+        /// The longest a waiting frame waits for others to fill its batch.
+        public var batchWaitMilliseconds = 2
+        /// What `--max-batch` and `--batch-wait-ms` accept.
+        public static let maxBatchRange = 1...16
+        public static let batchWaitRange = 0...1000
         /// CURVE or plaintext; in CURVE mode only a broker holding `brokerKey` is spoken to.
         public var security = StageSecurity.local
         public var brokerKey: CurveKey?
@@ -58,7 +67,7 @@ public final class EdgeWorkerLoop {
             context.close()
             throw error
         }
-        let thread = ComputeThread(
+        let thread = WorkerComputeThread(
             context: context, endpoint: inproc, inference: inference,
             holdMilliseconds: configuration.holdMilliseconds, log: log)
         thread.start()
@@ -75,48 +84,67 @@ public final class EdgeWorkerLoop {
         }
         func greet() throws(TransportError) {
             try control(.hello(.init(peerID: id, role: .worker, model: inference.identity, incarnation: .random(in: 1 ... .max))))
-            try control(.ready(.init(workerID: id, capacity: 1)))
+            try control(.ready(.init(workerID: id, capacity: UInt32(configuration.maxBatch))))
         }
         try greet()
-        log.info("worker started", ["worker": id, "broker": configuration.connect, "security": configuration.security])
+        log.info(
+            "worker started",
+            [
+                "worker": id, "broker": configuration.connect, "security": configuration.security, "max_batch": configuration.maxBatch,
+                "batch_wait_ms": configuration.batchWaitMilliseconds,
+            ])
 
         var poller = Poller()
         poller.add(dealer)
         poller.add(compute)
-        var busy = false
+        var batcher = FrameBatcher<[UInt8]>(
+            maxBatch: configuration.maxBatch, waitSeconds: Double(configuration.batchWaitMilliseconds) / 1000)
+        var computing = 0
+        var batches = 0
         var rejections = InputRejections(log: log)
         var lastHeard = PipelineClock.seconds()
         var lastBeat = 0.0
         var beats: UInt64 = 0
         while !shouldStop() {
-            let ready = try poller.poll(timeoutMilliseconds: 100)
+            // A frame waiting for partners wakes the loop when its wait runs out.
+            let untilDeadline = computing == 0 ? batcher.deadline.map { ($0 - PipelineClock.seconds()) * 1000 } : nil
+            let ready = try poller.poll(timeoutMilliseconds: untilDeadline.map { max(0, min(100, Int($0.rounded(.up)))) } ?? 100)
             let now = PipelineClock.seconds()
-            if ready[0].contains(.readable), let message = try dealer.tryReceive() {
+            // Everything the broker sent so far, so a batch sees every frame that already arrived.
+            // (Bounded: a flood cannot keep the loop from its compute thread and heartbeats.)
+            for _ in 0..<256 where ready[0].contains(.readable) {
+                guard let message = try dealer.tryReceive() else { break }
                 lastHeard = now
-                if let envelope = rejections.envelope(message, socket: "broker") {
-                    switch envelope.kind {
-                    case .job:
-                        if busy { log.warning("broker sent a job while one is computing; it waits", ["worker": id]) }
-                        try compute.send([envelope.payload])
-                        busy = true
-                    case .control:
-                        break  // the broker's heartbeat: heard, nothing to do
-                    default:
-                        rejections.record(reason: "unexpected_kind", socket: "broker", detail: "a \(envelope.kind.rawValue) message")
+                guard let envelope = rejections.envelope(message, socket: "broker") else { continue }
+                switch envelope.kind {
+                case .job:
+                    if computing + batcher.count >= configuration.maxBatch {
+                        log.warning("broker sent more jobs than this worker's capacity; they wait", ["worker": id])
                     }
+                    let shape = configuration.maxBatch > 1 ? Self.latentShape(envelope.payload) : []
+                    batcher.add(envelope.payload, shape: shape, now: now)
+                case .control:
+                    break  // the broker's heartbeat: heard, nothing to do
+                default:
+                    rejections.record(reason: "unexpected_kind", socket: "broker", detail: "a \(envelope.kind.rawValue) message")
                 }
             }
-            if ready[1].contains(.readable), let message = try compute.tryReceive() {
-                try dealer.send(Envelope(kind: .answer, payload: message[0]).frames())
-                frames += 1
-                busy = false
+            if ready[1].contains(.readable), let answers = try compute.tryReceive() {
+                for answer in answers { try dealer.send(Envelope(kind: .answer, payload: answer).frames()) }
+                frames += answers.count
+                computing = 0
+            }
+            if computing == 0, let batch = batcher.take(now: PipelineClock.seconds()) {
+                try compute.send(batch)
+                computing = batch.count
+                batches += 1
             }
             if now - lastBeat >= configuration.heartbeatIntervalSeconds {
                 beats += 1
                 try control(.heartbeat(.init(peerID: id, sequence: beats, timeMicroseconds: PipelineClock.wallMicroseconds())))
                 lastBeat = now
             }
-            if !busy, now - lastHeard > configuration.brokerSilenceSeconds {
+            if computing == 0, batcher.isEmpty, now - lastHeard > configuration.brokerSilenceSeconds {
                 try greet()
                 lastHeard = now
             }
@@ -124,60 +152,13 @@ public final class EdgeWorkerLoop {
         try? control(.bye(.init(peerID: id, reason: "stopping")))
         // The peak resident memory: the model's packed weights and the largest frame's planned buffers.
         let peak = ProcessTable.ownPeakResidentBytes().map { String(format: "%.1f", Double($0) / 1_048_576) } ?? "-"
-        log.info("worker stopped", ["worker": id, "frames": frames, "peak_rss_mb": peak])
-    }
-}
-
-/// The worker's compute thread: receives Job bytes on an inproc PAIR, answers the Answer bytes.
-/// Everything it captures is `Sendable`; its socket is created and closed on the thread itself.
-private struct ComputeThread: Sendable {
-    let context: Context
-    let endpoint: String
-    let inference: EdgeInference
-    let holdMilliseconds: Int
-    let log: Logger
-
-    func start() {
-        let body = self
-        let thread = Thread { body.loop() }
-        thread.start()
+        log.info("worker stopped", ["worker": id, "frames": frames, "batches": batches, "peak_rss_mb": peak])
     }
 
-    private func loop() {
-        guard let socket = try? context.socket(.pair) else { return }
-        defer { socket.close() }
-        do throws(TransportError) {
-            try socket.connect(endpoint)
-            while true {
-                let message = try socket.receive()
-                try socket.send([answer(message.first ?? [])])
-            }
-        } catch {
-            if !error.isContextTerminated { log.error("compute thread stopped", ["error": error]) }
-        }
-    }
-
-    private func answer(_ bytes: [UInt8]) -> [UInt8] {
-        let job: JobMessage
-        let latent: LatentMessage
-        do throws(WireError) {
-            job = try JobMessage(serialized: bytes)
-            latent = try LatentMessage(serialized: job.latent)
-        } catch {
-            return AnswerMessage(ResultMessage(unparsedFrom: "", bytes: bytes.count, error: "\(error)")).serialized()
-        }
-        var result: ResultMessage
-        do throws(FrameError) {
-            result = try inference.infer(latent)
-            // Logits stay in this process: the wire carries the top classes.
-            result.tasks.classification?.logits = nil
-        } catch {
-            log.warning("frame failed", ["node": latent.header.nodeID, "sequence": latent.header.sequence, "error": error])
-            result = ResultMessage(failed: latent, error: "\(error)")
-        }
-        result.timings = job.stagesBefore + result.timings
-        if job.keepsLatent { result.latent = job.latent }
-        if holdMilliseconds > 0 { PipelineClock.sleep(milliseconds: holdMilliseconds) }
-        return AnswerMessage(result).serialized()
+    /// The latent shape a Job's bytes declare, which decides the batch it can join; `nil` when they do
+    /// not parse (the compute thread answers that frame with the error).
+    static func latentShape(_ jobBytes: [UInt8]) -> [Int]? {
+        guard let job = try? JobMessage(serialized: jobBytes), let latent = try? LatentMessage(serialized: job.latent) else { return nil }
+        return latent.latentShape
     }
 }

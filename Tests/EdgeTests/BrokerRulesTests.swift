@@ -38,7 +38,14 @@ import Testing
 
     @Test(arguments: [(4, 2, 1, 4), (4, 2, 2, 2), (4, 1, 3, 1), (1, 8, 1, 1), (8, 0, 1, 1)])
     func theWorkersCapacityIsSharedEvenlyCappedByTheWindowAndNeverBelowOne(window: Int, workers: Int, nodes: Int, expected: Int) {
-        #expect(CreditPolicy.allowance(window: window, liveWorkers: workers, activeNodes: nodes) == expected)
+        let capacities = Array(repeating: 1, count: workers)
+        #expect(CreditPolicy.allowance(window: window, workerCapacities: capacities, activeNodes: nodes) == expected)
+    }
+
+    /// What a batching worker holds, plus one frame waiting for it: 8 + 1 for one worker of capacity 8.
+    @Test(arguments: [([8], 1, 16, 9), ([8], 4, 16, 3), ([8], 8, 1, 1), ([8, 1], 2, 16, 6), ([4, 4], 8, 16, 2)])
+    func aBatchingWorkerIsCreditedWhatItHoldsPlusOneWaiting(capacities: [Int], nodes: Int, window: Int, expected: Int) {
+        #expect(CreditPolicy.allowance(window: window, workerCapacities: capacities, activeNodes: nodes) == expected)
     }
 }
 
@@ -146,7 +153,7 @@ import Testing
         dispatcher.ready("w1")
         let first = dispatcher.assign(now: 0)
         #expect(first?.job.latent.header.sequence == 1)
-        guard case let .retried(job)? = dispatcher.remove("w1") else {
+        guard case let .retried(job)? = dispatcher.remove("w1").first else {
             Issue.record("the first death retries")
             return
         }
@@ -154,7 +161,7 @@ import Testing
         dispatcher.ready("w2")
         let retry = dispatcher.assign(now: 1)
         #expect(retry?.job.latent.header.sequence == 1, "the retried latent goes before the next one")
-        guard case let .failed(failed)? = dispatcher.remove("w2") else {
+        guard case let .failed(failed)? = dispatcher.remove("w2").first else {
             Issue.record("the second death fails the latent")
             return
         }
@@ -169,10 +176,10 @@ import Testing
         dispatcher.enqueue(Self.job("a", 1))
         dispatcher.join("w", name: "w", now: 0)
         dispatcher.ready("w")
-        _ = dispatcher.assign(now: 0)
-        dispatcher.unassign("w")
-        let loss = dispatcher.remove("w")
-        #expect(loss == nil)
+        let sent = dispatcher.assign(now: 0)
+        dispatcher.unassign("w", jobID: sent?.job.jobID ?? 0)
+        let losses = dispatcher.remove("w")
+        #expect(losses.isEmpty)
         dispatcher.join("v", name: "v", now: 0)
         dispatcher.ready("v")
         let again = dispatcher.assign(now: 0)
@@ -200,5 +207,105 @@ import Testing
         #expect(owed.map(\.latent.header.sequence) == [1, 2, 3])
         let again = dispatcher.takeAll()
         #expect(again.isEmpty)
+    }
+
+    /// The sequence numbers of what each worker holds.
+    static func held(_ dispatcher: Dispatcher, _ worker: String) -> [UInt64] {
+        dispatcher.workers[worker]?.jobs.map(\.latent.header.sequence) ?? []
+    }
+
+    @Test func aBatchingWorkerTakesUpToItsCapacityAndEachAnswerFreesOneSlotInAnyOrder() {
+        var dispatcher = Dispatcher()
+        for serial in UInt64(1)...5 { dispatcher.enqueue(Self.job("a", serial)) }
+        dispatcher.join("w", name: "w", now: 0)
+        dispatcher.ready("w", capacity: 3)
+        var sent: [PendingLatent] = []
+        while let (_, job) = dispatcher.assign(now: 0) { sent.append(job) }
+        #expect(sent.map(\.latent.header.sequence) == [1, 2, 3])
+        #expect(Set(sent.map(\.jobID)).count == 3 && !sent.map(\.jobID).contains(0))
+        #expect(dispatcher.readyWorkers.isEmpty, "a worker holding its capacity takes nothing more")
+        #expect(dispatcher.finished("w", jobID: sent[1].jobID)?.latent.header.sequence == 2)
+        #expect(dispatcher.finished("w", jobID: sent[1].jobID) == nil, "a job is answered once")
+        #expect(Self.held(dispatcher, "w") == [1, 3])
+        #expect(dispatcher.assign(now: 1)?.job.latent.header.sequence == 4)
+        #expect(dispatcher.assign(now: 1) == nil)
+    }
+
+    @Test func anAnswerWithoutAJobIDSettlesTheOldestLatentTheWorkerHolds() {
+        var dispatcher = Dispatcher()
+        for serial in UInt64(1)...2 { dispatcher.enqueue(Self.job("a", serial)) }
+        dispatcher.join("w", name: "w", now: 0)
+        dispatcher.ready("w", capacity: 2)
+        while dispatcher.assign(now: 0) != nil {}
+        #expect(dispatcher.finished("w")?.latent.header.sequence == 1)
+        #expect(dispatcher.finished("w")?.latent.header.sequence == 2)
+        #expect(dispatcher.finished("w") == nil)
+    }
+
+    @Test func eachLatentGoesToTheReadyWorkerHoldingTheFewest() {
+        var dispatcher = Dispatcher()
+        for worker in ["w1", "w2"] {
+            dispatcher.join(worker, name: worker, now: 0)
+            dispatcher.ready(worker, capacity: 4)
+        }
+        for serial in UInt64(1)...5 { dispatcher.enqueue(Self.job("a", serial)) }
+        var order: [String] = []
+        while let (worker, _) = dispatcher.assign(now: 0) { order.append(worker) }
+        #expect(order == ["w1", "w2", "w1", "w2", "w1"])
+        let finished = dispatcher.finished("w1", jobID: dispatcher.workers["w1"]?.jobs.first?.jobID ?? 0)
+        #expect(finished != nil)
+        dispatcher.enqueue(Self.job("b", 1))
+        dispatcher.enqueue(Self.job("b", 2))
+        #expect(dispatcher.assign(now: 1)?.worker == "w1", "w1 now holds 2, w2 holds 2: the first of them")
+        #expect(dispatcher.assign(now: 1)?.worker == "w2")
+    }
+
+    @Test func aWorkerDyingWithABatchRetriesEachLatentOnceInOrderAndFailsThoseOnTheirSecondDeath() {
+        var dispatcher = Dispatcher()
+        for serial in UInt64(1)...3 { dispatcher.enqueue(Self.job("a", serial)) }
+        dispatcher.join("w1", name: "w1", now: 0)
+        dispatcher.ready("w1", capacity: 2)
+        while dispatcher.assign(now: 0) != nil {}
+        let losses = dispatcher.remove("w1")
+        let retried = losses.compactMap { loss -> UInt64? in
+            if case let .retried(job) = loss { return job.latent.header.sequence }
+            return nil
+        }
+        #expect(retried == [1, 2])
+        dispatcher.join("w2", name: "w2", now: 1)
+        dispatcher.ready("w2", capacity: 4)
+        var second: [UInt64] = []
+        while let (_, job) = dispatcher.assign(now: 1) { second.append(job.latent.header.sequence) }
+        #expect(second == [1, 2, 3], "the retried latents go before the one never handed out")
+        let failed = dispatcher.remove("w2").compactMap { loss -> UInt64? in
+            if case let .failed(job) = loss { return job.latent.header.sequence }
+            return nil
+        }
+        #expect(failed == [1, 2])
+        #expect(dispatcher.queued("a") == 1, "latent 3 had one death: it waits for another worker")
+    }
+
+    @Test func aReadyFromAWorkerHoldingLatentsHandsThemAllBackInOrder() {
+        var dispatcher = Dispatcher()
+        for serial in UInt64(1)...3 { dispatcher.enqueue(Self.job("a", serial)) }
+        dispatcher.join("w", name: "w", now: 0)
+        dispatcher.ready("w", capacity: 2)
+        while dispatcher.assign(now: 0) != nil {}
+        let lost = dispatcher.ready("w", capacity: 2)
+        #expect(lost.map(\.latent.header.sequence) == [1, 2])
+        #expect(Self.held(dispatcher, "w").isEmpty && dispatcher.queued("a") == 3)
+        var again: [UInt64] = []
+        while let (_, job) = dispatcher.assign(now: 1) { again.append(job.latent.header.sequence) }
+        #expect(again == [1, 2])
+    }
+
+    @Test func shuttingDownTakesEveryLatentABatchingWorkerHoldsOnce() {
+        var dispatcher = Dispatcher()
+        for serial in UInt64(1)...4 { dispatcher.enqueue(Self.job("a", serial)) }
+        dispatcher.join("w", name: "w", now: 0)
+        dispatcher.ready("w", capacity: 3)
+        while dispatcher.assign(now: 0) != nil {}
+        #expect(dispatcher.takeAll().map(\.latent.header.sequence).sorted() == [1, 2, 3, 4])
+        #expect(dispatcher.takeAll().isEmpty)
     }
 }

@@ -303,10 +303,15 @@ struct  Ladon__Job
    * Put the Latent's bytes into the Result (Result.latent).
    */
   protobuf_c_boolean keep_latent;
+  /*
+   * The broker's number for this Job, which the Answer repeats: a worker holding several Jobs (its
+   * Ready capacity above 1) may answer them in any order.
+   */
+  uint64_t job_id;
 };
 #define LADON__JOB__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ladon__job__descriptor) \
-    , {0,NULL}, 0,NULL, 0 }
+    , {0,NULL}, 0,NULL, 0, 0 }
 
 
 /*
@@ -324,10 +329,15 @@ struct  Ladon__Answer
    */
   size_t n_timings;
   Ladon__StageTiming **timings;
+  /*
+   * The Job's job_id; 0 from workers older than this field (the broker then takes the oldest Job the
+   * worker holds, which is the only one a worker of capacity 1 holds).
+   */
+  uint64_t job_id;
 };
 #define LADON__ANSWER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ladon__answer__descriptor) \
-    , {0,NULL}, 0, 0,NULL }
+    , {0,NULL}, 0, 0,NULL, 0 }
 
 
 /*
@@ -380,7 +390,8 @@ struct  Ladon__Credit
 
 
 /*
- * A worker can take `capacity` more frames.
+ * A worker can hold `capacity` Jobs at once (`ladon-edge worker --max-batch`, 1 by default): sent
+ * when it starts or says hello again; each Answer frees one of them.
  */
 struct  Ladon__Ready
 {

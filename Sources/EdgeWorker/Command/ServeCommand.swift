@@ -17,7 +17,10 @@ enum ServeCommand {
                 help: "Where workers connect (default: an ipc:// endpoint for the local workers; bind tcp://*:PORT for remote ones)."),
             .value("workers", "n", help: "Local worker processes to start (default 1; 0 waits for remote workers)."),
             .value("threads", "n", help: "Compute threads per local worker (default 1)."),
-            .value("hold-ms", "ms", help: "Local workers keep each frame this long after computing it (emulates a slower edge)."),
+            .value(
+                "hold-ms", "ms",
+                help: "Local workers keep each frame (each batch when batching) this long after computing it (emulates a slower edge)."),
+        ] + BatchOptions.specs + [
             .flag(
                 "keep-latents",
                 help: "Send each frame's coded latent to the sink with its Result (a few KB), for ladon-sink serve --store to keep "
@@ -51,6 +54,7 @@ enum ServeCommand {
             "max-latent-bytes", default: configuration.maximumLatentBytes, expected: "at least 64"
         ) { $0 >= 64 }
         let count = try options.number("workers", default: 1, expected: "0 or more") { $0 >= 0 }
+        let batching = try BatchOptions.parse(options)
         configuration.keepsLatents = options.flag("keep-latents")
         let secretKey = options.value("secret-key")
         let security = try StageSecurity.resolve(
@@ -80,6 +84,7 @@ enum ServeCommand {
                 "--model", model, "--connect", broker.backendEndpoint,
                 "--threads", "\(try options.integer("threads", default: 1))",
                 "--hold-ms", "\(try options.integer("hold-ms", default: 0))",
+                "--max-batch", "\(batching.maxBatch)", "--batch-wait-ms", "\(batching.waitMilliseconds)",
             ] + workerSecurity)
         broker.workerFellSilent = { id in workers.kill(id: id) }
         try broker.run(

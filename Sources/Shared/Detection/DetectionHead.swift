@@ -123,7 +123,42 @@ public struct DetectionHead: Sendable {
         _ features: [Tensor], paddedSize: ImageSize, resizedSize: ImageSize, originalSize: ImageSize,
         timings: inout Timings, trace: inout Trace, keepsPyramid: Bool
     ) throws(DetectionError) {
-        try validate(features, sizes: [("padded", paddedSize), ("resized", resizedSize), ("original", originalSize)])
+        var (allTimings, traces) = ([timings], [trace])
+        let outcome = try run(
+            features, sizes: [ImageSizes(padded: paddedSize, resized: resizedSize, original: originalSize)],
+            timings: &allTimings, traces: &traces, keepsPyramid: keepsPyramid)
+        (timings, trace) = (allTimings[0], traces[0])
+        if let error = outcome[0] { throw error }
+    }
+
+    /// One frame's sizes (see the type's comment).
+    public struct ImageSizes: Sendable {
+        public var padded: ImageSize, resized: ImageSize, original: ImageSize
+        public init(padded: ImageSize, resized: ImageSize, original: ImageSize) {
+            (self.padded, self.resized, self.original) = (padded, resized, original)
+        }
+    }
+
+    /// The head on a batch: features '0'..'3' of N frames ([N, Cᵢ, Hᵢ, Wᵢ] each, finest first) and each
+    /// frame's sizes. The FPN and the RPN's convolutions run once on the batch; each frame's proposals,
+    /// RoIAlign, box head and postprocessing run on its own slice with its own sizes, so a frame's
+    /// detections are those it gets alone. Each frame's timings count the shared parts in full. One
+    /// outcome per frame, in order: a frame with implausible sizes fails alone.
+    public func detect(
+        batch features: [Tensor], sizes: [ImageSizes], timings: inout [Timings]
+    ) throws(DetectionError) -> [Result<[Detection], DetectionError>] {
+        var traces = [Trace](repeating: Trace(), count: sizes.count)
+        timings = [Timings](repeating: Timings(), count: sizes.count)
+        let errors = try run(features, sizes: sizes, timings: &timings, traces: &traces, keepsPyramid: false)
+        return zip(errors, traces).map { error, trace in error.map { .failure($0) } ?? .success(trace.detections) }
+    }
+
+    /// Throws when the features do not fit the head (every frame's failure); otherwise each frame's
+    /// error, `nil` for those that ran.
+    private func run(
+        _ features: [Tensor], sizes: [ImageSizes], timings: inout [Timings], traces: inout [Trace], keepsPyramid: Bool
+    ) throws(DetectionError) -> [DetectionError?] {
+        try validate(features, images: sizes.count)
         var clock = DispatchTime.now().uptimeNanoseconds
         func lap() -> Double {
             let now = DispatchTime.now().uptimeNanoseconds
@@ -137,24 +172,47 @@ public struct DetectionHead: Sendable {
             return now - work
         }
         let pyramid = fpn(features)
-        if keepsPyramid { trace.pyramid = pyramid }
-        timings.fpn += lap()
-        timings.fpnMultiplyAccumulates = workLap()
-
+        let fpnTime = lap()
+        let fpnWork = workLap()
         let rpnOutputs = rpn.headOutputs(pyramid)
         let rpnConvolutions = lap()
-        timings.rpnMultiplyAccumulates = workLap()
-        let proposals = rpn.proposals(headOutputs: rpnOutputs, padded: paddedSize, resized: resizedSize)
+        let rpnWork = workLap()
+        var errors = [DetectionError?](repeating: nil, count: sizes.count)
+        for (index, size) in sizes.enumerated() {
+            timings[index].fpn += fpnTime
+            timings[index].rpn += rpnConvolutions
+            (timings[index].fpnMultiplyAccumulates, timings[index].rpnMultiplyAccumulates) = (fpnWork, rpnWork)
+            do throws(DetectionError) {
+                try validate(sizes: [("padded", size.padded), ("resized", size.resized), ("original", size.original)])
+            } catch {
+                errors[index] = error
+                continue
+            }
+            _ = lap()
+            try detectOne(
+                pyramid.map { $0.image(index) }, rpnOutputs: rpnOutputs.map { $0.image(index) }, levels: features.count, size,
+                timings: &timings[index], trace: &traces[index], lap: lap, workLap: workLap)
+            if keepsPyramid { traces[index].pyramid = pyramid.map { $0.image(index) } }
+        }
+        return errors
+    }
+
+    /// One frame's part after the shared convolutions: proposals, RoIAlign, box head, postprocess.
+    private func detectOne(
+        _ pyramid: [Tensor], rpnOutputs: [Tensor], levels: Int, _ size: ImageSizes, timings: inout Timings, trace: inout Trace,
+        lap: () -> Double, workLap: () -> Int
+    ) throws(DetectionError) {
+        let proposals = rpn.proposals(headOutputs: rpnOutputs, padded: size.padded, resized: size.resized)
         trace.proposals = proposals
         let filtering = lap()
         timings.proposalFiltering += filtering
-        timings.rpn += rpnConvolutions + filtering
+        timings.rpn += filtering
         guard !proposals.isEmpty else { return }
 
-        let pooledLevels = Array(pyramid.prefix(features.count))
+        let pooledLevels = Array(pyramid.prefix(levels))
         let (scales, mapper) = LevelMapper.scales(
             featureHeights: pooledLevels.map { $0.dim(2) },
-            imageHeight: resizedSize.height)
+            imageHeight: size.resized.height)
         let pooled = RoIAlign.pooledChannelsLast(
             levels: pooledLevels.map(RoIAlign.channelsLast), levelOf: proposals.map { min(mapper.level(of: $0), pooledLevels.count - 1) },
             boxes: proposals, scales: scales, bins: configuration.roiOutputSize, samplingRatio: configuration.samplingRatio)
@@ -167,20 +225,24 @@ public struct DetectionHead: Sendable {
 
         trace.detections = postprocess(
             predictions, proposals: proposals, classes: boxHead.classes,
-            resized: resizedSize, original: originalSize)
+            resized: size.resized, original: size.original)
         timings.postprocess += lap()
     }
 
-    private func validate(_ features: [Tensor], sizes: [(String, ImageSize)]) throws(DetectionError) {
+    private func validate(sizes: [(String, ImageSize)]) throws(DetectionError) {
         for (what, size) in sizes where size.height <= 0 || size.width <= 0 {
             throw .badImageSize(what: what, size: size)
         }
+    }
+
+    /// Features of `images` frames, with the channels the FPN takes.
+    private func validate(_ features: [Tensor], images: Int) throws(DetectionError) {
         let expected = fpn.inChannels
         guard features.count == expected.count else {
             throw .featureShape(name: "\(features.count) levels", shape: features.first?.shape ?? [])
         }
         for (index, feature) in features.enumerated() {
-            guard feature.rank == 4, feature.dim(0) == 1, feature.dim(2) > 0, feature.dim(3) > 0 else {
+            guard feature.rank == 4, feature.dim(0) == images, feature.dim(2) > 0, feature.dim(3) > 0 else {
                 throw .featureShape(name: "\(index)", shape: feature.shape)
             }
             guard feature.dim(1) == expected[index] else {

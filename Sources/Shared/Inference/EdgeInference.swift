@@ -20,40 +20,106 @@ public struct EdgeInference: Sendable {
     }
 
     public func infer(_ message: LatentMessage) throws(FrameError) -> ResultMessage {
-        var timings = StageTimings()
+        try infer(batch: [message])[0].get()
+    }
+
+    /// Several frames in as few passes as their shapes allow: each latent is checked and decoded on its
+    /// own, those of one latent shape are stacked and run through the trunk and the heads' convolutions
+    /// together, and each frame's per-image parts (its segmentation map and detections at its own sizes,
+    /// its top classes) run on its own slice. The kernels compute each image of a batch as they would
+    /// alone, so every Result is the one the frame gets alone, bit for bit. One outcome per message, in
+    /// order; a frame that fails (its shape, its coding, its sizes) fails alone. The stages shared by a
+    /// batch (trunk, the heads' convolutions) count in full in each of its frames' timings: that is what
+    /// each frame waited.
+    public func infer(batch messages: [LatentMessage]) -> [Result<ResultMessage, FrameError>] {
+        var outcomes = [Result<ResultMessage, FrameError>?](repeating: nil, count: messages.count)
+        var decoded: [(index: Int, latent: Tensor, timings: StageTimings)] = []
+        for (index, message) in messages.enumerated() {
+            do throws(FrameError) {
+                var timings = StageTimings()
+                let latent = try decode(message, timings: &timings)
+                decoded.append((index, latent, timings))
+            } catch {
+                outcomes[index] = .failure(error)
+            }
+        }
+        var groups: [[Int]: [Int]] = [:]
+        var shapes: [[Int]] = []
+        for (position, frame) in decoded.enumerated() {
+            if groups[frame.latent.shape] == nil { shapes.append(frame.latent.shape) }
+            groups[frame.latent.shape, default: []].append(position)
+        }
+        for shape in shapes {
+            let members = groups[shape] ?? []
+            let results = run(
+                members.map { (messages[decoded[$0].index], decoded[$0].latent, decoded[$0].timings) })
+            for (position, result) in zip(members, results) { outcomes[decoded[position].index] = result }
+        }
+        // Every index was filled above, by its decoding's failure or by its group's run.
+        return outcomes.map { $0 ?? .failure(.inference(.latentShape(found: [], expected: []))) }
+    }
+
+    /// The message's latent, checked and entropy-decoded: [1, C, h, w].
+    private func decode(_ message: LatentMessage, timings: inout StageTimings) throws(FrameError) -> Tensor {
         let shape = try checkedLatentShape(message)
-        let latent: Tensor
         do throws(CodecError) {
-            latent = try timings.measure("entropy_decode") { () throws(CodecError) in
+            return try timings.measure("entropy_decode") { () throws(CodecError) in
                 try coder.decompress(message.coded, height: shape[2], width: shape[3])
             }
         } catch {
             throw .codec(error)
         }
-        let features = timings.measure("trunk") { model.trunk(latent) }
-        let classification = model.classification.map { head in
-            timings.measure("classification") { classify(head(features.layer4)) }
+    }
+
+    /// Frames whose latents have one shape, as one batch through the trunk and the heads.
+    private func run(_ frames: [(message: LatentMessage, latent: Tensor, timings: StageTimings)]) -> [Result<ResultMessage, FrameError>] {
+        var timings = frames.map(\.timings)
+        func measure<T>(_ stage: String, _ body: () -> T) -> T {
+            var shared = StageTimings()
+            let value = shared.measure(stage, body)
+            for index in timings.indices { timings[index].add(shared.stages) }
+            return value
         }
-        let segmentation = model.segmentation.map { head in
-            timings.measure("segmentation") { segment(head(features.layer4), message) }
+        let features = measure("trunk") { model.trunk(Tensor.stacking(frames.map(\.latent))) }
+        let classifications = model.classification.map { head in
+            measure("classification") { (0..<frames.count).map { classify(head(features.layer4.image($0))) } }
         }
-        var detections: [DetectedObject]?
-        if let head = model.detection {
-            do throws(DetectionError) {
-                detections = try timings.measure("detection") { () throws(DetectionError) in
-                    try head(
-                        features: features, paddedSize: message.inputSize, resizedSize: message.resizedSize,
-                        originalSize: message.originalSize
-                    ).map(describe)
-                }
-            } catch {
-                throw .detection(error)
+        let segmentations = model.segmentation.map { head in
+            measure("segmentation") {
+                let logits = head(features.layer4)
+                return frames.indices.map { segment(logits.image($0), frames[$0].message) }
             }
         }
-        return ResultMessage(
-            header: message.header, model: message.model, originalSize: message.originalSize,
-            tasks: TaskResults(classification: classification, detections: detections, segmentation: segmentation),
-            timings: timings.stages, latentBytes: UInt64(message.coded.count))
+        var detections: [Result<[DetectedObject], FrameError>]?
+        if let head = model.detection {
+            var parts: [DetectionHead.Timings] = []
+            do throws(DetectionError) {
+                detections = try head.detect(
+                    batch: [features.decoded, features.layer2, features.layer3, features.layer4],
+                    sizes: frames.map {
+                        DetectionHead.ImageSizes(padded: $0.message.inputSize, resized: $0.message.resizedSize, original: $0.message.originalSize)
+                    },
+                    timings: &parts
+                ).map { outcome in outcome.map { $0.map(describe) }.mapError { .detection($0) } }
+                for index in timings.indices { timings[index].add([StageTiming(stage: "detection", milliseconds: parts[index].total)]) }
+            } catch {
+                detections = Array(repeating: .failure(.detection(error)), count: frames.count)
+            }
+        }
+        return frames.indices.map { index in
+            let message = frames[index].message
+            let objects: [DetectedObject]?
+            switch detections?[index] {
+            case let .failure(error)?: return .failure(error)
+            case let .success(found)?: objects = found
+            case nil: objects = nil
+            }
+            return .success(
+                ResultMessage(
+                    header: message.header, model: message.model, originalSize: message.originalSize,
+                    tasks: TaskResults(classification: classifications?[index], detections: objects, segmentation: segmentations?[index]),
+                    timings: timings[index].stages, latentBytes: UInt64(message.coded.count)))
+        }
     }
 
     /// The latent shape the message's sizes imply for this model, after checking they are plausible

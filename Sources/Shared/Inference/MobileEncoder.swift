@@ -24,9 +24,22 @@ public struct MobileEncoder: Sendable {
     /// Encodes one JPEG frame; `header` is the frame's identity, carried into the latent unchanged.
     public func encode(jpeg: [UInt8], header: FrameHeader = FrameHeader(nodeID: "", sequence: 0)) throws(FrameError) -> Output {
         var timings = StageTimings()
+        let image: PixelImage
+        do throws(ImageError) {
+            image = try timings.measure("jpeg_decode") { () throws(ImageError) in try JPEG.decode(jpeg) }
+        } catch {
+            throw .image(error)
+        }
+        return try encode(image: image, header: header, timings: timings)
+    }
+
+    /// Encodes one decoded frame.
+    public func encode(
+        image: PixelImage, header: FrameHeader = FrameHeader(nodeID: "", sequence: 0), timings: StageTimings = StageTimings()
+    ) throws(FrameError) -> Output {
+        var timings = timings
         let prepared: PreprocessedImage
         do throws(ImageError) {
-            let image = try timings.measure("jpeg_decode") { () throws(ImageError) in try JPEG.decode(jpeg) }
             prepared = try timings.measure("preprocess") { () throws(ImageError) in try preprocessor(image) }
         } catch {
             throw .image(error)

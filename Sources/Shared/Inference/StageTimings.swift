@@ -14,5 +14,8 @@ public struct StageTimings: Sendable {
         return value
     }
 
+    /// Stages measured elsewhere (a batch's shared stages), appended in order.
+    public mutating func add(_ measured: [StageTiming]) { stages += measured }
+
     public var total: Double { stages.reduce(0) { $0 + $1.milliseconds } }
 }

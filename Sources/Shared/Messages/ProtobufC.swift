@@ -250,6 +250,7 @@ extension JobMessage {
         message.n_stages_before = stagesBefore.count
         message.stages_before = arena.array(arena.timings(stagesBefore))
         message.keep_latent = keepsLatent ? 1 : 0
+        message.job_id = jobID
         return pack(&message, ladon__job__get_packed_size, ladon__job__pack)
     }
 
@@ -260,7 +261,7 @@ extension JobMessage {
             return JobMessage(
                 latent: swiftBytes(message.latent),
                 stagesBefore: try swiftTimings(message.stages_before, message.n_stages_before, "stages_before", Required("Job")),
-                keepsLatent: message.keep_latent != 0)
+                keepsLatent: message.keep_latent != 0, jobID: message.job_id)
         }
     }
 }
@@ -275,6 +276,7 @@ extension AnswerMessage {
         message.failed = failed ? 1 : 0
         message.n_timings = timings.count
         message.timings = arena.array(arena.timings(timings))
+        message.job_id = jobID
         return pack(&message, ladon__answer__get_packed_size, ladon__answer__pack)
     }
 
@@ -284,7 +286,7 @@ extension AnswerMessage {
             guard message.result.len > 0 else { throw .missingField(message: "Answer", field: "result") }
             return AnswerMessage(
                 result: swiftBytes(message.result), failed: message.failed != 0,
-                timings: try swiftTimings(message.timings, message.n_timings, "timings", Required("Answer")))
+                timings: try swiftTimings(message.timings, message.n_timings, "timings", Required("Answer")), jobID: message.job_id)
         }
     }
 }

@@ -1,0 +1,77 @@
+import Foundation
+import LadonEdge
+import Shared
+import TestSupport
+import Testing
+
+/// `ladon-edge serve --max-batch N`: the real broker and worker processes batching frames of several
+/// nodes, with the nodes played by the test (FakeNode).
+@Suite(.serialized) struct BatchingServeTests {
+    let latent: LatentMessage
+
+    init() throws {
+        let encoder = try MobileEncoder(LadonModelFile(path: EdgeHarness.model))
+        latent = try encoder.encode(jpeg: try FileIO.read(Fixtures.path("model/tiny-input.jpg"))).message
+    }
+
+    /// Sends `total` latents from `nodes` as their credit allows, and waits for every credit back.
+    func drive(_ nodes: [FakeNode], total: Int, edge: EdgeHarness, during: (Int) throws -> Void = { _ in }) throws {
+        var sequence: UInt64 = 0
+        let deadline = Date().addingTimeInterval(90)
+        while nodes.map(\.sent).reduce(0, +) < total && Date() < deadline {
+            for node in nodes {
+                while node.credits > 0 && nodes.map(\.sent).reduce(0, +) < total {
+                    sequence += 1
+                    try node.send(latent, sequence: sequence)
+                }
+                try node.pump(milliseconds: 10)
+            }
+            try during(nodes.map(\.returned).reduce(0, +))
+        }
+        for node in nodes { #expect(try node.drain(), "\(node.id) not drained\n\(edge.logs)") }
+    }
+
+    @Test func aBatchingWorkerAnswersEveryFrameOfFourNodesOnceInFewerBatchesThanFrames() throws {
+        let edge = try EdgeHarness()
+        defer { edge.stop() }
+        let total = 24
+        let sink = try edge.sink(expect: total)
+        let broker = try edge.broker(workers: 1, extra: ["--max-batch", "4", "--batch-wait-ms", "20", "--hold-ms", "100"])
+        let nodes = try (1...4).map { try FakeNode(edge.context, id: "cam-\($0)", window: 1, frontend: edge.frontend, model: latent.model) }
+        for node in nodes { #expect(try node.join(), "no credit for \(node.id)\n\(edge.logs)") }
+        try drive(nodes, total: total, edge: edge)
+        #expect(sink.waitForExit(timeout: 30), "sink did not get \(total) results\n\(edge.logs)")
+        #expect(field("errors", in: sink.standardOutput, line: "sink final:") == "0", "\(edge.logs)")
+        #expect(nodes.allSatisfy { $0.mostHeld <= $0.window })
+        broker.stop()
+        #expect(field("results", in: broker.standardOutput, line: "ladon-edge serve:") == "\(total)", "\(broker.standardOutput)")
+        let batches = try #require(number("batches", in: broker.standardError), "\(edge.logs)")
+        #expect(batches < total, "\(batches) batches for \(total) frames: the worker never batched")
+    }
+
+    @Test func killingAWorkerHoldingABatchLosesNoCreditedLatent() throws {
+        let edge = try EdgeHarness()
+        defer { edge.stop() }
+        let total = 16
+        let sink = try edge.sink(expect: total)
+        let broker = try edge.broker(
+            workers: 2, extra: ["--max-batch", "3", "--batch-wait-ms", "50", "--hold-ms", "400", "--heartbeat-timeout", "1"])
+        let nodes = try (1...4).map { try FakeNode(edge.context, id: "cam-\($0)", window: 2, frontend: edge.frontend, model: latent.model) }
+        for node in nodes { #expect(try node.join(), "no credit for \(node.id)\n\(edge.logs)") }
+        var killed = false
+        try drive(nodes, total: total, edge: edge) { returned in
+            guard !killed, returned >= 2 else { return }
+            let workers = ChildProcess.children(of: broker.pid)
+            #expect(workers.count == 2, "workers: \(workers)")
+            if let victim = workers.first { kill(victim, SIGKILL) }
+            killed = true
+        }
+        #expect(killed)
+        #expect(sink.waitForExit(timeout: 30), "sink did not get \(total) results\n\(edge.logs)")
+        #expect(field("frames", in: sink.standardOutput, line: "sink final:") == "\(total)", "\(edge.logs)")
+        broker.stop()
+        #expect(field("results", in: broker.standardOutput, line: "ladon-edge serve:") == "\(total)", "\(broker.standardOutput)")
+        #expect(field("dead_workers", in: broker.standardOutput, line: "ladon-edge serve:") == "1", "\(edge.logs)")
+        #expect(Int(field("retries", in: broker.standardOutput, line: "ladon-edge serve:") ?? "") ?? 0 >= 1, "\(edge.logs)")
+    }
+}
