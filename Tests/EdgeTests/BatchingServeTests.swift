@@ -14,23 +14,6 @@ import Testing
         latent = try encoder.encode(jpeg: try FileIO.read(Fixtures.path("model/tiny-input.jpg"))).message
     }
 
-    /// Sends `total` latents from `nodes` as their credit allows, and waits for every credit back.
-    func drive(_ nodes: [FakeNode], total: Int, edge: EdgeHarness, during: (Int) throws -> Void = { _ in }) throws {
-        var sequence: UInt64 = 0
-        let deadline = Date().addingTimeInterval(90)
-        while nodes.map(\.sent).reduce(0, +) < total && Date() < deadline {
-            for node in nodes {
-                while node.credits > 0 && nodes.map(\.sent).reduce(0, +) < total {
-                    sequence += 1
-                    try node.send(latent, sequence: sequence)
-                }
-                try node.pump(milliseconds: 10)
-            }
-            try during(nodes.map(\.returned).reduce(0, +))
-        }
-        for node in nodes { #expect(try node.drain(), "\(node.id) not drained\n\(edge.logs)") }
-    }
-
     @Test func aBatchingWorkerAnswersEveryFrameOfFourNodesOnceInFewerBatchesThanFrames() throws {
         let edge = try EdgeHarness()
         defer { edge.stop() }
@@ -39,7 +22,7 @@ import Testing
         let broker = try edge.broker(workers: 1, extra: ["--max-batch", "4", "--batch-wait-ms", "20", "--hold-ms", "100"])
         let nodes = try (1...4).map { try FakeNode(edge.context, id: "cam-\($0)", window: 1, frontend: edge.frontend, model: latent.model) }
         for node in nodes { #expect(try node.join(), "no credit for \(node.id)\n\(edge.logs)") }
-        try drive(nodes, total: total, edge: edge)
+        try FakeNode.drive(nodes, sending: latent, total: total, edge: edge)
         #expect(sink.waitForExit(timeout: 30), "sink did not get \(total) results\n\(edge.logs)")
         #expect(field("errors", in: sink.standardOutput, line: "sink final:") == "0", "\(edge.logs)")
         #expect(nodes.allSatisfy { $0.mostHeld <= $0.window })
@@ -59,7 +42,7 @@ import Testing
         let nodes = try (1...4).map { try FakeNode(edge.context, id: "cam-\($0)", window: 2, frontend: edge.frontend, model: latent.model) }
         for node in nodes { #expect(try node.join(), "no credit for \(node.id)\n\(edge.logs)") }
         var killed = false
-        try drive(nodes, total: total, edge: edge) { returned in
+        try FakeNode.drive(nodes, sending: latent, total: total, edge: edge) { returned in
             guard !killed, returned >= 2 else { return }
             let workers = ChildProcess.children(of: broker.pid)
             #expect(workers.count == 2, "workers: \(workers)")

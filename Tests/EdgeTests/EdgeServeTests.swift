@@ -146,19 +146,7 @@ import Testing
             try FakeNode(edge.context, id: $0, window: 4, frontend: edge.frontend, model: latent.model)
         }
         for node in nodes { #expect(try node.join(), "no credit for \(node.id)\n\(edge.logs)") }
-        var sequence: UInt64 = 0
-        let deadline = Date().addingTimeInterval(90)
-        // Both nodes always have a frame ready: the two workers are the bottleneck.
-        while nodes.map(\.sent).reduce(0, +) < total && Date() < deadline {
-            for node in nodes {
-                while node.credits > 0 && nodes.map(\.sent).reduce(0, +) < total {
-                    sequence += 1
-                    try node.send(latent, sequence: sequence)
-                }
-                try node.pump(milliseconds: 20)
-            }
-        }
-        for node in nodes { #expect(try node.drain(), "\(node.id) not drained\n\(edge.logs)") }
+        try FakeNode.drive(nodes, sending: latent, total: total, edge: edge, pumpMilliseconds: 20)
         #expect(sink.waitForExit(timeout: 30), "sink did not get \(total) results\n\(edge.logs)")
         let counts = nodes.map(\.returned)
         #expect(counts.reduce(0, +) == total)
