@@ -55,8 +55,9 @@ def load_model(args):
     return model, path
 
 
-def reference_tensors(model, image_path):
-    """The frame through the reference: everything the stages take as input, and their outputs."""
+def coded_frame(model, image_path):
+    """The frame as the mobile side leaves it: the preprocessed batch, the original size, the latent and its
+    compressai strings."""
     import torch
     from PIL import Image
 
@@ -65,17 +66,26 @@ def reference_tensors(model, image_path):
     image = torch.from_numpy(rgb.copy()).permute(2, 0, 1).float() / 255
     with torch.no_grad():
         images, original = ladon_torch.preprocess(model, image)
-        x = images.tensors
-        latent = ladon_torch.encode(model, x)
+        latent = ladon_torch.encode(model, images.tensors)
         strings = ladon_torch.compress(model, latent)
-        latent_hat = ladon_torch.decompress(model, strings, latent.shape[-2:])
+    return {"images": images, "original": original, "x": images.tensors, "latent": latent, "strings": strings}
+
+
+def reference_tensors(model, image_path):
+    """The frame through the reference: everything the stages take as input, and their outputs."""
+    import torch
+
+    import ladon_torch
+    ref = coded_frame(model, image_path)
+    images = ref["images"]
+    with torch.no_grad():
+        latent_hat = ladon_torch.decompress(model, ref["strings"], ref["latent"].shape[-2:])
         features = ladon_torch.trunk(model, latent_hat)
         head = model.detection_head
         pyramid = head.fpn(features)
         proposals, _ = head.rpn(images, pyramid)
         pooled = head.roi_heads.box_roi_pool(pyramid, proposals, images.image_sizes)
-    return {"images": images, "original": original, "x": x, "latent": latent, "strings": strings,
-            "latent_hat": latent_hat, "features": features, "pyramid": pyramid, "proposals": proposals[0],
+    return {**ref, "latent_hat": latent_hat, "features": features, "pyramid": pyramid, "proposals": proposals[0],
             "pooled": pooled}
 
 
@@ -265,7 +275,7 @@ def time_peer(args):
     import torch
     torch.set_num_threads(args.threads)
     model, _ = load_model(args)
-    ref = reference_tensors(model, args.image)
+    ref = coded_frame(model, args.image)
     folder = os.path.join(args.work, "onnx")
     peer = Peer(args.peer, args.threads)
     stages = {}
@@ -306,15 +316,12 @@ def edge_frame_rss(args):
         import ladon_torch
         torch.set_num_threads(args.threads)
         model, _ = load_model(args)
+        frame = coded_frame(model, args.image)
+        images, original = frame["images"], frame["original"]
+        latent_size, padded = frame["latent"].shape[-2:], tuple(images.tensors.shape[-2:])
         with torch.no_grad():
-            from PIL import Image
-            rgb = np.asarray(Image.open(args.image).convert("RGB"))
-            images, original = ladon_torch.preprocess(model, torch.from_numpy(rgb.copy()).permute(2, 0, 1).float() / 255)
-            latent_size = ladon_torch.encode(model, images.tensors).shape[-2:]
-            strings = ladon_torch.compress(model, ladon_torch.encode(model, images.tensors))
-            padded = tuple(images.tensors.shape[-2:])
             for _ in range(2):
-                z = ladon_torch.decompress(model, strings, latent_size)
+                z = ladon_torch.decompress(model, frame["strings"], latent_size)
                 features = ladon_torch.trunk(model, z)
                 ladon_torch.classify(model, features)
                 ladon_torch.segment(model, features, padded)
@@ -494,17 +501,14 @@ def summarise(records, threads_list):
                            "ratio_rounds": [round(r, 3) for r in ratios],
                            "swift_over_best_peer": statistics.median(ratios) if ratios else None}
         swift = [r for r in records if r["runtime"] == "swift" and r["threads"] == threads]
+        peak = statistics.median(
+            r["fma_peak"]["gflops_all_threads" if threads > 1 else "gflops_one_thread"] for r in swift) if swift else None
         dense = {}
         for stage in DENSE:
             rates = [r["gflops"][stage] for r in swift if stage in r.get("gflops", {})]
-            peaks = [r["fma_peak"]["gflops_all_threads" if threads > 1 else "gflops_one_thread"] for r in swift]
-            if rates and peaks:
-                dense[stage] = {"gflops": statistics.median(rates),
-                                "of_peak": statistics.median(rates) / statistics.median(peaks)}
-        summary[threads] = {"stages": rows, "dense": dense,
-                            "fma_peak_gflops": statistics.median(
-                                r["fma_peak"]["gflops_all_threads" if threads > 1 else "gflops_one_thread"]
-                                for r in swift) if swift else None}
+            if rates and peak:
+                dense[stage] = {"gflops": statistics.median(rates), "of_peak": statistics.median(rates) / peak}
+        summary[threads] = {"stages": rows, "dense": dense, "fma_peak_gflops": peak}
     if 1 in summary and len(summary) > 1:
         for threads in summary:
             if threads == 1:

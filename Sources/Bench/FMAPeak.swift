@@ -20,24 +20,17 @@ struct FMAPeak {
             threads: threads)
     }
 
-    /// The best of three timed rounds of `threads` loops run together (a busy machine only lowers it).
+    /// The best of three timed rounds of `threads` loops run together (a busy machine only lowers it), on
+    /// the dispatch pool the kernels' `Compute.parallelFor` uses.
     private static func rate(threads: Int, seconds: Double) -> Double {
         let iterations = calibratedIterations(seconds: seconds / 3)
+        let flops = Double(threads) * Double(ladon_fma_peak_loop(1)) * Double(iterations)
         var best = 0.0
         for _ in 0..<3 {
-            let group = DispatchGroup()
             let start = DispatchTime.now().uptimeNanoseconds
-            let flops = FlopTally()
-            for _ in 0..<threads {
-                group.enter()
-                Thread {
-                    flops.add(Int(ladon_fma_peak_loop(iterations)))
-                    group.leave()
-                }.start()
-            }
-            group.wait()
+            DispatchQueue.concurrentPerform(iterations: threads) { _ in _ = ladon_fma_peak_loop(iterations) }
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            best = max(best, Double(flops.value) / elapsed / 1e9)
+            best = max(best, flops / elapsed / 1e9)
         }
         return best
     }
@@ -52,12 +45,4 @@ struct FMAPeak {
             iterations *= 4
         }
     }
-}
-
-/// The operations several threads' loops report, added under a lock.
-private final class FlopTally: @unchecked Sendable {
-    private let lock = NSLock()
-    private var total = 0
-    func add(_ amount: Int) { lock.withLock { total += amount } }
-    var value: Int { lock.withLock { total } }
 }

@@ -189,10 +189,11 @@ public struct DetectionHead: Sendable {
                 continue
             }
             _ = lap()
+            let framePyramid = pyramid.map { $0.image(index) }
             try detectOne(
-                pyramid.map { $0.image(index) }, rpnOutputs: rpnOutputs.map { $0.image(index) }, levels: features.count, size,
+                framePyramid, rpnOutputs: rpnOutputs.map { $0.image(index) }, levels: features.count, size,
                 timings: &timings[index], trace: &traces[index], lap: lap, workLap: workLap)
-            if keepsPyramid { traces[index].pyramid = pyramid.map { $0.image(index) } }
+            if keepsPyramid { traces[index].pyramid = framePyramid }
         }
         return errors
     }

@@ -13,32 +13,22 @@ enum Gemm {
     ) {
         precondition(m > 0 && n > 0 && k > 0, "empty GEMM \(m)x\(n)x\(k)")
         Compute.countMultiplyAccumulates(m * n * k)
-        if Compute.threads > 1 {
-            // Each thread runs one single-threaded product on its block of rows (or of columns, when they
-            // outnumber the rows): measured at 2 threads on the official trunk, layer2..4 take ~20 % less time
-            // than with OpenBLAS threading each product itself (its split of the thin products scales poorly).
-            if m >= n {
-                Compute.parallelFor(m, minimumPerThread: 16) { rows in
-                    cblas_sgemm(
-                        CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                        blasint(rows.count), blasint(n), blasint(k), 1.0, a + rows.lowerBound * lda, blasint(lda), b,
-                        blasint(ldb), beta, c + rows.lowerBound * ldc, blasint(ldc))
-                }
-            } else {
-                Compute.parallelFor(n, minimumPerThread: 16) { columns in
-                    cblas_sgemm(
-                        CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                        blasint(m), blasint(columns.count), blasint(k), 1.0, a, blasint(lda),
-                        b + columns.lowerBound * (transposeB ? ldb : 1), blasint(ldb), beta, c + columns.lowerBound,
-                        blasint(ldc))
-                }
-            }
-            return
+        /// The block `rows` x `columns` of C, as one single-threaded OpenBLAS product.
+        func product(rows: Range<Int>, columns: Range<Int>) {
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                blasint(rows.count), blasint(columns.count), blasint(k), 1.0, a + rows.lowerBound * lda, blasint(lda),
+                b + columns.lowerBound * (transposeB ? ldb : 1), blasint(ldb), beta,
+                c + rows.lowerBound * ldc + columns.lowerBound, blasint(ldc))
         }
-        cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-            blasint(m), blasint(n), blasint(k), 1.0, a, blasint(lda), b, blasint(ldb),
-            beta, c, blasint(ldc))
+        // Each thread runs one product on its block of rows (or of columns, when they outnumber the rows);
+        // one thread runs the whole product. Measured at 2 threads on the official trunk, layer2..4 take
+        // ~20 % less time than with OpenBLAS threading each product itself (it splits thin products poorly).
+        if m >= n {
+            Compute.parallelFor(m, minimumPerThread: 16) { product(rows: $0, columns: 0..<n) }
+        } else {
+            Compute.parallelFor(n, minimumPerThread: 16) { product(rows: 0..<m, columns: $0) }
+        }
     }
 
     /// The kernel family OpenBLAS chose for this CPU when it loaded ("Haswell", "SkylakeX", "Zen", ...).

@@ -36,32 +36,35 @@ final class BufferPool: Sendable {
         var idleCapacities: [Int] = []
         var idleBytes = 0
 
-        /// The smallest idle capacity in `capacity...limit`.
-        func bestFit(_ capacity: Int, limit: Int) -> Int? {
+        /// Where `capacity` is or would go in `idleCapacities`: the first position holding it or more.
+        private func position(_ capacity: Int) -> Int {
             var (low, high) = (0, idleCapacities.count)
             while low < high {
                 let middle = (low + high) / 2
                 if idleCapacities[middle] < capacity { low = middle + 1 } else { high = middle }
             }
-            guard low < idleCapacities.count, idleCapacities[low] <= limit else { return nil }
-            return idleCapacities[low]
+            return low
+        }
+
+        /// The smallest idle capacity in `capacity...limit`.
+        func bestFit(_ capacity: Int, limit: Int) -> Int? {
+            let index = position(capacity)
+            guard index < idleCapacities.count, idleCapacities[index] <= limit else { return nil }
+            return idleCapacities[index]
         }
 
         mutating func pop(_ capacity: Int) -> UInt {
             let address = idle[capacity]!.removeLast()
             if idle[capacity]!.isEmpty {
                 idle[capacity] = nil
-                idleCapacities.remove(at: idleCapacities.firstIndex(of: capacity)!)
+                idleCapacities.remove(at: position(capacity))
             }
             idleBytes -= capacity * MemoryLayout<Float>.stride
             return address
         }
 
         mutating func push(_ address: UInt, capacity: Int) {
-            if idle[capacity] == nil {
-                let index = idleCapacities.firstIndex { $0 > capacity } ?? idleCapacities.count
-                idleCapacities.insert(capacity, at: index)
-            }
+            if idle[capacity] == nil { idleCapacities.insert(capacity, at: position(capacity)) }
             idle[capacity, default: []].append(address)
             idleBytes += capacity * MemoryLayout<Float>.stride
         }
@@ -99,6 +102,6 @@ final class BufferPool: Sendable {
 /// What the tensor buffer pool did, for benchmarks that show memory is planned: after warm-up frames,
 /// frames of the same size take every buffer from the pool.
 public enum TensorMemory {
-    /// Buffers allocated so far because the pool had none of their size (in every thread of the process).
+    /// Buffers allocated so far because no idle buffer of the pool could hold them (in every thread of the process).
     public static var freshBuffers: Int { BufferPool.shared.freshCount.load(ordering: .relaxed) }
 }
