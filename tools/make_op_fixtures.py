@@ -102,6 +102,16 @@ def conv_2x2_residual_relu():  # the decoder's unpadded 2x2 convolution, odd siz
 
 
 @case
+def conv_3x3_wide_residual_relu():  # wide enough that Winograd transforms runs of eight tiles at once
+    return conv_case(102, {"padding": 1}, (1, 5, 13, 45), 6, 3, activation="relu", residual=True)
+
+
+@case
+def conv_2x2_wide_pad1_residual_relu():  # the same for F(3x3, 2x2): 17 tile columns, borders on both sides
+    return conv_case(103, {"padding": 1}, (1, 4, 11, 50), 5, 2, activation="relu", residual=True)
+
+
+@case
 def conv_3x3_dilation2():
     return conv_case(8, {"padding": 2, "dilation": 2}, (1, 4, 9, 11), 3, 3)
 

@@ -47,7 +47,7 @@ public struct Conv2d: Sendable {
     public let weightShape: [Int]
     public let bias: Tensor?
     public let geometry: ConvGeometry
-    public let activation: Activation
+    public private(set) var activation: Activation
     let packedWeight: Tensor
     let winograd: WinogradFilter?
     let polyphase: PolyphaseFilter?
@@ -142,8 +142,11 @@ public struct Conv2d: Sendable {
             activation: activation)
     }
 
+    /// The same convolution with another activation; its packed and transformed weights are kept as they are.
     public func with(activation: Activation) -> Conv2d {
-        Conv2d(weight: weight, bias: bias, geometry: geometry, activation: activation)
+        var changed = self
+        changed.activation = activation
+        return changed
     }
 
     /// Convolves `input`; when `residual` is given (same shape as the output) it is added before the activation.

@@ -50,24 +50,29 @@ struct WinogradFilter: Sendable {
             preconditionFailure("no Winograd variant for a \(r)x\(weight.dim(3)) kernel")
         }
         self.variant = variant
-        let g = variant.filterTransform
+        // G flattened row-major (4 x r); the products below read it directly, so the transform of the millions
+        // of channel pairs of a trunk allocates nothing per pair (nested arrays here cost seconds at load).
+        let g = variant.filterTransform.flatMap { $0 }
         var transformed = Tensor(uninitializedShape: [16, cout, cin])
         weight.withUnsafeBufferPointer { w in
             transformed.withUnsafeMutableBufferPointer { u in
-                for pair in 0..<cout * cin {
-                    let base = pair * r * r
-                    // G·w (4 x r), then (G·w)·Gᵀ (4x4), in Double so U is the exactly rounded product.
-                    var left = [[Double]](repeating: [Double](repeating: 0, count: r), count: 4)
-                    for i in 0..<4 {
-                        for k in 0..<r {
-                            for t in 0..<r { left[i][k] += g[i][t] * Double(w[base + t * r + k]) }
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: 4 * r) { left in
+                    for pair in 0..<cout * cin {
+                        let base = pair * r * r
+                        // G·w (4 x r), then (G·w)·Gᵀ (4x4), in Double so U is the exactly rounded product.
+                        for i in 0..<4 {
+                            for k in 0..<r {
+                                var value = 0.0
+                                for t in 0..<r { value += g[i * r + t] * Double(w[base + t * r + k]) }
+                                left[i * r + k] = value
+                            }
                         }
-                    }
-                    for i in 0..<4 {
-                        for j in 0..<4 {
-                            var value = 0.0
-                            for k in 0..<r { value += left[i][k] * g[j][k] }
-                            u[(i * 4 + j) * cout * cin + pair] = Float(value)
+                        for i in 0..<4 {
+                            for j in 0..<4 {
+                                var value = 0.0
+                                for k in 0..<r { value += left[i * r + k] * g[j * r + k] }
+                                u[(i * 4 + j) * cout * cin + pair] = Float(value)
+                            }
                         }
                     }
                 }
@@ -120,9 +125,11 @@ struct WinogradPlan {
 
     /// V = Bᵀ·d·B for every 4x4 input patch d (zero outside the image), stored [16, Cin, tiles].
     /// Bᵀ's rows are (d0 − d2, d1 + d2, d2 − d1, ±(d1 − d3)): the last is d1 − d3 for F(2×2, 3×3) and
-    /// d3 − d1 for F(3×3, 2×2).
+    /// d3 − d1 for F(3×3, 2×2). Runs of eight tiles inside the image are transformed as SIMD8 lanes, one tile
+    /// per lane, with the same operations in the same order as the single tiles at the borders.
     private func transformInput(_ input: UnsafePointer<Float>, into v: UnsafeMutablePointer<Float>) {
-        let (tiles, tileColumns, height, width) = (tiles, tileColumns, height, width)
+        let (tileRows, tileColumns, height, width) = (tileRows, tileColumns, height, width)
+        let tiles = tiles
         let plane = inChannels * tiles
         let (padding, step) = (padding, variant.outputTile)
         let lastSign: Float = variant == .output2Kernel3 ? 1 : -1
@@ -130,84 +137,218 @@ struct WinogradPlan {
             for c in channels {
                 let source = input + c * height * width
                 let target = v + c * tiles
-                for tile in 0..<tiles {
-                    let top = step * (tile / tileColumns) - padding.0
-                    let left = step * (tile % tileColumns) - padding.1
-                    let inside = top >= 0 && top + 4 <= height && left >= 0 && left + 4 <= width
-                    func row(_ i: Int) -> SIMD4<Float> {
-                        let y = top + i
-                        if inside { return UnsafeRawPointer(source + y * width + left).loadUnaligned(as: SIMD4<Float>.self) }
-                        guard y >= 0 && y < height else { return .zero }
-                        var r = SIMD4<Float>.zero
-                        for j in 0..<4 where left + j >= 0 && left + j < width { r[j] = source[y * width + left + j] }
-                        return r
+                for tileRow in 0..<tileRows {
+                    let top = step * tileRow - padding.0
+                    var column = 0
+                    while column < tileColumns {
+                        let tile = tileRow * tileColumns + column
+                        let left = step * column - padding.1
+                        // One tile's width of slack on the right: F(2×2, 3×3) reads each patch row as 16 floats.
+                        if column + 8 <= tileColumns, top >= 0, top + 4 <= height, left >= 0,
+                            left + step * 8 + 4 <= width
+                        {
+                            Self.transformEightInputTiles(
+                                source + top * width + left, width: width, step: step, lastSign: lastSign,
+                                into: target + tile, plane: plane)
+                            column += 8
+                        } else {
+                            Self.transformInputTile(
+                                source, top: top, left: left, height: height, width: width, lastSign: lastSign,
+                                into: target + tile, plane: plane)
+                            column += 1
+                        }
                     }
-                    let (d0, d1, d2, d3) = (row(0), row(1), row(2), row(3))
-                    // Bᵀ down the columns, then the same along each row.
-                    func store(_ r: SIMD4<Float>, _ i: Int) {
-                        let base = target + (i * 4) * plane + tile
-                        base[0] = r.x - r.z
-                        base[plane] = r.y + r.z
-                        base[2 * plane] = r.z - r.y
-                        base[3 * plane] = lastSign * (r.y - r.w)
-                    }
-                    store(d0 - d2, 0)
-                    store(d1 + d2, 1)
-                    store(d2 - d1, 2)
-                    store(lastSign * (d1 - d3), 3)
                 }
             }
         }
     }
 
+    /// One tile's patch at (top, left), zero where it leaves the image.
+    @inline(__always)
+    private static func transformInputTile(
+        _ source: UnsafePointer<Float>, top: Int, left: Int, height: Int, width: Int, lastSign: Float,
+        into base: UnsafeMutablePointer<Float>, plane: Int
+    ) {
+        let inside = top >= 0 && top + 4 <= height && left >= 0 && left + 4 <= width
+        func row(_ i: Int) -> SIMD4<Float> {
+            let y = top + i
+            if inside { return UnsafeRawPointer(source + y * width + left).loadUnaligned(as: SIMD4<Float>.self) }
+            guard y >= 0 && y < height else { return .zero }
+            var r = SIMD4<Float>.zero
+            for j in 0..<4 where left + j >= 0 && left + j < width { r[j] = source[y * width + left + j] }
+            return r
+        }
+        let (d0, d1, d2, d3) = (row(0), row(1), row(2), row(3))
+        // Bᵀ down the columns, then the same along each row.
+        func store(_ r: SIMD4<Float>, _ i: Int) {
+            let point = base + (i * 4) * plane
+            point[0] = r.x - r.z
+            point[plane] = r.y + r.z
+            point[2 * plane] = r.z - r.y
+            point[3 * plane] = lastSign * (r.y - r.w)
+        }
+        store(d0 - d2, 0)
+        store(d1 + d2, 1)
+        store(d2 - d1, 2)
+        store(lastSign * (d1 - d3), 3)
+    }
+
+    /// Eight adjacent tiles whose patches lie inside the image, `corner` pointing at the first patch's top left.
+    @inline(__always)
+    private static func transformEightInputTiles(
+        _ corner: UnsafePointer<Float>, width: Int, step: Int, lastSign: Float,
+        into base: UnsafeMutablePointer<Float>, plane: Int
+    ) {
+        /// Column j of image row i of the eight patches, one patch per lane.
+        func column(_ i: Int, _ j: Int) -> SIMD8<Float> {
+            let start = corner + i * width + j
+            if step == 2 { return UnsafeRawPointer(start).loadUnaligned(as: SIMD16<Float>.self).evenHalf }
+            var lanes = SIMD8<Float>()
+            for lane in 0..<8 { lanes[lane] = start[lane * step] }
+            return lanes
+        }
+        // Bᵀ down the columns (e, as the single tile's SIMD4 rows), then along each row, stored per point.
+        func e(_ i: Int, _ j: Int) -> SIMD8<Float> {
+            switch i {
+            case 0: column(0, j) - column(2, j)
+            case 1: column(1, j) + column(2, j)
+            case 2: column(2, j) - column(1, j)
+            default: lastSign * (column(1, j) - column(3, j))
+            }
+        }
+        func store(_ lanes: SIMD8<Float>, _ point: Int) {
+            UnsafeMutableRawPointer(base + point * plane).storeBytes(of: lanes, as: SIMD8<Float>.self)
+        }
+        for i in 0..<4 {
+            let (e0, e1, e2, e3) = (e(i, 0), e(i, 1), e(i, 2), e(i, 3))
+            store(e0 - e2, i * 4)
+            store(e1 + e2, i * 4 + 1)
+            store(e2 - e1, i * 4 + 2)
+            store(lastSign * (e1 - e3), i * 4 + 3)
+        }
+    }
+
     /// Y = Aᵀ·m·A for every tile's 4x4 products, plus bias and residual, then the activation.
     /// Aᵀ's rows: (m0 + m1 + m2, m1 − m2 − m3) for F(2×2, 3×3); (m0 + m1 + m2, m1 − m2, m1 + m2 + m3)
-    /// for F(3×3, 2×2).
+    /// for F(3×3, 2×2). Runs of eight tiles inside the output are computed as SIMD8 lanes, one tile per lane,
+    /// with the same operations in the same order as the single tiles at the borders.
     private func transformOutput(
         _ m: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>,
         residual: UnsafePointer<Float>?, bias: [Float]?
     ) {
-        let (tiles, tileColumns, outHeight, outWidth) = (tiles, tileColumns, outHeight, outWidth)
+        let (tiles, tileRows, tileColumns, outHeight, outWidth) = (tiles, tileRows, tileColumns, outHeight, outWidth)
         let plane = outChannels * tiles
-        let relu = activation == .relu
-        let (variant, step) = (variant, variant.outputTile)
+        let epilogue = WinogradEpilogue(relu: activation == .relu, variant: variant)
+        let step = variant.outputTile
         Compute.parallelFor(outChannels) { channels in
             for o in channels {
                 let shift = bias?[o] ?? 0
                 let target = output + o * outHeight * outWidth
                 let extra = residual.map { $0 + o * outHeight * outWidth }
                 let source = m + o * tiles
-                for tile in 0..<tiles {
-                    func row(_ i: Int) -> SIMD4<Float> {
-                        let base = source + (i * 4) * plane + tile
-                        return SIMD4(base[0], base[plane], base[2 * plane], base[3 * plane])
-                    }
-                    let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3))
-                    let top = step * (tile / tileColumns)
-                    let left = step * (tile % tileColumns)
-                    func write(_ t: SIMD4<Float>, _ i: Int) {
-                        guard top + i < outHeight else { return }
-                        let values: SIMD4<Float> =
-                            variant == .output2Kernel3
-                            ? SIMD4(t.x + t.y + t.z, t.y - t.z - t.w, 0, 0)
-                            : SIMD4(t.x + t.y + t.z, t.y - t.z, t.y + t.z + t.w, 0)
-                        for j in 0..<step where left + j < outWidth {
-                            let index = (top + i) * outWidth + left + j
-                            var value = values[j] + shift
-                            if let extra { value += extra[index] }
-                            target[index] = relu ? max(value, 0) : value
+                for tileRow in 0..<tileRows {
+                    let top = step * tileRow
+                    var column = 0
+                    while column < tileColumns {
+                        let tile = tileRow * tileColumns + column
+                        let left = step * column
+                        if column + 8 <= tileColumns, top + step <= outHeight, left + 8 * step <= outWidth {
+                            epilogue.writeEightTiles(
+                                source + tile, plane: plane, shift: shift,
+                                into: target + top * outWidth + left, residual: extra.map { $0 + top * outWidth + left },
+                                outWidth: outWidth)
+                            column += 8
+                        } else {
+                            epilogue.writeTile(
+                                source + tile, plane: plane, shift: shift, top: top, left: left,
+                                into: target, residual: extra, outHeight: outHeight, outWidth: outWidth)
+                            column += 1
                         }
                     }
-                    switch variant {
-                    case .output2Kernel3:
-                        write(r0 + r1 + r2, 0)
-                        write(r1 - r2 - r3, 1)
-                    case .output3Kernel2:
-                        write(r0 + r1 + r2, 0)
-                        write(r1 - r2, 1)
-                        write(r1 + r2 + r3, 2)
-                    }
                 }
+            }
+        }
+    }
+}
+
+/// The output transform of one variant with the bias, residual and ReLU, for one tile or eight at once.
+private struct WinogradEpilogue {
+    let relu: Bool
+    let variant: WinogradVariant
+
+    /// Row r of Aᵀ applied to four values (r below the variant's output tile side).
+    @inline(__always)
+    private func transform<V: SIMD>(_ r: Int, _ t0: V, _ t1: V, _ t2: V, _ t3: V) -> V where V.Scalar == Float {
+        switch (variant, r) {
+        case (_, 0): t0 + t1 + t2
+        case (.output2Kernel3, _): t1 - t2 - t3
+        case (.output3Kernel2, 1): t1 - t2
+        default: t1 + t2 + t3
+        }
+    }
+
+    @inline(__always)
+    private func transform(_ r: Int, _ t: SIMD4<Float>) -> Float {
+        switch (variant, r) {
+        case (_, 0): t.x + t.y + t.z
+        case (.output2Kernel3, _): t.y - t.z - t.w
+        case (.output3Kernel2, 1): t.y - t.z
+        default: t.y + t.z + t.w
+        }
+    }
+
+    /// The tile at (top, left), clipped to the output.
+    @inline(__always)
+    func writeTile(
+        _ source: UnsafePointer<Float>, plane: Int, shift: Float, top: Int, left: Int,
+        into target: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?, outHeight: Int, outWidth: Int
+    ) {
+        func row(_ i: Int) -> SIMD4<Float> {
+            let base = source + (i * 4) * plane
+            return SIMD4(base[0], base[plane], base[2 * plane], base[3 * plane])
+        }
+        let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3))
+        let step = variant.outputTile
+        for i in 0..<step where top + i < outHeight {
+            let t = transform(i, r0, r1, r2, r3)
+            for j in 0..<step where left + j < outWidth {
+                let index = (top + i) * outWidth + left + j
+                var value = transform(j, t) + shift
+                if let residual { value += residual[index] }
+                target[index] = relu ? max(value, 0) : value
+            }
+        }
+    }
+
+    /// Eight adjacent tiles inside the output, `corner` and `residual` at the first tile's top left.
+    @inline(__always)
+    func writeEightTiles(
+        _ source: UnsafePointer<Float>, plane: Int, shift: Float,
+        into corner: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?, outWidth: Int
+    ) {
+        /// Point (i, j) of the eight tiles' products, one tile per lane.
+        func point(_ i: Int, _ j: Int) -> SIMD8<Float> {
+            UnsafeRawPointer(source + (i * 4 + j) * plane).loadUnaligned(as: SIMD8<Float>.self)
+        }
+        /// Aᵀ's row i down column j.
+        func vertical(_ i: Int, _ j: Int) -> SIMD8<Float> {
+            transform(i, point(0, j), point(1, j), point(2, j), point(3, j))
+        }
+        let step = variant.outputTile
+        for i in 0..<step {
+            let (t0, t1, t2, t3) = (vertical(i, 0), vertical(i, 1), vertical(i, 2), vertical(i, 3))
+            let row = corner + i * outWidth
+            for j in 0..<step {
+                var value = transform(j, t0, t1, t2, t3) + shift
+                if let residual {
+                    let extra = residual + i * outWidth + j
+                    var added = SIMD8<Float>()
+                    for lane in 0..<8 { added[lane] = extra[lane * step] }
+                    value += added
+                }
+                // As max(value, 0) does: negatives and −0 become +0, NaN stays.
+                if relu { value.replace(with: 0, where: .zero .>= value) }
+                for lane in 0..<8 { row[lane * step + j] = value[lane] }
             }
         }
     }
