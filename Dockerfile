@@ -10,7 +10,7 @@ ARG SWIFT_IMAGE=swift:6.3-bookworm
 FROM ${SWIFT_IMAGE} AS build
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get update -qq \
-    && apt-get install -y -qq --no-install-recommends libopenblas-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev libprotobuf-c-dev \
+    && apt-get install -y -qq --no-install-recommends libopenblas-dev libdnnl-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev libprotobuf-c-dev \
         protobuf-c-compiler libzmq3-dev pkg-config libsqlite3-dev libmosquitto-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -24,11 +24,12 @@ RUN mkdir -p /out/bin /out/swift \
 
 FROM debian:bookworm-slim
 # What ldd lists, by package: libzmq5 (with libsodium23 for CURVE), libopenblas0-pthread (libopenblas.so.0, the
-# build's openblas-pthread), libjpeg62-turbo, libpng16-16, zlib1g, libprotobuf-c1, libsqlite3-0 and libmosquitto1
-# (the sink), libstdc++6 and libgcc-s1 (the Swift runtime); apt brings the rest of their dependencies.
+# build's openblas-pthread), libdnnl2 (oneDNN, with libgomp1 and an OpenCL loader), libjpeg62-turbo, libpng16-16,
+# zlib1g, libprotobuf-c1, libsqlite3-0 and libmosquitto1 (the sink), libstdc++6 and libgcc-s1 (the Swift runtime);
+# apt brings the rest of their dependencies.
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get update -qq \
-    && apt-get install -y -qq --no-install-recommends libzmq5 libopenblas0-pthread libjpeg62-turbo libpng16-16 zlib1g libprotobuf-c1 \
+    && apt-get install -y -qq --no-install-recommends libzmq5 libopenblas0-pthread libdnnl2 libjpeg62-turbo libpng16-16 zlib1g libprotobuf-c1 \
         libsqlite3-0 libmosquitto1 libstdc++6 libgcc-s1 \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/swift/ /usr/lib/swift/linux/

@@ -47,6 +47,11 @@ let package = Package(
             name: "CImageCodecs", path: "Sources/CImageCodecs",
             linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]),
         .target(name: "CVideoCapture", path: "Sources/CVideoCapture"),
+        // oneDNN's GEMM (Debian's libdnnl-dev) behind Gemm.multiply for the small and middling products it runs
+        // faster than OpenBLAS; one C file, so that OpenMP's team size is set where the call is made.
+        .target(
+            name: "CGemmBackend", path: "Sources/CGemmBackend",
+            linkerSettings: [.linkedLibrary("dnnl")]),
         // The benchmark's FMA peak loop (AVX2+FMA chosen at run time, a portable loop elsewhere).
         .target(name: "CPeakLoop", path: "Sources/CPeakLoop"),
         .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
@@ -63,7 +68,7 @@ let package = Package(
         // MARK: Shared library: tensors, ops, model, weights, codec, images, messages, transport, inference
         // Tensor/ and Ops/ are their own target only for their build settings; Shared re-exports them.
         .target(
-            name: "Kernels", dependencies: ["COpenBLAS"], path: "Sources/Shared",
+            name: "Kernels", dependencies: ["COpenBLAS", "CGemmBackend"], path: "Sources/Shared",
             exclude: sharedFolders.filter { !kernelFolders.contains($0) }, sources: kernelFolders, swiftSettings: uncheckedKernels),
         .target(
             name: "Shared", dependencies: ["Kernels", "CImageCodecs", "CLadonProto", "CZeroMQ"], path: "Sources/Shared",

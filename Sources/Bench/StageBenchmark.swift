@@ -48,7 +48,7 @@ public enum StageBenchmarkCommand {
             print(report.json(freshBuffers: freshBuffers, blasKernels: Compute.blasKernels))
             return
         }
-        print("BLAS kernels: \(Compute.blasKernels) (OPENBLAS_CORETYPE overrides)")
+        print("GEMM: \(Compute.blasKernels) (LADON_GEMM=openblas: OpenBLAS alone; OPENBLAS_CORETYPE picks its kernels)")
         print(
             "FMA peak (\(peak.family) loop): " + String(format: "%.1f", peak.gigaflopsOneThread) + " GFLOP/s on one thread, "
                 + String(format: "%.1f", peak.gigaflopsAllThreads) + " on \(threads)")

@@ -17,8 +17,9 @@ public enum Compute {
         multiplyAccumulates.add(count, ordering: .relaxed)
     }
 
-    /// The kernel family OpenBLAS chose for this CPU ("Haswell", "SkylakeX", "Cooperlake", ...).
-    public static var blasKernels: String { Gemm.coreName }
+    /// The GEMM libraries in use: oneDNN's version and share, and the kernel family OpenBLAS chose for this CPU
+    /// ("Haswell", "SkylakeX", "Zen", ...).
+    public static var blasKernels: String { Gemm.backends }
 
     /// Chooses the thread count of our loops, which also split every BLAS product (OpenBLAS runs one thread
     /// per call).
