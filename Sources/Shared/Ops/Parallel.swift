@@ -21,6 +21,10 @@ public enum Compute {
     /// ("Haswell", "SkylakeX", "Zen", ...).
     public static var blasKernels: String { Gemm.backends }
 
+    /// GEMM blocks (one thread's share of a product) below this many multiply-accumulates go to oneDNN where it
+    /// runs, the rest to OpenBLAS.
+    public static var oneDNNBlockLimit: Int { Gemm.oneDNNLimit }
+
     /// Chooses the thread count of our loops, which also split every BLAS product (OpenBLAS runs one thread
     /// per call).
     public static func setThreads(_ count: Int) {
