@@ -128,8 +128,7 @@ struct WinogradPlan {
     /// d3 − d1 for F(3×3, 2×2). Runs of eight tiles inside the image are transformed as SIMD8 lanes, one tile
     /// per lane, with the same operations in the same order as the single tiles at the borders.
     private func transformInput(_ input: UnsafePointer<Float>, into v: UnsafeMutablePointer<Float>) {
-        let (tileRows, tileColumns, height, width) = (tileRows, tileColumns, height, width)
-        let tiles = tiles
+        let (tiles, tileRows, tileColumns, height, width) = (tiles, tileRows, tileColumns, height, width)
         let plane = inChannels * tiles
         let (padding, step) = (padding, variant.outputTile)
         let lastSign: Float = variant == .output2Kernel3 ? 1 : -1
@@ -163,6 +162,30 @@ struct WinogradPlan {
         }
     }
 
+    /// Row r of Bᵀ applied to four values: d0 − d2, d1 + d2, d2 − d1, sign·(d1 − d3) (`lastSign`: +1 for
+    /// F(2×2, 3×3), −1 for F(3×3, 2×2)). Both tile paths apply it down the patch's columns, then along its rows.
+    @inline(__always)
+    private static func inputTransform<V: SIMD>(_ r: Int, _ d0: V, _ d1: V, _ d2: V, _ d3: V, lastSign: Float) -> V
+    where V.Scalar == Float {
+        switch r {
+        case 0: d0 - d2
+        case 1: d1 + d2
+        case 2: d2 - d1
+        default: lastSign * (d1 - d3)
+        }
+    }
+
+    /// Row r of Bᵀ applied to the four values of `d`.
+    @inline(__always)
+    private static func inputTransform(_ r: Int, _ d: SIMD4<Float>, lastSign: Float) -> Float {
+        switch r {
+        case 0: d.x - d.z
+        case 1: d.y + d.z
+        case 2: d.z - d.y
+        default: lastSign * (d.y - d.w)
+        }
+    }
+
     /// One tile's patch at (top, left), zero where it leaves the image.
     @inline(__always)
     private static func transformInputTile(
@@ -179,18 +202,11 @@ struct WinogradPlan {
             return r
         }
         let (d0, d1, d2, d3) = (row(0), row(1), row(2), row(3))
-        // Bᵀ down the columns, then the same along each row.
-        func store(_ r: SIMD4<Float>, _ i: Int) {
-            let point = base + (i * 4) * plane
-            point[0] = r.x - r.z
-            point[plane] = r.y + r.z
-            point[2 * plane] = r.z - r.y
-            point[3 * plane] = lastSign * (r.y - r.w)
+        for i in 0..<4 {
+            // Down the columns, the four at once as SIMD4 rows, then along the row.
+            let e = inputTransform(i, d0, d1, d2, d3, lastSign: lastSign)
+            for j in 0..<4 { base[(i * 4 + j) * plane] = inputTransform(j, e, lastSign: lastSign) }
         }
-        store(d0 - d2, 0)
-        store(d1 + d2, 1)
-        store(d2 - d1, 2)
-        store(lastSign * (d1 - d3), 3)
     }
 
     /// Eight adjacent tiles whose patches lie inside the image, `corner` pointing at the first patch's top left.
@@ -207,24 +223,16 @@ struct WinogradPlan {
             for lane in 0..<8 { lanes[lane] = start[lane * step] }
             return lanes
         }
-        // Bᵀ down the columns (e, as the single tile's SIMD4 rows), then along each row, stored per point.
-        func e(_ i: Int, _ j: Int) -> SIMD8<Float> {
-            switch i {
-            case 0: column(0, j) - column(2, j)
-            case 1: column(1, j) + column(2, j)
-            case 2: column(2, j) - column(1, j)
-            default: lastSign * (column(1, j) - column(3, j))
-            }
-        }
-        func store(_ lanes: SIMD8<Float>, _ point: Int) {
-            UnsafeMutableRawPointer(base + point * plane).storeBytes(of: lanes, as: SIMD8<Float>.self)
-        }
         for i in 0..<4 {
-            let (e0, e1, e2, e3) = (e(i, 0), e(i, 1), e(i, 2), e(i, 3))
-            store(e0 - e2, i * 4)
-            store(e1 + e2, i * 4 + 1)
-            store(e2 - e1, i * 4 + 2)
-            store(lastSign * (e1 - e3), i * 4 + 3)
+            // Down each column, then along the row, as the single tile does, one tile per lane.
+            func down(_ j: Int) -> SIMD8<Float> {
+                inputTransform(i, column(0, j), column(1, j), column(2, j), column(3, j), lastSign: lastSign)
+            }
+            let (e0, e1, e2, e3) = (down(0), down(1), down(2), down(3))
+            for j in 0..<4 {
+                UnsafeMutableRawPointer(base + (i * 4 + j) * plane).storeBytes(
+                    of: inputTransform(j, e0, e1, e2, e3, lastSign: lastSign), as: SIMD8<Float>.self)
+            }
         }
     }
 
