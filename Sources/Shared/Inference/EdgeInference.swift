@@ -55,8 +55,10 @@ public struct EdgeInference: Sendable {
                 members.map { (messages[decoded[$0].index], decoded[$0].latent, decoded[$0].timings) })
             for (position, result) in zip(members, results) { outcomes[decoded[position].index] = result }
         }
-        // Every index was filled above, by its decoding's failure or by its group's run.
-        return outcomes.map { $0 ?? .failure(.inference(.latentShape(found: [], expected: []))) }
+        return outcomes.map { outcome in
+            guard let outcome else { preconditionFailure("every frame has an outcome: its decoding's failure or its group's run") }
+            return outcome
+        }
     }
 
     /// The message's latent, checked and entropy-decoded: [1, C, h, w].
