@@ -4,8 +4,6 @@
 #include <oneapi/dnnl/dnnl.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 // libgomp's omp_set_num_threads: oneDNN runs its GEMM in an OpenMP team of the calling thread's size. Found at
 // run time in the libgomp that libdnnl loads, so the build needs no libgomp.so of its own.
@@ -15,17 +13,15 @@ static pthread_once_t set_threads_once = PTHREAD_ONCE_INIT;
 
 static void find_set_threads(void) { set_threads = (set_threads_function)dlsym(RTLD_DEFAULT, "omp_set_num_threads"); }
 
-int ladon_onednn_gemm_available(void) {
-    const char *choice = getenv("LADON_GEMM");
-    if (choice && strcmp(choice, "openblas") == 0) return 0;
+int ladon_onednn_vector_bits(void) {
     pthread_once(&set_threads_once, find_set_threads);
     if (!set_threads) return 0;
 #if defined(__x86_64__)
     dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
-    return (isa & dnnl_cpu_isa_avx2) == dnnl_cpu_isa_avx2;
-#else
-    return 0;
+    if ((isa & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core) return 512;
+    if ((isa & dnnl_cpu_isa_avx2) == dnnl_cpu_isa_avx2) return 256;
 #endif
+    return 0;
 }
 
 int ladon_onednn_sgemm(int transpose_b, long m, long n, long k, const float *a, long lda, const float *b, long ldb,

@@ -152,7 +152,9 @@ public final class EdgeWorkerLoop {
         try? control(.bye(.init(peerID: id, reason: "stopping")))
         // The peak resident memory: the model's packed weights and the largest frame's planned buffers.
         let peak = ProcessTable.ownPeakResidentBytes().map { String(format: "%.1f", Double($0) / 1_048_576) } ?? "-"
-        log.info("worker stopped", ["worker": id, "frames": frames, "batches": batches, "peak_rss_mb": peak])
+        log.info(
+            "worker stopped",
+            ["worker": id, "frames": frames, "batches": batches, "peak_rss_mb": peak, "onednn_refusals": Compute.oneDNNRefusalCount])
     }
 
     /// The latent shape a Job's bytes declare, which decides the batch it can join; `nil` when they do

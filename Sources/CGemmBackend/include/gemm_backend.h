@@ -1,9 +1,9 @@
 #ifndef LADON_GEMM_BACKEND_H
 #define LADON_GEMM_BACKEND_H
 
-/// Whether oneDNN's own GEMM kernels run on this CPU (AVX2 or wider, x86-64 only) and LADON_GEMM is not
-/// "openblas" (which sends every product to OpenBLAS, for comparing the two).
-int ladon_onednn_gemm_available(void);
+/// The vector width of the GEMM kernels oneDNN runs on this CPU: 512 (AVX-512), 256 (AVX2 with FMA), or 0 where
+/// it is not used (older x86-64, other architectures, or no OpenMP runtime to keep it to one thread per call).
+int ladon_onednn_vector_bits(void);
 
 /// C[m x n] = A[m x k] * op(B) + beta * C, row-major, by oneDNN's dnnl_sgemm on the calling thread alone;
 /// op(B) is B [k x n], or B [n x k] transposed when `transpose_b` is nonzero. Returns 0 on success.

@@ -1,14 +1,9 @@
 internal import CGemmBackend
 internal import COpenBLAS
+import Foundation
 
-/// The one door to BLAS: single-precision matrix products on row-major buffers.
-///
-/// Two libraries share the work, by the size of each thread's block: oneDNN's `dnnl_sgemm` takes blocks
-/// below `oneDNNLimit` multiply-accumulates (B not transposed), OpenBLAS the rest. Measured one thread on each
-/// side, on the official model's shapes (Zen 3): oneDNN 5-25 % faster on blocks of 9-600 M MACs (the trunk's
-/// 1x1 and Winograd products, the encoder's convolutions and GDN), OpenBLAS 1-12 % faster on the 2-13 G MAC
-/// products (the decoder's GDN, the box head) and on transposed B (fully connected layers). `LADON_GEMM=openblas`
-/// in the environment sends every product to OpenBLAS (for comparing the two).
+/// The one door to BLAS: single-precision matrix products on row-major buffers. Each thread's block goes to
+/// oneDNN's `dnnl_sgemm` or to OpenBLAS as `routing` says (GemmRouting: measured per CPU family).
 enum Gemm {
     /// C[m×n] = A[m×k] · B[k×n] + beta·C, all row-major with the given leading dimensions.
     /// `transposeB` reads B as [n×k] (ldb = k) instead, as a fully connected layer stores its weight.
@@ -27,11 +22,12 @@ enum Gemm {
                 a + rows.lowerBound * lda, b + columns.lowerBound * (transposeB ? ldb : 1),
                 c + rows.lowerBound * ldc + columns.lowerBound
             )
-            if Self.prefersOneDNN(multiplyAccumulates: rows.count * columns.count * k, transposeB: transposeB),
-                ladon_onednn_sgemm(
-                    transposeB ? 1 : 0, rows.count, columns.count, k, a, lda, b, ldb, beta, c, ldc) == 0
-            {
-                return
+            if routing.usesOneDNN(multiplyAccumulates: rows.count * columns.count * k, transposeB: transposeB) {
+                // oneDNN checks its arguments before it writes C, so a refused block can still go to OpenBLAS.
+                if ladon_onednn_sgemm(transposeB ? 1 : 0, rows.count, columns.count, k, a, lda, b, ldb, beta, c, ldc) == 0 {
+                    return
+                }
+                Compute.countOneDNNRefusal()
             }
             cblas_sgemm(
                 CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
@@ -48,21 +44,21 @@ enum Gemm {
         }
     }
 
-    /// Blocks below this many multiply-accumulates go to oneDNN (see the type's comment).
-    static let oneDNNLimit = 1_000_000_000
+    /// Which library takes which blocks in this process.
+    static let routing = GemmRouting.choose(
+        request: ProcessInfo.processInfo.environment["LADON_GEMM"], oneDNNVectorBits: Int(ladon_onednn_vector_bits()),
+        openBLASCore: coreName)
 
-    /// Whether oneDNN runs here and is not turned off by `LADON_GEMM=openblas`.
-    static let oneDNNEnabled = ladon_onednn_gemm_available() != 0
-
-    static func prefersOneDNN(multiplyAccumulates: Int, transposeB: Bool) -> Bool {
-        oneDNNEnabled && !transposeB && multiplyAccumulates < oneDNNLimit
-    }
-
-    /// The libraries in use, for benchmark reports: "oneDNN 2.6.3 below 1 G MACs, OpenBLAS Zen" or "OpenBLAS Zen".
+    /// The libraries in use, for benchmark reports: "oneDNN 2.6.3 (512-bit kernels) for every product; OpenBLAS
+    /// Prescott unused" or "oneDNN 2.6.3 below 1 G MACs, OpenBLAS Zen above".
     static var backends: String {
+        let oneDNN = "oneDNN \(String(cString: ladon_onednn_version())) (\(ladon_onednn_vector_bits())-bit kernels)"
         let openBLAS = "OpenBLAS \(coreName)"
-        guard oneDNNEnabled else { return openBLAS }
-        return "oneDNN \(String(cString: ladon_onednn_version())) below \(oneDNNLimit / 1_000_000_000) G MACs, \(openBLAS)"
+        return switch routing {
+        case .openBLASOnly: "\(openBLAS) for every product"
+        case .oneDNNOnly: "\(oneDNN) for every product; \(openBLAS) unused"
+        case let .bySize(limit): "\(oneDNN) below \(limit / 1_000_000_000) G MACs, \(openBLAS) above"
+        }
     }
 
     /// The kernel family OpenBLAS chose for this CPU when it loaded ("Haswell", "SkylakeX", "Zen", ...).
