@@ -48,12 +48,15 @@ public enum StageBenchmarkCommand {
             print(report.json(freshBuffers: freshBuffers, blasKernels: Compute.blasKernels))
             return
         }
-        print("GEMM: \(Compute.blasKernels) (LADON_GEMM=openblas: OpenBLAS alone; OPENBLAS_CORETYPE picks its kernels)")
+        print(
+            "Kernels: \(Compute.kernelBaseline); GEMM: \(Compute.blasKernels) (LADON_GEMM=openblas or onednn: that library alone; OPENBLAS_CORETYPE picks its kernels)"
+        )
         print(
             "FMA peak (\(peak.family) loop): " + String(format: "%.1f", peak.gigaflopsOneThread) + " GFLOP/s on one thread, "
                 + String(format: "%.1f", peak.gigaflopsAllThreads) + " on \(threads)")
         print(report.table)
         print("tensor buffers allocated afresh in the timed edge frames (after two warm-up frames): \(freshBuffers)")
+        print("GEMM blocks oneDNN refused (multiplied by OpenBLAS instead): \(Compute.oneDNNRefusalCount)")
     }
 }
 
@@ -145,7 +148,7 @@ struct BenchmarkReport {
         return lines.joined(separator: "\n")
     }
 
-    /// `{"threads", "blas", "fma_peak": {...}, "fresh_buffers", "stages": {name: {"ms", "gmac", "gflops"}}}`.
+    /// `{"threads", "blas", "fma_peak": {...}, "fresh_buffers", "onednn_refusals", "stages": {name: {"ms", "gmac", "gflops"}}}`.
     func json(freshBuffers: Int, blasKernels: String) -> String {
         var stages: [String: Any] = [:]
         for result in results {
@@ -155,7 +158,8 @@ struct BenchmarkReport {
             ]
         }
         let document: [String: Any] = [
-            "threads": threads, "blas": blasKernels, "fresh_buffers": freshBuffers, "stages": stages,
+            "threads": threads, "blas": blasKernels, "kernel_baseline": Compute.kernelBaseline, "fresh_buffers": freshBuffers,
+            "onednn_refusals": Compute.oneDNNRefusalCount, "stages": stages,
             "fma_peak": [
                 "family": peak.family, "gflops_one_thread": peak.gigaflopsOneThread,
                 "gflops_all_threads": peak.gigaflopsAllThreads,

@@ -1,3 +1,4 @@
+internal import CCPUBaseline
 import Dispatch
 import Synchronization
 
@@ -6,6 +7,8 @@ public enum Compute {
     private static let configuredThreads = Atomic<Int>(1)
 
     private static let multiplyAccumulates = Atomic<Int>(0)
+
+    private static let oneDNNRefusals = Atomic<Int>(0)
 
     public static var threads: Int { configuredThreads.load(ordering: .relaxed) }
 
@@ -17,13 +20,23 @@ public enum Compute {
         multiplyAccumulates.add(count, ordering: .relaxed)
     }
 
-    /// The GEMM libraries in use: oneDNN's version and share, and the kernel family OpenBLAS chose for this CPU
-    /// ("Haswell", "SkylakeX", "Zen", ...).
+    /// GEMM blocks oneDNN refused (an error status) and OpenBLAS multiplied instead, since start-up; the
+    /// benchmark and the worker's log report it, as it should stay 0.
+    public static var oneDNNRefusalCount: Int { oneDNNRefusals.load(ordering: .relaxed) }
+
+    static func countOneDNNRefusal() {
+        oneDNNRefusals.add(1, ordering: .relaxed)
+    }
+
+    /// The GEMM libraries in use: oneDNN's version, kernel width and share, and the kernel family OpenBLAS chose
+    /// for this CPU ("Haswell", "SkylakeX", "Zen", ...).
     public static var blasKernels: String { Gemm.backends }
 
-    /// GEMM blocks (one thread's share of a product) below this many multiply-accumulates go to oneDNN where it
-    /// runs, the rest to OpenBLAS.
-    public static var oneDNNBlockLimit: Int { Gemm.oneDNNLimit }
+    /// The instruction-set level our own kernels were compiled for ("x86-64-v3", or "portable" off x86-64).
+    public static var kernelBaseline: String { String(cString: ladon_cpu_baseline()) }
+
+    /// Which library multiplies which GEMM blocks in this process (chosen once, from the CPU and `LADON_GEMM`).
+    public static var gemmRouting: GemmRouting { Gemm.routing }
 
     /// Chooses the thread count of our loops, which also split every BLAS product (OpenBLAS runs one thread
     /// per call).
