@@ -45,12 +45,17 @@ import Testing
         try FakeNode.drive(nodes, sending: latent, total: total, edge: edge) { returned in
             guard !killed, returned >= 2 else { return }
             // The worker that just answered is given its next frames within milliseconds and then holds
-            // them for 400 ms: a moment later both workers surely hold latents, so the kill loses some.
-            Thread.sleep(forTimeInterval: 0.1)
+            // them for 400 ms. A worker that joined late may hold nothing yet, so the victim is one seen
+            // holding a batch (its compute thread asleep in the hold), else the busier one (more CPU time).
             let workers = ChildProcess.children(of: broker.pid)
             #expect(workers.count == 2, "workers: \(workers)")
-            // The busier worker (more CPU time): one that joined late under load may hold nothing yet.
-            if let victim = workers.max(by: { cpuTicks($0) < cpuTicks($1) }) { kill(victim, SIGKILL) }
+            var victim: pid_t?
+            let deadline = Date().addingTimeInterval(1)
+            while victim == nil, Date() < deadline {
+                victim = workers.first(where: isHoldingABatch)
+                if victim == nil { Thread.sleep(forTimeInterval: 0.01) }
+            }
+            if let victim = victim ?? workers.max(by: { cpuTicks($0) < cpuTicks($1) }) { kill(victim, SIGKILL) }
             killed = true
         }
         #expect(killed)
@@ -60,6 +65,16 @@ import Testing
         #expect(field("results", in: broker.standardOutput, line: "ladon-edge serve:") == "\(total)", "\(broker.standardOutput)")
         #expect(field("dead_workers", in: broker.standardOutput, line: "ladon-edge serve:") == "1", "\(edge.logs)")
         #expect(Int(field("retries", in: broker.standardOutput, line: "ladon-edge serve:") ?? "") ?? 0 >= 1, "\(edge.logs)")
+    }
+}
+
+/// Whether a thread of the process is in nanosleep (/proc/PID/task/TID/syscall: 35 nanosleep, 230 clock_nanosleep).
+/// A worker sleeps only to hold an answered batch for `--hold-ms`; it waits for messages in poll.
+private func isHoldingABatch(_ pid: pid_t) -> Bool {
+    let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+    return tasks.contains { task in
+        let call = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/syscall", encoding: .utf8)) ?? ""
+        return ["35", "230"].contains(call.split(separator: " ").first.map(String.init) ?? "")
     }
 }
 
