@@ -415,11 +415,36 @@ def evaluate(path, annotations, images_dir, masks_dir, limit=None):
     """The PyTorch model's scores on a labelled set, by the rules `ladon-eval` states (classes matched by
     name; mIoU from one confusion matrix, classes absent from both ground truth and prediction left out)."""
     model = model_file.read_model_file(path)
-    arch = model.architecture
+    scores = score(model.architecture["heads"], lambda image: ladon_torch.run_all(model, image),
+                   annotations, images_dir, masks_dir, limit)
+    return {"model": path, **scores}
+
+
+@torch.no_grad()
+def evaluate_teacher(teacher, arch, eval_set, device):
+    """The teacher's top-1 and mIoU on the held-out set (it has no detection head): the ceiling the students
+    distil towards, worth knowing before a longer recipe is paid for."""
+    transform = ladon_torch.build(arch).detection_head.transform.to(device)
+
+    def predict(image):
+        images, _ = transform([image.to(device)], None)
+        features, logits = teacher(images.tensors)
+        seg = functional.interpolate(teacher.segmentation(features[3]), size=tuple(images.tensors.shape[-2:]),
+                                     mode="bilinear", align_corners=False)
+        labels = ladon_torch.segmentation_labels(seg, images.image_sizes[0], tuple(image.shape[-2:]))
+        return {"class_logits": logits.cpu(), "seg_labels": labels.cpu()}
+
+    scores = score(arch["heads"], predict, os.path.join(eval_set, "annotations.json"),
+                   os.path.join(eval_set, "images"), os.path.join(eval_set, "masks"))
+    return {"top1": scores["top1"], "mIoU": scores["mIoU"]}
+
+
+def score(heads, predict, annotations, images_dir, masks_dir, limit=None):
+    """Top-1, box mAP (when `predict` returns detections) and mIoU of `predict` ([3,H,W] in [0,1] -> a dict
+    like `ladon_torch.run_all`'s) on a labelled set."""
     with open(annotations) as f:
         document = json.load(f)
     by_name = {normalised(c["name"]): c["id"] for c in document["categories"]}
-    heads = arch["heads"]
     cls_ids = [by_name.get(normalised(n), -1) for n in heads["classification"]["class_names"]]
     det_ids = [by_name.get(normalised(n), -1) for n in heads["detection"]["class_names"]]
     seg_ids = [0 if normalised(n) == "background" else by_name.get(normalised(n), -1)
@@ -427,15 +452,18 @@ def evaluate(path, annotations, images_dir, masks_dir, limit=None):
     size = max(max(by_name.values()), max(seg_ids)) + 1
     confusion = np.zeros((size, size), np.int64)
     correct, detections, images = 0, [], document["images"][:limit] if limit else document["images"]
+    detecting = False
     for info in images:
         image = np.asarray(Image.open(os.path.join(images_dir, info["file_name"])).convert("RGB"))
-        out = ladon_torch.run_all(model, torch.from_numpy(image.copy()).permute(2, 0, 1).float() / 255)
+        out = predict(torch.from_numpy(image.copy()).permute(2, 0, 1).float() / 255)
         correct += int(cls_ids[int(out["class_logits"].argmax())] == info["class"])
-        det = out["detections"]
-        for box, label, score in zip(det["boxes"].tolist(), det["labels"].tolist(), det["scores"].tolist()):
-            if det_ids[label] > 0:
-                detections.append({"image_id": info["id"], "category_id": det_ids[label], "score": score,
-                                   "bbox": [box[0], box[1], box[2] - box[0], box[3] - box[1]]})
+        if "detections" in out:
+            detecting = True
+            det = out["detections"]
+            for box, label, score_ in zip(det["boxes"].tolist(), det["labels"].tolist(), det["scores"].tolist()):
+                if det_ids[label] > 0:
+                    detections.append({"image_id": info["id"], "category_id": det_ids[label], "score": score_,
+                                       "bbox": [box[0], box[1], box[2] - box[0], box[3] - box[1]]})
         predicted = np.asarray(seg_ids)[out["seg_labels"].numpy()]
         stem = os.path.splitext(info["file_name"])[0]
         truth = np.asarray(Image.open(os.path.join(masks_dir, stem + ".png")), dtype=np.int64)
@@ -445,11 +473,12 @@ def evaluate(path, annotations, images_dir, masks_dir, limit=None):
     inter = np.diag(confusion)
     union = confusion.sum(0) + confusion.sum(1) - inter
     miou = float(np.mean(inter[present] / union[present]))
-    subset = {**document, "images": images,
-              "annotations": [a for a in document["annotations"] if a["image_id"] in {i["id"] for i in images}]}
-    map_all, map50 = box_map(subset, detections)
-    return {"model": path, "images": len(images), "top1": correct / len(images), "mAP": map_all, "mAP50": map50,
-            "mIoU": miou}
+    scores = {"images": len(images), "top1": correct / len(images)}
+    if detecting:
+        subset = {**document, "images": images,
+                  "annotations": [a for a in document["annotations"] if a["image_id"] in {i["id"] for i in images}]}
+        scores["mAP"], scores["mAP50"] = box_map(subset, detections)
+    return {**scores, "mIoU": miou}
 
 
 def box_map(document, detections):
@@ -590,7 +619,9 @@ def main():
     teacher = Teacher(arch).to(args.device)
     timings = {}
     train_teacher(teacher, arch, samples, args, log, timings)
-    summary = {"teacher_s_per_step": timings.get("teacher"), "models": {}}
+    teacher_scores = evaluate_teacher(teacher, arch, args.eval_set, args.device)
+    print(f"teacher on {args.eval_set}: top-1 {teacher_scores['top1']:.3f}, mIoU {teacher_scores['mIoU']:.3f}", flush=True)
+    summary = {"teacher_s_per_step": timings.get("teacher"), "teacher_scores": teacher_scores, "models": {}}
     for beta in args.beta:
         path, step_timings = train_beta(beta, args.preset, teacher, samples, args, log)
         summary["models"][path] = {f"{k}_s_per_step": v for k, v in step_timings.items()}
