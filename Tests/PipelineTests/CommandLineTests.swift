@@ -36,6 +36,37 @@ import Testing
         #expect(labels.size == jpeg.size && labels.channels == 1)
     }
 
+    /// The routing picks one library per CPU, so elsewhere in the tests the other may never run here: both,
+    /// forced in turn, give the same classes and label map and logits within float rounding. (Where oneDNN does
+    /// not run, both runs are OpenBLAS's.)
+    @Test func eitherGEMMLibraryGivesTheSameAnswers() throws {
+        let folder = try Executables.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let latent = folder.appendingPathComponent("frame.latent").path
+        let encode = try Executables.run("ladon-encoder", ["encode", "--model", model, "--image", image, "--out", latent])
+        #expect(encode.status == 0, "\(encode.standardError)")
+        var answers: [(logits: [Double], top: [String], labels: [UInt8])] = []
+        for library in ["openblas", "onednn"] {
+            let json = folder.appendingPathComponent("\(library).json").path
+            let mask = folder.appendingPathComponent("\(library).png").path
+            let infer = try Executables.run(
+                "ladon-edge", ["infer", "--model", model, "--latent", latent, "--json", json, "--mask", mask],
+                environment: ["LADON_GEMM": library])
+            #expect(infer.status == 0, "\(infer.standardError)")
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(FileIO.read(json))) as? [String: Any])
+            let classification = try #require(document["classification"] as? [String: Any])
+            let logits = try #require(classification["logits"] as? [Double])
+            let top = try #require(classification["top5"] as? [[String: Any]]).compactMap { $0["name"] as? String }
+            answers.append((logits, top, try PNG.decode(try FileIO.read(mask)).pixels))
+        }
+        let (openBLAS, oneDNN) = (answers[0], answers[1])
+        #expect(openBLAS.top == oneDNN.top)
+        #expect(openBLAS.logits.count == oneDNN.logits.count && !openBLAS.logits.isEmpty)
+        for (a, b) in zip(openBLAS.logits, oneDNN.logits) { #expect(abs(a - b) <= 1e-4 * max(1, abs(a)), "\(a) vs \(b)") }
+        let same = zip(openBLAS.labels, oneDNN.labels).filter { $0 == $1 }.count
+        #expect(openBLAS.labels.count == oneDNN.labels.count && same * 1000 >= openBLAS.labels.count * 999)
+    }
+
     @Test func corruptJPEGFailsWithOneLineNamingTheImage() throws {
         let folder = try Executables.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

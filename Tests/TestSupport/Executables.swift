@@ -28,9 +28,11 @@ public enum Executables {
         return process
     }
 
-    /// Runs `name` with `arguments` to completion and captures both streams.
-    public static func run(_ name: String, _ arguments: [String]) throws -> Outcome {
+    /// Runs `name` with `arguments` to completion and captures both streams; `environment` adds to (or
+    /// overrides) the child's variables.
+    public static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
         let process = process(name, arguments)
+        process.environment = (process.environment ?? [:]).merging(environment) { _, added in added }
         let output = Pipe()
         let error = Pipe()
         process.standardOutput = output

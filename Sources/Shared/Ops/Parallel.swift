@@ -35,9 +35,6 @@ public enum Compute {
     /// The instruction-set level our own kernels were compiled for ("x86-64-v3", or "portable" off x86-64).
     public static var kernelBaseline: String { String(cString: ladon_cpu_baseline()) }
 
-    /// Which library multiplies which GEMM blocks in this process (chosen once, from the CPU and `LADON_GEMM`).
-    public static var gemmRouting: GemmRouting { Gemm.routing }
-
     /// Chooses the thread count of our loops, which also split every BLAS product (OpenBLAS runs one thread
     /// per call).
     public static func setThreads(_ count: Int) {
