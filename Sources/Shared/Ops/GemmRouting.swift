@@ -4,9 +4,10 @@
 /// Measured at 2 threads on the official edge frame:
 /// - Zen 3 (AVX2): oneDNN is 5-25 % faster below ~1 G MACs (the trunk's 1x1 and Winograd products, the encoder),
 ///   OpenBLAS 1-12 % faster on the 2-13 G MAC products and on transposed B, so the two share the work by size.
-/// - An AVX-512 Xeon (Sapphire Rapids class): Debian's OpenBLAS 0.3.21 does not know the CPU and falls back to
-///   its SSE3 "Prescott" kernels (edge frame 907-927 ms); told to use its SkylakeX kernels it takes 454-466 ms,
-///   and oneDNN for every product 447-448 ms (box head 105-109 ms against 109-133), so oneDNN takes everything.
+/// - An AVX-512 Xeon (Emerald Rapids, family 6 model 207): Debian's OpenBLAS 0.3.21 does not know the CPU and
+///   falls back to its SSE3 "Prescott" kernels (edge frame 907-927 ms); told to use its SkylakeX kernels it takes
+///   454-466 ms, and oneDNN for every product 447-448 ms (box head 105-109 ms against 109-133), so oneDNN takes
+///   everything.
 public enum GemmRouting: Equatable, Sendable {
     case openBLASOnly
     case oneDNNOnly
