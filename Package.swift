@@ -62,8 +62,9 @@ let package = Package(
         .target(
             name: "CGemmBackend", path: "Sources/CGemmBackend",
             linkerSettings: [.linkedLibrary("dnnl")]),
-        // The benchmark's FMA peak loop (AVX2+FMA chosen at run time, a portable loop elsewhere).
+        // The benchmark's FMA peak loop (AVX-512 or AVX2+FMA chosen at run time, a portable loop elsewhere).
         .target(name: "CPeakLoop", path: "Sources/CPeakLoop"),
+        // The x86-64-v3 check that runs before any kernel compiled for it (see `kernelCPU`).
         .target(name: "CCPUBaseline", path: "Sources/CCPUBaseline"),
         .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .target(
