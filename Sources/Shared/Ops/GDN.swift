@@ -116,26 +116,31 @@ public struct GDN: Sendable {
         scratch.magnitudes.withUnsafeMutableBufferPointer { ms in
             scratch.norms.withUnsafeMutableBufferPointer { ns in
                 let (magnitudes, norms) = (ms.baseAddress!, ns.baseAddress!)
-                Compute.parallelFor(channels, minimumPerThread: 8) { range in
-                    for c in range {
-                        let (from, to) = (source + c * sourceStride, magnitudes + c * width)
-                        for i in 0..<width { to[i] = Swift.abs(from[i]) }
+                // Each thread takes a run of pixels through all three passes, so |x| and the norm it makes stay
+                // in its own core's cache; the nested GEMM runs on that thread. Split by channels for the passes
+                // (and by pixels for the GEMM), every hand-off crossed cores and the encoder's GDNs did not get
+                // faster at two threads.
+                Compute.parallelFor(width, minimumPerThread: 16) { pixels in
+                    let count = pixels.count
+                    for c in 0..<channels {
+                        let (from, to) = (source + c * sourceStride + pixels.lowerBound, magnitudes + c * width + pixels.lowerBound)
+                        for i in 0..<count { to[i] = Swift.abs(from[i]) }
                     }
-                }
-                gamma.withUnsafeBufferPointer { g in
-                    Gemm.multiply(
-                        m: channels, n: width, k: channels, a: g.baseAddress!, lda: channels,
-                        b: magnitudes, ldb: width, c: norms, ldc: width, beta: 0)
-                }
-                Compute.parallelFor(channels, minimumPerThread: 8) { range in
-                    for c in range {
-                        let (from, to) = (source + c * sourceStride, target + c * targetStride)
-                        let (norm, shift) = (norms + c * width, shifts[c])
+                    gamma.withUnsafeBufferPointer { g in
+                        Gemm.multiply(
+                            m: channels, n: count, k: channels, a: g.baseAddress!, lda: channels,
+                            b: magnitudes + pixels.lowerBound, ldb: width, c: norms + pixels.lowerBound, ldc: width,
+                            beta: 0)
+                    }
+                    for c in 0..<channels {
+                        let offset = pixels.lowerBound
+                        let (from, to) = (source + c * sourceStride + offset, target + c * targetStride + offset)
+                        let (norm, shift) = (norms + c * width + offset, shifts[c])
                         if inverse {
-                            for i in 0..<width { to[i] = from[i] * (norm[i] + shift) }
+                            for i in 0..<count { to[i] = from[i] * (norm[i] + shift) }
                         } else {
                             // compressai takes the reciprocal, then multiplies; doing the same rounds as it does.
-                            for i in 0..<width { to[i] = from[i] * (1 / (norm[i] + shift)) }
+                            for i in 0..<count { to[i] = from[i] * (1 / (norm[i] + shift)) }
                         }
                     }
                 }
