@@ -106,20 +106,42 @@ struct WinogradPlan {
     ) {
         var inputTiles = Tensor(uninitializedShape: [16, inChannels, tiles])
         var products = Tensor(uninitializedShape: [16, outChannels, tiles])
-        inputTiles.withUnsafeMutableBufferPointer { v in transformInput(input, into: v.baseAddress!) }
-        inputTiles.withUnsafeBufferPointer { v in
-            products.withUnsafeMutableBufferPointer { m in
-                for point in 0..<16 {
-                    Gemm.multiply(
-                        m: outChannels, n: tiles, k: inChannels,
-                        a: filter + point * outChannels * inChannels, lda: inChannels,
-                        b: v.baseAddress! + point * inChannels * tiles, ldb: tiles,
-                        c: m.baseAddress! + point * outChannels * tiles, ldc: tiles, beta: 0)
+        let (tiles, tileRows, tileColumns) = (tiles, tileRows, tileColumns)
+        inputTiles.withUnsafeMutableBufferPointer { vs in
+            products.withUnsafeMutableBufferPointer { ms in
+                let (v, m) = (vs.baseAddress!, ms.baseAddress!)
+                /// The 16 products M_t = U_t · V_t restricted to output channels `channels` and tiles `columns`.
+                func multiply(channels: Range<Int>, columns: Range<Int>) {
+                    for point in 0..<16 {
+                        Gemm.multiply(
+                            m: channels.count, n: columns.count, k: inChannels,
+                            a: filter + (point * outChannels + channels.lowerBound) * inChannels, lda: inChannels,
+                            b: v + point * inChannels * tiles + columns.lowerBound, ldb: tiles,
+                            c: m + (point * outChannels + channels.lowerBound) * tiles + columns.lowerBound, ldc: tiles,
+                            beta: 0)
+                    }
+                }
+                // The threads share the work the way each GEMM would split it (the longer side), and carry that
+                // share through the transforms on either side: with more tiles than channels each takes whole
+                // rows of tiles from input to output; otherwise the input transform is shared by channels, then
+                // each takes its output channels through the products and the output transform. Splitting every
+                // step (and each GEMM) on its own, most hand-offs crossed cores and 18 waits per layer became 1-2.
+                if tiles > outChannels {
+                    Compute.parallelFor(tileRows) { rows in
+                        transformInput(input, into: v, channels: 0..<inChannels, tileRows: rows)
+                        multiply(channels: 0..<outChannels, columns: rows.lowerBound * tileColumns..<rows.upperBound * tileColumns)
+                        transformOutput(m, into: output, residual: residual, bias: bias, channels: 0..<outChannels, tileRows: rows)
+                    }
+                } else {
+                    Compute.parallelFor(inChannels) { channels in
+                        transformInput(input, into: v, channels: channels, tileRows: 0..<tileRows)
+                    }
+                    Compute.parallelFor(outChannels) { channels in
+                        multiply(channels: channels, columns: 0..<tiles)
+                        transformOutput(m, into: output, residual: residual, bias: bias, channels: channels, tileRows: 0..<tileRows)
+                    }
                 }
             }
-        }
-        products.withUnsafeBufferPointer { m in
-            transformOutput(m.baseAddress!, into: output, residual: residual, bias: bias)
         }
     }
 
@@ -127,35 +149,35 @@ struct WinogradPlan {
     /// Bᵀ's rows are (d0 − d2, d1 + d2, d2 − d1, ±(d1 − d3)): the last is d1 − d3 for F(2×2, 3×3) and
     /// d3 − d1 for F(3×3, 2×2). Runs of eight tiles inside the image are transformed as SIMD8 lanes, one tile
     /// per lane, with the same operations in the same order as the single tiles at the borders.
-    private func transformInput(_ input: UnsafePointer<Float>, into v: UnsafeMutablePointer<Float>) {
-        let (tiles, tileRows, tileColumns, height, width) = (tiles, tileRows, tileColumns, height, width)
+    private func transformInput(
+        _ input: UnsafePointer<Float>, into v: UnsafeMutablePointer<Float>, channels: Range<Int>, tileRows rows: Range<Int>
+    ) {
+        let (tiles, tileColumns, height, width) = (tiles, tileColumns, height, width)
         let plane = inChannels * tiles
         let (padding, step) = (padding, variant.outputTile)
         let lastSign: Float = variant == .output2Kernel3 ? 1 : -1
-        Compute.parallelFor(inChannels) { channels in
-            for c in channels {
-                let source = input + c * height * width
-                let target = v + c * tiles
-                for tileRow in 0..<tileRows {
-                    let top = step * tileRow - padding.0
-                    var column = 0
-                    while column < tileColumns {
-                        let tile = tileRow * tileColumns + column
-                        let left = step * column - padding.1
-                        // One tile's width of slack on the right: F(2×2, 3×3) reads each patch row as 16 floats.
-                        if column + 8 <= tileColumns, top >= 0, top + 4 <= height, left >= 0,
-                            left + step * 8 + 4 <= width
-                        {
-                            Self.transformEightInputTiles(
-                                source + top * width + left, width: width, step: step, lastSign: lastSign,
-                                into: target + tile, plane: plane)
-                            column += 8
-                        } else {
-                            Self.transformInputTile(
-                                source, top: top, left: left, height: height, width: width, lastSign: lastSign,
-                                into: target + tile, plane: plane)
-                            column += 1
-                        }
+        for c in channels {
+            let source = input + c * height * width
+            let target = v + c * tiles
+            for tileRow in rows {
+                let top = step * tileRow - padding.0
+                var column = 0
+                while column < tileColumns {
+                    let tile = tileRow * tileColumns + column
+                    let left = step * column - padding.1
+                    // One tile's width of slack on the right: F(2×2, 3×3) reads each patch row as 16 floats.
+                    if column + 8 <= tileColumns, top >= 0, top + 4 <= height, left >= 0,
+                        left + step * 8 + 4 <= width
+                    {
+                        Self.transformEightInputTiles(
+                            source + top * width + left, width: width, step: step, lastSign: lastSign,
+                            into: target + tile, plane: plane)
+                        column += 8
+                    } else {
+                        Self.transformInputTile(
+                            source, top: top, left: left, height: height, width: width, lastSign: lastSign,
+                            into: target + tile, plane: plane)
+                        column += 1
                     }
                 }
             }
@@ -242,36 +264,34 @@ struct WinogradPlan {
     /// with the same operations in the same order as the single tiles at the borders.
     private func transformOutput(
         _ m: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>,
-        residual: UnsafePointer<Float>?, bias: [Float]?
+        residual: UnsafePointer<Float>?, bias: [Float]?, channels: Range<Int>, tileRows rows: Range<Int>
     ) {
-        let (tiles, tileRows, tileColumns, outHeight, outWidth) = (tiles, tileRows, tileColumns, outHeight, outWidth)
+        let (tiles, tileColumns, outHeight, outWidth) = (tiles, tileColumns, outHeight, outWidth)
         let plane = outChannels * tiles
         let epilogue = WinogradEpilogue(relu: activation == .relu, variant: variant)
         let step = variant.outputTile
-        Compute.parallelFor(outChannels) { channels in
-            for o in channels {
-                let shift = bias?[o] ?? 0
-                let target = output + o * outHeight * outWidth
-                let extra = residual.map { $0 + o * outHeight * outWidth }
-                let source = m + o * tiles
-                for tileRow in 0..<tileRows {
-                    let top = step * tileRow
-                    var column = 0
-                    while column < tileColumns {
-                        let tile = tileRow * tileColumns + column
-                        let left = step * column
-                        if column + 8 <= tileColumns, top + step <= outHeight, left + 8 * step <= outWidth {
-                            epilogue.writeEightTiles(
-                                source + tile, plane: plane, shift: shift,
-                                into: target + top * outWidth + left, residual: extra.map { $0 + top * outWidth + left },
-                                outWidth: outWidth)
-                            column += 8
-                        } else {
-                            epilogue.writeTile(
-                                source + tile, plane: plane, shift: shift, top: top, left: left,
-                                into: target, residual: extra, outHeight: outHeight, outWidth: outWidth)
-                            column += 1
-                        }
+        for o in channels {
+            let shift = bias?[o] ?? 0
+            let target = output + o * outHeight * outWidth
+            let extra = residual.map { $0 + o * outHeight * outWidth }
+            let source = m + o * tiles
+            for tileRow in rows {
+                let top = step * tileRow
+                var column = 0
+                while column < tileColumns {
+                    let tile = tileRow * tileColumns + column
+                    let left = step * column
+                    if column + 8 <= tileColumns, top + step <= outHeight, left + 8 * step <= outWidth {
+                        epilogue.writeEightTiles(
+                            source + tile, plane: plane, shift: shift,
+                            into: target + top * outWidth + left, residual: extra.map { $0 + top * outWidth + left },
+                            outWidth: outWidth)
+                        column += 8
+                    } else {
+                        epilogue.writeTile(
+                            source + tile, plane: plane, shift: shift, top: top, left: left,
+                            into: target, residual: extra, outHeight: outHeight, outWidth: outWidth)
+                        column += 1
                     }
                 }
             }
