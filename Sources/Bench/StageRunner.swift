@@ -48,10 +48,13 @@ struct StageBenchmark {
                 measure("segmentation", runs: runs) {
                     _ = Resize.bilinear(head(features.layer4), height: padded.height, width: padded.width)
                 })
-            let logits = Resize.bilinear(head(features.layer4), height: padded.height, width: padded.width)
+            // The edge frame's label map: from the head's logits, upsampled inside the crop as it goes (the
+            // peers' segmentation stage, and ours above, stop at the upsampled logits).
+            let logits = head(features.layer4)
             results.append(
                 measure("label_map", runs: runs) {
-                    _ = LabelMap.labels(logits, resized: prepared.resizedSize, original: prepared.originalSize)
+                    _ = LabelMap.labels(
+                        upsampling: logits, to: padded, resized: prepared.resizedSize, original: prepared.originalSize)
                 })
         }
         if let head = model.detection {

@@ -22,4 +22,33 @@ import Testing
         let one = ImageSize(height: 1, width: 1)
         #expect(LabelMap.labels(Tensor(shape: [1, 3, 1, 1], scalars: logits), resized: one, original: one) == [expected])
     }
+
+    /// Upsampling inside the crop as the rows are needed gives the labels of upsampling whole first, bit for
+    /// bit: the crop as large as the original, enlarged and shrunk, on logits with near ties, a NaN and an
+    /// infinity (whose zero-weight blends make NaN in both).
+    @Test(arguments: [
+        (ImageSize(height: 24, width: 32), ImageSize(height: 21, width: 30), ImageSize(height: 21, width: 30)),
+        (ImageSize(height: 24, width: 32), ImageSize(height: 24, width: 29), ImageSize(height: 61, width: 47)),
+        (ImageSize(height: 40, width: 48), ImageSize(height: 37, width: 45), ImageSize(height: 13, width: 17)),
+    ])
+    func labelsFromLowResolutionLogitsEqualThoseOfTheUpsampledMap(
+        _ padded: ImageSize, _ resized: ImageSize, _ original: ImageSize
+    ) {
+        let (classes, height, width) = (5, 6, 8)
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var scalars = (0..<classes * height * width).map { _ -> Float in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            // Few distinct values, so that classes often tie.
+            return Float(Int(state >> 59)) / 8
+        }
+        scalars[17] = .nan
+        scalars[2 * height * width + 30] = .infinity
+        let logits = Tensor(shape: [1, classes, height, width], scalars: scalars)
+        let upsampled = Resize.bilinear(logits, height: padded.height, width: padded.width)
+        let expected = LabelMap.labels(upsampled, resized: resized, original: original)
+        let labels = LabelMap.labels(upsampling: logits, to: padded, resized: resized, original: original)
+        let mismatches = zip(labels, expected).filter { $0 != $1 }.count
+        #expect(labels.count == expected.count && mismatches == 0, "\(mismatches) of \(expected.count) labels differ")
+        #expect(Set(expected).count >= 3, "the case should show several classes")
+    }
 }

@@ -162,10 +162,10 @@ public struct EdgeInference: Sendable {
     }
 
     /// The reference upsamples the head's logits to the padded input, then crops the resized area,
-    /// resizes it to the original image and takes the argmax.
+    /// resizes it to the original image and takes the argmax; `LabelMap` does all four in one pass.
     private func segment(_ lowResolution: Tensor, _ message: LatentMessage) -> SegmentationMap {
-        let logits = Resize.bilinear(lowResolution, height: message.inputSize.height, width: message.inputSize.width)
-        let labels = LabelMap.labels(logits, resized: message.resizedSize, original: message.originalSize)
+        let labels = LabelMap.labels(
+            upsampling: lowResolution, to: message.inputSize, resized: message.resizedSize, original: message.originalSize)
         return SegmentationMap(
             size: message.originalSize, labels: labels, classNames: model.architecture.heads.segmentation?.classNames ?? [])
     }
