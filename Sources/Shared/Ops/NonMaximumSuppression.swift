@@ -20,10 +20,17 @@ public enum NonMaximumSuppression {
         if boxes.count * 4 > 4000 {
             var members: [Int: [Int]] = [:]
             for (index, group) in groups.enumerated() { members[group, default: []].append(index) }
-            var kept: [Int] = []
-            for indices in members.values {
-                kept += suppress(boxes, order: sortedByScore(scores, indices: indices), threshold: threshold)
+            // The groups are independent (the RPN's five levels, about 1000 boxes each): threads take runs of them.
+            let parts = members.keys.sorted().map { members[$0] ?? [] }
+            var keptPerPart = [[Int]](repeating: [], count: parts.count)
+            keptPerPart.withUnsafeMutableBufferPointer { slots in
+                Compute.parallelFor(parts.count) { range in
+                    for part in range {
+                        slots[part] = suppress(boxes, order: sortedByScore(scores, indices: parts[part]), threshold: threshold)
+                    }
+                }
             }
+            var kept = keptPerPart.flatMap { $0 }
             kept.sort()
             return sortedByScore(scores, indices: kept)
         }
