@@ -157,6 +157,11 @@ def conv_3x3_relu():
 
 
 @case
+def conv_1x1_more_channels_than_pixels():  # layer4's 1x1s: the threads share output channels, not pixels
+    return conv_case(105, {}, (1, 8, 4, 5), 40, 1, activation="relu", residual=True)
+
+
+@case
 def conv_1x1_residual_relu():  # bottleneck conv3 + identity shortcut + ReLU
     return conv_case(16, {}, (1, 5, 7, 9), 6, 1, activation="relu", residual=True)
 

@@ -84,6 +84,18 @@ struct ConvPlan {
         input: UnsafePointer<Float>, packedWeight: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
         residual: Tensor?, residualOffset: Int, bias: Tensor?
     ) {
+        if readsInputDirectly, groups == 1 {
+            if let residual {
+                residual.withUnsafeBufferPointer {
+                    runDirect(
+                        input: input, packedWeight: packedWeight, output: output, residual: $0.baseAddress! + residualOffset,
+                        bias: bias?.scalars)
+                }
+            } else {
+                runDirect(input: input, packedWeight: packedWeight, output: output, residual: nil, bias: bias?.scalars)
+            }
+            return
+        }
         var accumulate = prepareOutput(output, residual: residual, residualOffset: residualOffset, bias: bias)
         let inPlane = height * width
         if liveTapRuns.isEmpty, !accumulate {
@@ -114,6 +126,46 @@ struct ConvPlan {
             accumulate = true
         }
         if activation == .relu { Elementwise.reluInPlace(output, count: outputImageCount) }
+    }
+
+    /// A 1x1 convolution: one GEMM on the input itself. Each thread takes the block of the output the GEMM
+    /// would give it (output channels when they outnumber the pixels, else pixels), writes the block's bias
+    /// and residual, multiplies onto them and applies the ReLU, so the block stays in its core's cache from
+    /// the first step to the last. (With each step split its own way, two of the three hand-offs crossed cores.)
+    /// The GEMM blocks are those `Gemm.multiply` makes of the whole product, so the results are the same.
+    private func runDirect(
+        input: UnsafePointer<Float>, packedWeight: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+        residual: UnsafePointer<Float>?, bias: [Float]?
+    ) {
+        let (channels, pixels, depth) = (outChannelsPerGroup, outPlane, inChannelsPerGroup)
+        let relu = activation == .relu
+        let accumulate = residual != nil || bias != nil
+        let splitsChannels = channels >= pixels
+        Compute.parallelFor(splitsChannels ? channels : pixels, minimumPerThread: 16) { range in
+            let (rows, columns) = splitsChannels ? (range, 0..<pixels) : (0..<channels, range)
+            if accumulate {
+                for o in rows {
+                    let row = output + o * pixels + columns.lowerBound
+                    let shift = bias?[o] ?? 0
+                    if let residual {
+                        let from = residual + o * pixels + columns.lowerBound
+                        for i in 0..<columns.count { row[i] = from[i] + shift }
+                    } else {
+                        row.update(repeating: shift, count: columns.count)
+                    }
+                }
+            }
+            Gemm.multiply(
+                m: rows.count, n: columns.count, k: depth, a: packedWeight + rows.lowerBound * packedRowLength,
+                lda: packedRowLength, b: input + columns.lowerBound, ldb: pixels,
+                c: output + rows.lowerBound * pixels + columns.lowerBound, ldc: pixels, beta: accumulate ? 1 : 0)
+            if relu {
+                for o in rows {
+                    let row = output + o * pixels + columns.lowerBound
+                    for i in 0..<columns.count where row[i] < 0 { row[i] = 0 }
+                }
+            }
+        }
     }
 
     /// Rows of the column matrix for one panel of output rows, the most any run of live taps needs.
