@@ -47,36 +47,53 @@ public struct RegionProposalNetwork: Sendable {
     }
 
     func proposals(headOutputs: [Tensor], padded: ImageSize, resized: ImageSize) -> [Box] {
-        var boxes: [Box] = []
-        var scores: [Float] = []
-        var levelOf: [Int] = []
-        for (level, output) in headOutputs.enumerated() {
-            let (height, width) = (output.dim(2), output.dim(3))
-            let perLocation = anchors.anchorsPerLocation[level]
-            let plane = height * width
-            let values = output.scalars
-            // Objectness in the (y, x, anchor) order torchvision flattens in.
-            var objectness = [Float](repeating: 0, count: plane * perLocation)
-            for a in 0..<perLocation {
-                for p in 0..<plane { objectness[p * perLocation + a] = values[a * plane + p] }
-            }
-            let chosen = topK(objectness, k: min(preNMSTopN, objectness.count))
-            let levelAnchors = anchors.anchors(level: level, grid: (height, width), padded: padded)
-            for index in chosen {
-                let (p, a) = index.quotientAndRemainder(dividingBy: perLocation)
-                let channel = (perLocation + 4 * a) * plane + p
-                let box = BoxCoder.proposals.decode(
-                    dx: values[channel], dy: values[channel + plane], dw: values[channel + 2 * plane],
-                    dh: values[channel + 3 * plane], levelAnchors[index]
-                ).clipped(to: resized)
-                let score = 1 / (1 + Foundation.exp(-objectness[index]))
-                guard box.isAtLeast(minSize), score >= scoreThreshold else { continue }
-                boxes.append(box)
-                scores.append(score)
-                levelOf.append(level)
+        // The levels are independent until the NMS. Threads take contiguous runs of this order: the finest level
+        // (about three quarters of the anchors), then the rest coarsest first; at two threads one takes the
+        // finest and the coarsest level, the other the three between.
+        var perLevel = [(boxes: [Box], scores: [Float])](repeating: ([], []), count: headOutputs.count)
+        let order = Array(headOutputs.indices.prefix(1)) + headOutputs.indices.dropFirst().reversed()
+        perLevel.withUnsafeMutableBufferPointer { slots in
+            Compute.parallelFor(order.count) { positions in
+                for position in positions {
+                    let level = order[position]
+                    slots[level] = candidates(level: level, output: headOutputs[level], padded: padded, resized: resized)
+                }
             }
         }
+        let boxes = perLevel.flatMap(\.boxes)
+        let scores = perLevel.flatMap(\.scores)
+        let levelOf = perLevel.indices.flatMap { [Int](repeating: $0, count: perLevel[$0].boxes.count) }
         let keep = NonMaximumSuppression.batched(boxes, scores: scores, groups: levelOf, threshold: nmsThreshold)
         return keep.prefix(postNMSTopN).map { boxes[$0] }
+    }
+
+    /// One level's `preNMSTopN` best anchors, decoded, clipped and filtered, best first.
+    private func candidates(level: Int, output: Tensor, padded: ImageSize, resized: ImageSize) -> (boxes: [Box], scores: [Float]) {
+        var boxes: [Box] = []
+        var scores: [Float] = []
+        let (height, width) = (output.dim(2), output.dim(3))
+        let perLocation = anchors.anchorsPerLocation[level]
+        let plane = height * width
+        let values = output.scalars
+        // Objectness in the (y, x, anchor) order torchvision flattens in.
+        var objectness = [Float](repeating: 0, count: plane * perLocation)
+        for a in 0..<perLocation {
+            for p in 0..<plane { objectness[p * perLocation + a] = values[a * plane + p] }
+        }
+        let chosen = topK(objectness, k: min(preNMSTopN, objectness.count))
+        let levelAnchors = anchors.anchors(level: level, grid: (height, width), padded: padded)
+        for index in chosen {
+            let (p, a) = index.quotientAndRemainder(dividingBy: perLocation)
+            let channel = (perLocation + 4 * a) * plane + p
+            let box = BoxCoder.proposals.decode(
+                dx: values[channel], dy: values[channel + plane], dw: values[channel + 2 * plane],
+                dh: values[channel + 3 * plane], levelAnchors[index]
+            ).clipped(to: resized)
+            let score = 1 / (1 + Foundation.exp(-objectness[index]))
+            guard box.isAtLeast(minSize), score >= scoreThreshold else { continue }
+            boxes.append(box)
+            scores.append(score)
+        }
+        return (boxes, scores)
     }
 }
