@@ -172,6 +172,11 @@ def conv_3x3_residual_no_bias():
 
 
 @case
+def conv_3x3_stride2_more_channels_than_pixels():  # layer4's first block: its GEMMs split by output channels
+    return conv_case(106, {"stride": 2, "padding": 1}, (1, 16, 6, 7), 40, 3, activation="relu", residual=True)
+
+
+@case
 def conv_3x3_wide_stride2():  # enough channels and planes for the unfold to split across threads
     return conv_case(19, {"stride": 2, "padding": 1}, (1, 16, 9, 11), 8, 3)
 

@@ -149,6 +149,9 @@ struct WinogradPlan {
     /// Bᵀ's rows are (d0 − d2, d1 + d2, d2 − d1, ±(d1 − d3)): the last is d1 − d3 for F(2×2, 3×3) and
     /// d3 − d1 for F(3×3, 2×2). Runs of eight tiles inside the image are transformed as SIMD8 lanes, one tile
     /// per lane, with the same operations in the same order as the single tiles at the borders.
+    // Inlined into both of `run`'s paths, as it was into its one call before they were two: called, its SIMD8
+    // helpers stopped being inlined and the transforms took about 10 % longer.
+    @inline(__always)
     private func transformInput(
         _ input: UnsafePointer<Float>, into v: UnsafeMutablePointer<Float>, channels: Range<Int>, tileRows rows: Range<Int>
     ) {
@@ -238,7 +241,7 @@ struct WinogradPlan {
         into base: UnsafeMutablePointer<Float>, plane: Int
     ) {
         /// Column j of image row i of the eight patches, one patch per lane.
-        func column(_ i: Int, _ j: Int) -> SIMD8<Float> {
+        @inline(__always) func column(_ i: Int, _ j: Int) -> SIMD8<Float> {
             let start = corner + i * width + j
             if step == 2 { return UnsafeRawPointer(start).loadUnaligned(as: SIMD16<Float>.self).evenHalf }
             var lanes = SIMD8<Float>()
@@ -247,7 +250,7 @@ struct WinogradPlan {
         }
         for i in 0..<4 {
             // Down each column, then along the row, as the single tile does, one tile per lane.
-            func down(_ j: Int) -> SIMD8<Float> {
+            @inline(__always) func down(_ j: Int) -> SIMD8<Float> {
                 inputTransform(i, column(0, j), column(1, j), column(2, j), column(3, j), lastSign: lastSign)
             }
             let (e0, e1, e2, e3) = (down(0), down(1), down(2), down(3))
@@ -262,6 +265,7 @@ struct WinogradPlan {
     /// Aᵀ's rows: (m0 + m1 + m2, m1 − m2 − m3) for F(2×2, 3×3); (m0 + m1 + m2, m1 − m2, m1 + m2 + m3)
     /// for F(3×3, 2×2). Runs of eight tiles inside the output are computed as SIMD8 lanes, one tile per lane,
     /// with the same operations in the same order as the single tiles at the borders.
+    @inline(__always)
     private func transformOutput(
         _ m: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>,
         residual: UnsafePointer<Float>?, bias: [Float]?, channels: Range<Int>, tileRows rows: Range<Int>
@@ -355,11 +359,11 @@ private struct WinogradEpilogue {
         into corner: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?, outWidth: Int
     ) {
         /// Point (i, j) of the eight tiles' products, one tile per lane.
-        func point(_ i: Int, _ j: Int) -> SIMD8<Float> {
+        @inline(__always) func point(_ i: Int, _ j: Int) -> SIMD8<Float> {
             UnsafeRawPointer(source + (i * 4 + j) * plane).loadUnaligned(as: SIMD8<Float>.self)
         }
         /// Aᵀ's row i down column j.
-        func vertical(_ i: Int, _ j: Int) -> SIMD8<Float> {
+        @inline(__always) func vertical(_ i: Int, _ j: Int) -> SIMD8<Float> {
             transform(i, point(0, j), point(1, j), point(2, j), point(3, j))
         }
         let step = variant.outputTile
