@@ -129,10 +129,9 @@ struct ConvPlan {
     }
 
     /// A 1x1 convolution: one GEMM on the input itself. Each thread takes the block of the output the GEMM
-    /// would give it (output channels when they outnumber the pixels, else pixels), writes the block's bias
-    /// and residual, multiplies onto them and applies the ReLU, so the block stays in its core's cache from
-    /// the first step to the last. (With each step split its own way, two of the three hand-offs crossed cores.)
-    /// The GEMM blocks are those `Gemm.multiply` makes of the whole product, so the results are the same.
+    /// would give it (`Gemm.forEachThreadsBlock`), writes the block's bias and residual, multiplies onto them
+    /// and applies the ReLU, so the block stays in its core's cache from the first step to the last. (With
+    /// each step split its own way, two of the three hand-offs crossed cores.)
     private func runDirect(
         input: UnsafePointer<Float>, packedWeight: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
         residual: UnsafePointer<Float>?, bias: [Float]?
@@ -140,9 +139,7 @@ struct ConvPlan {
         let (channels, pixels, depth) = (outChannelsPerGroup, outPlane, inChannelsPerGroup)
         let relu = activation == .relu
         let accumulate = residual != nil || bias != nil
-        let splitsChannels = channels >= pixels
-        Compute.parallelFor(splitsChannels ? channels : pixels, minimumPerThread: 16) { range in
-            let (rows, columns) = splitsChannels ? (range, 0..<pixels) : (0..<channels, range)
+        Gemm.forEachThreadsBlock(m: channels, n: pixels) { rows, columns in
             if accumulate {
                 for o in rows {
                     let row = output + o * pixels + columns.lowerBound

@@ -34,13 +34,24 @@ enum Gemm {
                 blasint(rows.count), blasint(columns.count), blasint(k), 1.0, a, blasint(lda), b, blasint(ldb), beta, c,
                 blasint(ldc))
         }
-        // Each thread runs one product on its block of rows (or of columns, when they outnumber the rows);
-        // one thread runs the whole product. Measured at 2 threads on the official trunk, layer2..4 take
-        // ~20 % less time than with OpenBLAS threading each product itself (it splits thin products poorly).
-        if m >= n {
-            Compute.parallelFor(m, minimumPerThread: 16) { product(rows: $0, columns: 0..<n) }
+        // Measured at 2 threads on the official trunk, layer2..4 take ~20 % less time split this way than with
+        // OpenBLAS threading each product itself (it splits thin products poorly).
+        forEachThreadsBlock(m: m, n: n, product)
+    }
+
+    /// Whether an m x n product is shared between threads by rows (else by columns): the longer side.
+    static func splitsRows(m: Int, n: Int) -> Bool { m >= n }
+
+    /// Runs `body` on each thread's block of an m x n product, as `multiply` shares one: whole rows when they
+    /// are at least as many as the columns, else whole columns, at least 16 per thread; one thread takes the
+    /// whole product. An op that gives each thread the same block for its own steps around the product
+    /// (bias, residual, ReLU) keeps the block in that thread's cache, and its nested `multiply` of the block
+    /// runs on that thread with the block `multiply` would have given it, so the results do not change.
+    static func forEachThreadsBlock(m: Int, n: Int, _ body: (_ rows: Range<Int>, _ columns: Range<Int>) -> Void) {
+        if splitsRows(m: m, n: n) {
+            Compute.parallelFor(m, minimumPerThread: 16) { body($0, 0..<n) }
         } else {
-            Compute.parallelFor(n, minimumPerThread: 16) { product(rows: 0..<m, columns: $0) }
+            Compute.parallelFor(n, minimumPerThread: 16) { body(0..<m, $0) }
         }
     }
 

@@ -20,7 +20,7 @@ public enum LabelMap {
     /// bilinearly to the padded input (`Resize.bilinear(lowResolution, height: padded.height, width:
     /// padded.width)`): the upsampled rows are computed only inside the crop and only as the resize to the
     /// original reaches them, so the K x padded-size map (25.8 MB for 21 classes at 640x480) is never stored.
-    /// Every value is computed with the operations `Resize.bilinear` uses, so the labels are the same bit for bit.
+    /// Every value comes from `Resize.blend`, as in `Resize.bilinear`, so the labels are the same bit for bit.
     public static func labels(upsampling lowResolution: Tensor, to padded: ImageSize, resized: ImageSize, original: ImageSize)
         -> [UInt8]
     {
@@ -44,10 +44,7 @@ public enum LabelMap {
                             let bottom = input.baseAddress! + (c * lowH + tap.second) * lowW
                             let line = target + c * width
                             for x in 0..<width {
-                                let col = upCols[x]
-                                let upper = top[col.first] * col.firstWeight + top[col.second] * col.secondWeight
-                                let lower = bottom[col.first] * col.firstWeight + bottom[col.second] * col.secondWeight
-                                line[x] = upper * tap.firstWeight + lower * tap.secondWeight
+                                line[x] = Resize.blend(top: top, bottom: bottom, column: upCols[x], row: tap)
                             }
                         }
                     }
@@ -57,7 +54,7 @@ public enum LabelMap {
     }
 
     /// The resize of the crop to `original` and the argmax, one pass per output row: each class's resized row
-    /// is computed (as `Resize.bilinear` computes it, bit for bit) and compared at once, so the K x H x W
+    /// is computed (by `Resize.blend`, as `Resize.bilinear` computes it) and compared at once, so the K x H x W
     /// resized scores are never stored. `source` makes, once per thread, the function that gives class k's
     /// row r of the padded-size logits (valid until it is asked for a third row).
     private static func labels(
@@ -80,10 +77,7 @@ public enum LabelMap {
                             let top = logitsRow(k, row.first)
                             let bottom = logitsRow(k, row.second)
                             @inline(__always) func resized(_ ox: Int) -> Float {
-                                let col = cols[ox]
-                                let upper = top[col.first] * col.firstWeight + top[col.second] * col.secondWeight
-                                let lower = bottom[col.first] * col.firstWeight + bottom[col.second] * col.secondWeight
-                                return upper * row.firstWeight + lower * row.secondWeight
+                                Resize.blend(top: top, bottom: bottom, column: cols[ox], row: row)
                             }
                             if k == 0 {
                                 for ox in 0..<width { best[ox] = resized(ox) }

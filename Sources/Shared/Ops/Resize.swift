@@ -34,14 +34,11 @@ public enum Resize {
                         let target = plane * height * width
                         for oy in 0..<height {
                             let row = rows[oy]
-                            let top = base + row.first * planeW
-                            let bottom = base + row.second * planeW
+                            let top = input.baseAddress! + base + row.first * planeW
+                            let bottom = input.baseAddress! + base + row.second * planeW
                             let line = target + oy * width
                             for ox in 0..<width {
-                                let col = cols[ox]
-                                let upper = input[top + col.first] * col.firstWeight + input[top + col.second] * col.secondWeight
-                                let lower = input[bottom + col.first] * col.firstWeight + input[bottom + col.second] * col.secondWeight
-                                out[line + ox] = upper * row.firstWeight + lower * row.secondWeight
+                                out[line + ox] = blend(top: top, bottom: bottom, column: cols[ox], row: row)
                             }
                         }
                     }
@@ -100,6 +97,16 @@ public enum Resize {
         var second: Int
         var firstWeight: Float
         var secondWeight: Float
+    }
+
+    /// One output pixel of a bilinear resize from its two source rows: along each row at `column`, then
+    /// between the rows by `row`, in the order PyTorch rounds. Every bilinear value here comes from it, so a
+    /// label map that upsamples as it goes gives the labels of one that upsamples first, bit for bit.
+    @inline(__always)
+    static func blend(top: UnsafePointer<Float>, bottom: UnsafePointer<Float>, column: Tap, row: Tap) -> Float {
+        let upper = top[column.first] * column.firstWeight + top[column.second] * column.secondWeight
+        let lower = bottom[column.first] * column.firstWeight + bottom[column.second] * column.secondWeight
+        return upper * row.firstWeight + lower * row.secondWeight
     }
 
     /// The row and column taps of a bilinear resize of `source` to height x width (PyTorch's index path

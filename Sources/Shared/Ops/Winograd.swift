@@ -126,7 +126,7 @@ struct WinogradPlan {
                 // rows of tiles from input to output; otherwise the input transform is shared by channels, then
                 // each takes its output channels through the products and the output transform. Splitting every
                 // step (and each GEMM) on its own, most hand-offs crossed cores and 18 waits per layer became 1-2.
-                if tiles > outChannels {
+                if !Gemm.splitsRows(m: outChannels, n: tiles) {
                     Compute.parallelFor(tileRows) { rows in
                         transformInput(input, into: v, channels: 0..<inChannels, tileRows: rows)
                         multiply(channels: 0..<outChannels, columns: rows.lowerBound * tileColumns..<rows.upperBound * tileColumns)
