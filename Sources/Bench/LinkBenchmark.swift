@@ -162,7 +162,7 @@ public struct LinkBenchmark {
         try start(
             "sink", "ladon-sink", ["serve", "--results", endpoints.results.bind, "--publish", endpoints.publish.bind],
             placement.edgeLauncher)
-        _ = try subscriber.connect(endpoints.publish.connect)
+        try PublishedResults.connect(subscriber, to: endpoints.publish.connect, of: stages[0])
         try start(
             "edge", "ladon-edge",
             [

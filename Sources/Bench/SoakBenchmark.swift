@@ -87,7 +87,7 @@ public struct SoakBenchmark {
         let slowSubscriber = try start(
             "subscriber", "ladon-sink",
             ["subscribe", "--connect", endpoint("publish"), "--topic", "", "--max-rate", "\(configuration.subscriberRate)"])
-        _ = try subscriber.connect(endpoint("publish"))
+        try PublishedResults.connect(subscriber, to: endpoint("publish"), of: sink)
         let edge = try start(
             "edge", "ladon-edge",
             [

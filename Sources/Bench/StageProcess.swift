@@ -79,6 +79,30 @@ enum SummaryFields {
 
 /// What the sink published, as a benchmark's SUB socket reads it: `[topic][Result]` messages.
 enum PublishedResults {
+    struct NotConnected: Error, CustomStringConvertible {
+        let endpoint: String
+        let seconds: Double
+        var description: String { "the benchmark's subscriber did not connect to the sink at \(endpoint) within \(seconds) s" }
+    }
+
+    /// Connects `subscriber` to the sink's publish `endpoint` and returns once the connection is made
+    /// (or throws after `seconds`, or when the sink has exited). A PUB socket drops what it sends before a
+    /// subscription reaches it while the sink counts it all the same, so the benchmarks start the stages
+    /// that make Results only after this: every Result the sink counts is one they can hear.
+    static func connect(_ subscriber: Socket, to endpoint: String, of sink: StageProcess, seconds: Double = 10) throws {
+        let monitor = try subscriber.monitor(.handshakeSucceeded)
+        defer { monitor.close() }
+        _ = try subscriber.connect(endpoint)
+        let deadline = PipelineClock.seconds() + seconds
+        while PipelineClock.seconds() < deadline && sink.isRunning {
+            while let event = try monitor.next() {
+                if event.kind == .handshakeSucceeded { return }
+            }
+            PipelineClock.sleep(milliseconds: 5)
+        }
+        throw NotConnected(endpoint: endpoint, seconds: seconds)
+    }
+
     /// Waits up to `timeoutMilliseconds` for `socket`, then hands every queued message to `handle` as its
     /// topic and Result (`nil` for a message that is not one). `false` when nothing arrived in time.
     static func receive(
