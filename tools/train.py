@@ -365,10 +365,12 @@ def train_heads(model, samples, beta, args, log, folder, timings):
 
     def make():
         batches = stage_batches(samples, "heads", args)
-        params = trainable(model, [head.fpn, head.rpn, head.roi_heads, seg])
+        # Optionally the classifier keeps learning on the frozen trunk: its features are computed here anyway.
+        modules = [head.fpn, head.rpn, head.roi_heads, seg]
+        params = trainable(model, modules + ([model.classification_head] if args.classifier_in_heads else []))
 
         def loss_fn():
-            batch, targets, masks, _ = batches.next(transform)
+            batch, targets, masks, classes = batches.next(transform)
             x = batch.tensors
             with torch.no_grad():
                 features = ladon_torch.trunk(model, ladon_torch.quantize(model, ladon_torch.encode(model, x)))
@@ -377,8 +379,11 @@ def train_heads(model, samples, beta, args, log, folder, timings):
             _, roi_losses = head.roi_heads(pyramid, proposals, batch.image_sizes, targets)
             seg_loss = segmentation_loss(seg.classifier(features["3"]), masks)
             parts = {**rpn_losses, **roi_losses, "seg": seg_loss}
+            if args.classifier_in_heads:
+                logits = ladon_torch.classify(model, features)
+                parts["cls"] = functional.cross_entropy(logits, classes, ignore_index=-1)
             return sum(parts.values()), {k: v.detach() for k, v in parts.items()}
-        return run_stage("heads", beta, args.steps_per_stage, params, loss_fn, args, log, args.lr)
+        return run_stage("heads", beta, args.heads_steps, params, loss_fn, args, log, args.lr)
     timings["heads"] = checkpointed(os.path.join(folder, "step3.pt"), args, model, make)
 
 
@@ -397,7 +402,7 @@ def train_beta(beta, arch_name, teacher, samples, args, log):
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, f"{arch_name}-beta{beta:g}.safetensors")
     source = (f"trained on shapes world by tools/train.py: seed {args.seed}, {args.data_count} images, "
-              f"teacher {args.teacher_steps} steps, {args.steps_per_stage} steps per stage, batch {args.batch_size}, beta {beta:g}, "
+              f"teacher {args.teacher_steps} steps, {args.steps_per_stage} steps per stage, heads {args.heads_steps}{' with classifier' if args.classifier_in_heads else ''}, batch {args.batch_size}, beta {beta:g}, "
               f"distortion weight {args.distortion_weight:g}")
     model_file.write_model_file(model, path, source)
     print(f"wrote {path} ({os.path.getsize(path) / 1e6:.2f} MB)", flush=True)
@@ -572,6 +577,9 @@ def main():
     parser.add_argument("--preset", default="default", choices=["default"])
     parser.add_argument("--steps-per-stage", type=int, default=1500)
     parser.add_argument("--teacher-steps", type=int, help="steps of the teacher (step 0); default: --steps-per-stage")
+    parser.add_argument("--heads-steps", type=int, help="steps of the heads (step 3); default: --steps-per-stage")
+    parser.add_argument("--classifier-in-heads", action="store_true",
+                        help="train the classification head again in step 3, on the frozen trunk")
     parser.add_argument("--data-count", type=int, default=3000, help="training images rendered")
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--lr", type=float, default=1e-3)
@@ -609,6 +617,8 @@ def main():
     np.random.seed(args.seed)
     if args.teacher_steps is None:
         args.teacher_steps = args.steps_per_stage
+    if args.heads_steps is None:
+        args.heads_steps = args.steps_per_stage
     if args.distortion_weight is None:
         official = ladon_torch.preset("official")["trunk"]["inplanes"]
         args.distortion_weight = official / ladon_torch.preset(args.preset)["trunk"]["inplanes"]
