@@ -75,12 +75,8 @@ extension Conv2d {
             filter: polyphase, height: midH, width: midW, outHeight: outH, outWidth: outW,
             padding: geometry.padding, activation: activation)
         let rowsPerPanel = min(midH, max(1, panelRows ?? (gdn.fittingPanel + midW - 1) / midW))
-        // Each thread takes its share of every panel's rows through all three steps, with buffers of its own:
-        // the rows it computes are the ones it normalises and splits, in its own core's cache, and the phase
-        // rows the shares write are disjoint. With each step split across the threads, every hand-off crossed
-        // cores and the encoder took as long at two threads as at one.
-        let shares = min(Compute.threads, rowsPerPanel)
-        let shareRows = (rowsPerPanel + shares - 1) / shares
+        let pass = ConvNormaliseSplit(
+            first: first, gdn: gdn, split: plan, rowsPerPanel: rowsPerPanel, threads: Compute.threads)
         var output = Tensor(uninitializedShape: [n, outChannels, outH, outW])
         let (firstBias, biasValues) = (previous.bias?.scalars, bias?.scalars)
         output.withUnsafeMutableBufferPointer { out in
@@ -92,29 +88,7 @@ extension Conv2d {
                             output: out.baseAddress! + image * outChannels * outH * outW, residual: nil,
                             bias: biasValues
                         ) { phases in
-                            Compute.parallelFor(shares) { ownShares in
-                                var panel = Tensor(uninitializedShape: [inChannels, shareRows * midW])
-                                var columns = Tensor(uninitializedShape: [first.columnRowCount, shareRows * midW])
-                                var scratch = GDN.PanelScratch(channels: inChannels, pixels: shareRows * midW)
-                                panel.withUnsafeMutableBufferPointer { p in
-                                    columns.withUnsafeMutableBufferPointer { c in
-                                        for share in ownShares {
-                                            for start in stride(from: 0, to: midH, by: rowsPerPanel) {
-                                                let count = min(midH, start + rowsPerPanel) - start
-                                                let rows = (start + count * share / shares)..<(start + count * (share + 1) / shares)
-                                                guard !rows.isEmpty else { continue }
-                                                first.run(
-                                                    rows: rows, input: source, packedWeight: w.baseAddress!,
-                                                    into: p.baseAddress!, bias: firstBias, columns: c.baseAddress!)
-                                                gdn.normalise(panel: p.baseAddress!, pixels: rows.count * midW, scratch: &scratch)
-                                                plan.split(
-                                                    rows: rows, of: p.baseAddress!, channelStride: rows.count * midW,
-                                                    into: phases)
-                                            }
-                                        }
-                                    }
-                                }
-                            }
+                            pass.fill(phases, from: source, packedWeight: w.baseAddress!, bias: firstBias)
                         }
                     }
                 }
