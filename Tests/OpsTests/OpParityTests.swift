@@ -36,16 +36,22 @@ import Testing
         switch fixture.kind {
         case .conv2d, .conv2dBatchNorm:
             let conv = try fixture.convolution()
-            // Every algorithm that applies to the case: im2col GEMM always, Winograd for 3x3 and 2x2 stride-1 ones,
-            // polyphase for strided undilated ungrouped ones.
-            var algorithms: [ConvAlgorithm] = [.gemm]
-            if conv.supportsWinograd { algorithms.append(.winograd) }
-            if conv.supportsPolyphase { algorithms.append(.polyphase) }
-            for algorithm in algorithms {
+            // Every algorithm that applies to the case: im2col GEMM always, Winograd for 3x3 and 2x2 stride-1 ones
+            // (both 3x3 variants, whichever the layer gets by default), polyphase for strided undilated ungrouped ones.
+            var runs: [(Conv2d, ConvAlgorithm, String)] = [(conv, .gemm, "gemm")]
+            if conv.supportsWinograd {
+                let variants: [WinogradVariant] =
+                    conv.winogradVariant == .output3Kernel2 ? [.output3Kernel2] : [.output2Kernel3, .output4Kernel3]
+                for variant in variants {
+                    runs.append((try fixture.convolution(winogradVariant: variant), .winograd, "winograd \(variant)"))
+                }
+            }
+            if conv.supportsPolyphase { runs.append((conv, .polyphase, "polyphase")) }
+            for (conv, algorithm, name) in runs {
                 let output = conv(
                     try fixture.tensor("input"), adding: try fixture.optionalTensor("residual"),
                     algorithm: algorithm)
-                expectClose(output, try fixture.tensor("expected"), atol: 2e-5, rtol: 1e-4, "\(label) \(algorithm)")
+                expectClose(output, try fixture.tensor("expected"), atol: 2e-5, rtol: 1e-4, "\(label) \(name)")
             }
         case .gdn:
             let gdn = GDN(
@@ -214,7 +220,7 @@ struct OpCase {
     }
 
     /// The case's `nn.Conv2d`, with its eval-mode batch norm folded in for `conv2d_batchnorm`.
-    func convolution() throws -> Conv2d {
+    func convolution(winogradVariant: WinogradVariant? = nil) throws -> Conv2d {
         let (stride, padding, dilation) = (try ints("stride"), try ints("padding"), try ints("dilation"))
         let geometry = ConvGeometry(
             stride: (stride[0], stride[1]), padding: (padding[0], padding[1]),
@@ -222,7 +228,7 @@ struct OpCase {
         let activation: Activation = parameters["activation"] as? String == "relu" ? .relu : .none
         let conv = Conv2d(
             weight: try tensor("weight"), bias: try optionalTensor("bias"), geometry: geometry,
-            activation: activation)
+            activation: activation, winogradVariant: winogradVariant)
         guard kind == .conv2dBatchNorm else { return conv }
         guard let eps = parameters["eps"] as? Double else { throw BadCase(description: "\(name): no eps") }
         return conv.foldingBatchNorm(

@@ -31,8 +31,8 @@ public struct ConvGeometry: Sendable, Equatable {
 /// What happens to a convolution's output before it is stored: bias, a residual added, ReLU.
 public enum Activation: Sendable { case none, relu }
 
-/// How a convolution is computed. `automatic` takes Winograd (F(2×2, 3×3) for 3x3 kernels, F(3×3, 2×2) for
-/// 2x2 ones) for stride-1 convolutions on maps with enough tiles to feed its GEMMs, polyphase GEMMs
+/// How a convolution is computed. `automatic` takes Winograd (F(4×4, 3×3) or F(2×2, 3×3) for 3x3 kernels,
+/// F(3×3, 2×2) for 2x2 ones) for stride-1 convolutions on maps with enough tiles to feed its GEMMs, polyphase GEMMs
 /// (`PolyphaseFilter`) for strided ones whose kernel spans more than a stride and that have enough input
 /// channels to make deep GEMMs, and im2col GEMM otherwise; tests force each.
 public enum ConvAlgorithm: Sendable { case automatic, gemm, winograd, polyphase }
@@ -57,12 +57,19 @@ public struct Conv2d: Sendable {
     public var outChannels: Int { weightShape[0] }
     /// Whether `ConvAlgorithm.winograd` applies (3x3 or 2x2, stride 1, no dilation, one group).
     public var supportsWinograd: Bool { winograd != nil }
+    /// The Winograd variant `ConvAlgorithm.winograd` runs, where it applies.
+    public var winogradVariant: WinogradVariant? { winograd?.variant }
     /// Whether `ConvAlgorithm.polyphase` applies (strided, no dilation, one group).
     public var supportsPolyphase: Bool { polyphase != nil }
     public var inChannels: Int { weightShape[1] * geometry.groups }
     var kernel: (Int, Int) { (weightShape[2], weightShape[3]) }
 
-    public init(weight: Tensor, bias: Tensor? = nil, geometry: ConvGeometry = .init(), activation: Activation = .none) {
+    /// `winogradVariant` overrides the variant a kernel gets by default (`WinogradVariant.init(kernel:channelPairs:)`),
+    /// for tests and benchmarks; it must fit the kernel, and is ignored where Winograd does not apply.
+    public init(
+        weight: Tensor, bias: Tensor? = nil, geometry: ConvGeometry = .init(), activation: Activation = .none,
+        winogradVariant: WinogradVariant? = nil
+    ) {
         precondition(weight.rank == 4, "conv weight must be [Cout, Cin/g, kh, kw], got \(weight.shape)")
         precondition(weight.dim(0) % geometry.groups == 0, "Cout \(weight.dim(0)) not divisible by groups")
         if let bias { precondition(bias.shape == [weight.dim(0)], "bias \(bias.shape) for Cout \(weight.dim(0))") }
@@ -71,7 +78,11 @@ public struct Conv2d: Sendable {
         self.geometry = geometry
         self.activation = activation
         packedWeight = Self.packTapMajor(weight)
-        winograd = WinogradFilter.supports(weight, geometry) ? WinogradFilter(weight) : nil
+        winograd =
+            WinogradFilter.supports(weight, geometry)
+            ? WinogradVariant(kernel: (weight.dim(2), weight.dim(3)), channelPairs: weight.dim(0) * weight.dim(1)).map {
+                WinogradFilter(weight, variant: winogradVariant ?? $0)
+            } : nil
         polyphase = PolyphaseFilter.supports(geometry) ? PolyphaseFilter(weight, stride: geometry.stride) : nil
     }
 
@@ -139,7 +150,7 @@ public struct Conv2d: Sendable {
         }
         return Conv2d(
             weight: folded, bias: Tensor(shape: [cout], scalars: newBias), geometry: geometry,
-            activation: activation)
+            activation: activation, winogradVariant: winograd?.variant)
     }
 
     /// The same convolution with another activation; its packed and transformed weights are kept as they are.

@@ -1,33 +1,63 @@
 /// Winograd's minimal filtering (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", 2016)
-/// for stride-1, undilated, ungrouped convolutions, in the two variants whose transformed tile is 4x4:
-/// F(2×2, 3×3) for 3x3 kernels (16 multiplies per channel pair and 2x2 output tile instead of 36) and
-/// F(3×3, 2×2) for the decoder's 2x2 kernels (16 instead of 36 per 3x3 tile). The products become
-/// 16 GEMMs M_t[Cout, tiles] = U_t[Cout, Cin] · V_t[Cin, tiles], one per point of the transformed tile.
+/// for stride-1, undilated, ungrouped convolutions, in three variants:
+/// - F(2×2, 3×3) for 3x3 kernels: a 4x4 transformed tile, 16 multiplies per channel pair and 2x2 output tile
+///   instead of 36;
+/// - F(4×4, 3×3) for 3x3 kernels of up to `WinogradVariant.widestPairsForWideTiles` channel pairs: a 6x6 tile,
+///   36 multiplies per 4x4 output tile instead of 144 (F(2×2, 3×3) needs 64);
+/// - F(3×3, 2×2) for the decoder's 2x2 kernels: 16 instead of 36 per 3x3 tile.
+/// The products become one GEMM per point of the transformed tile, M_t[Cout, tiles] = U_t[Cout, Cin] · V_t[Cin, tiles].
 ///
-/// Both interpolate at 0, 1, −1 and ∞, so the transforms only add, subtract and halve and results stay
-/// within a few float roundings of the direct convolution; the op fixtures run both algorithms against PyTorch.
-enum WinogradVariant: Sendable {
+/// The 4x4 variants interpolate at 0, 1, −1 and ∞, so their transforms only add, subtract and halve and
+/// results stay within a few float roundings of the direct convolution. F(4×4, 3×3) adds ±2, which scales by
+/// up to 8 and rounds more: on 256 input channels of unit-variance data its outputs stay within ~4e-6 of the
+/// exact sum, against ~7e-7 for F(2×2, 3×3) and ~5e-7 direct. The op fixtures run every variant against PyTorch.
+public enum WinogradVariant: Sendable {
     /// F(2×2, 3×3).
     case output2Kernel3
+    /// F(4×4, 3×3).
+    case output4Kernel3
     /// F(3×3, 2×2).
     case output3Kernel2
 
-    init?(kernel: (Int, Int)) {
+    /// The variant a kernel of this size gets by default: F(4×4, 3×3) for 3x3 kernels of at most
+    /// `widestPairsForWideTiles` channel pairs, F(2×2, 3×3) for wider ones.
+    init?(kernel: (Int, Int), channelPairs: Int) {
         switch kernel {
-        case (3, 3): self = .output2Kernel3
+        case (3, 3): self = channelPairs <= Self.widestPairsForWideTiles ? .output4Kernel3 : .output2Kernel3
         case (2, 2): self = .output3Kernel2
         default: return nil
         }
     }
 
-    var kernel: Int { self == .output2Kernel3 ? 3 : 2 }
-    /// Output pixels per tile side.
-    var outputTile: Int { self == .output2Kernel3 ? 2 : 3 }
+    /// The widest 3x3 layer (Cin · Cout) that gets F(4×4, 3×3). In ResNet-like trunks the wider layers run on
+    /// the smallest maps (layer4's 512-plane convolutions on 13x10 at the official size), where 4x4 tiles waste
+    /// a third of their outputs on padding and their GEMMs get too thin, and their 36-point filters would add
+    /// 63 MB of resident memory at the official size. Measured on the official edge frame (README).
+    static let widestPairsForWideTiles = 256 * 256
 
-    /// G (4 x kernel): the filter transform.
+    var kernel: Int { self == .output3Kernel2 ? 2 : 3 }
+    /// Output pixels per tile side.
+    var outputTile: Int {
+        switch self {
+        case .output2Kernel3: 2
+        case .output4Kernel3: 4
+        case .output3Kernel2: 3
+        }
+    }
+    /// Input pixels per tile side: the transformed tile is side x side.
+    var side: Int { outputTile + kernel - 1 }
+    /// Points of the transformed tile: one GEMM each.
+    var points: Int { side * side }
+
+    /// G (side x kernel): the filter transform.
     var filterTransform: [[Double]] {
         switch self {
         case .output2Kernel3: [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
+        case .output4Kernel3:
+            [
+                [1.0 / 4, 0, 0], [-1.0 / 6, -1.0 / 6, -1.0 / 6], [-1.0 / 6, 1.0 / 6, -1.0 / 6],
+                [1.0 / 24, 1.0 / 12, 1.0 / 6], [1.0 / 24, -1.0 / 12, 1.0 / 6], [0, 0, 1],
+            ]
         case .output3Kernel2: [[1, 0], [0.5, 0.5], [0.5, -0.5], [0, 1]]
         }
     }
@@ -35,43 +65,44 @@ enum WinogradVariant: Sendable {
 
 struct WinogradFilter: Sendable {
     let variant: WinogradVariant
-    /// U = G·g·Gᵀ per (Cout, Cin) pair, stored [16, Cout, Cin] so that each point is one GEMM's A.
+    /// U = G·g·Gᵀ per (Cout, Cin) pair, stored [points, Cout, Cin] so that each point is one GEMM's A.
     let transformed: Tensor
 
     static func supports(_ weight: Tensor, _ geometry: ConvGeometry) -> Bool {
-        guard let variant = WinogradVariant(kernel: (weight.dim(2), weight.dim(3))) else { return false }
+        guard let variant = WinogradVariant(kernel: (weight.dim(2), weight.dim(3)), channelPairs: 1) else { return false }
         return geometry.stride == (1, 1) && geometry.dilation == (1, 1) && geometry.groups == 1
             && geometry.padding.0 < variant.kernel && geometry.padding.1 < variant.kernel
     }
 
-    init(_ weight: Tensor) {
+    /// `variant` must fit the kernel (F(2×2, 3×3) or F(4×4, 3×3) for 3x3, F(3×3, 2×2) for 2x2).
+    init(_ weight: Tensor, variant: WinogradVariant) {
         let (cout, cin, r) = (weight.dim(0), weight.dim(1), weight.dim(2))
-        guard let variant = WinogradVariant(kernel: (r, weight.dim(3))) else {
-            preconditionFailure("no Winograd variant for a \(r)x\(weight.dim(3)) kernel")
-        }
+        precondition(
+            r == variant.kernel && weight.dim(3) == variant.kernel, "\(variant) does not fit a \(r)x\(weight.dim(3)) kernel")
         self.variant = variant
-        // G flattened row-major (4 x r); the products below read it directly, so the transform of the millions
+        let side = variant.side
+        // G flattened row-major (side x r); the products below read it directly, so the transform of the millions
         // of channel pairs of a trunk allocates nothing per pair (nested arrays here cost seconds at load).
         let g = variant.filterTransform.flatMap { $0 }
-        var transformed = Tensor(uninitializedShape: [16, cout, cin])
+        var transformed = Tensor(uninitializedShape: [variant.points, cout, cin])
         weight.withUnsafeBufferPointer { w in
             transformed.withUnsafeMutableBufferPointer { u in
-                withUnsafeTemporaryAllocation(of: Double.self, capacity: 4 * r) { left in
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: side * r) { left in
                     for pair in 0..<cout * cin {
                         let base = pair * r * r
-                        // G·w (4 x r), then (G·w)·Gᵀ (4x4), in Double so U is the exactly rounded product.
-                        for i in 0..<4 {
+                        // G·w (side x r), then (G·w)·Gᵀ (side x side), in Double so U is the exactly rounded product.
+                        for i in 0..<side {
                             for k in 0..<r {
                                 var value = 0.0
                                 for t in 0..<r { value += g[i * r + t] * Double(w[base + t * r + k]) }
                                 left[i * r + k] = value
                             }
                         }
-                        for i in 0..<4 {
-                            for j in 0..<4 {
+                        for i in 0..<side {
+                            for j in 0..<side {
                                 var value = 0.0
                                 for k in 0..<r { value += left[i * r + k] * g[j * r + k] }
-                                u[(i * 4 + j) * cout * cin + pair] = Float(value)
+                                u[(i * side + j) * cout * cin + pair] = Float(value)
                             }
                         }
                     }
@@ -104,15 +135,15 @@ struct WinogradPlan {
         input: UnsafePointer<Float>, filter: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
         residual: UnsafePointer<Float>?, bias: [Float]?
     ) {
-        var inputTiles = Tensor(uninitializedShape: [16, inChannels, tiles])
-        var products = Tensor(uninitializedShape: [16, outChannels, tiles])
+        var inputTiles = Tensor(uninitializedShape: [variant.points, inChannels, tiles])
+        var products = Tensor(uninitializedShape: [variant.points, outChannels, tiles])
         let (tiles, tileRows, tileColumns) = (tiles, tileRows, tileColumns)
         inputTiles.withUnsafeMutableBufferPointer { vs in
             products.withUnsafeMutableBufferPointer { ms in
                 let (v, m) = (vs.baseAddress!, ms.baseAddress!)
-                /// The 16 products M_t = U_t · V_t restricted to output channels `channels` and tiles `columns`.
+                /// The products M_t = U_t · V_t restricted to output channels `channels` and tiles `columns`.
                 func multiply(channels: Range<Int>, columns: Range<Int>) {
-                    for point in 0..<16 {
+                    for point in 0..<variant.points {
                         Gemm.multiply(
                             m: channels.count, n: columns.count, k: inChannels,
                             a: filter + (point * outChannels + channels.lowerBound) * inChannels, lda: inChannels,
@@ -155,6 +186,10 @@ struct WinogradPlan {
     private func transformInput(
         _ input: UnsafePointer<Float>, into v: UnsafeMutablePointer<Float>, channels: Range<Int>, tileRows rows: Range<Int>
     ) {
+        if variant == .output4Kernel3 {
+            transformWideInput(input, into: v, channels: channels, tileRows: rows)
+            return
+        }
         let (tiles, tileColumns, height, width) = (tiles, tileColumns, height, width)
         let plane = inChannels * tiles
         let (padding, step) = (padding, variant.outputTile)
@@ -270,6 +305,10 @@ struct WinogradPlan {
         _ m: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>,
         residual: UnsafePointer<Float>?, bias: [Float]?, channels: Range<Int>, tileRows rows: Range<Int>
     ) {
+        if variant == .output4Kernel3 {
+            transformWideOutput(m, into: output, residual: residual, bias: bias, channels: channels, tileRows: rows)
+            return
+        }
         let (tiles, tileColumns, outHeight, outWidth) = (tiles, tileColumns, outHeight, outWidth)
         let plane = outChannels * tiles
         let epilogue = WinogradEpilogue(relu: activation == .relu, variant: variant)
