@@ -104,9 +104,25 @@ public enum Resize {
     /// label map that upsamples as it goes gives the labels of one that upsamples first, bit for bit.
     @inline(__always)
     static func blend(top: UnsafePointer<Float>, bottom: UnsafePointer<Float>, column: Tap, row: Tap) -> Float {
-        let upper = top[column.first] * column.firstWeight + top[column.second] * column.secondWeight
-        let lower = bottom[column.first] * column.firstWeight + bottom[column.second] * column.secondWeight
-        return upper * row.firstWeight + lower * row.secondWeight
+        between(along(top, column: column), along(bottom, column: column), row: row)
+    }
+
+    /// The first half of `blend`: along one source row at `column`.
+    @inline(__always)
+    static func along(_ line: UnsafePointer<Float>, column: Tap) -> Float {
+        line[column.first] * column.firstWeight + line[column.second] * column.secondWeight
+    }
+
+    /// The second half of `blend`: between the values along the two rows, by `row`; for one pixel or for eight
+    /// (the same two products and one sum in each lane).
+    @inline(__always)
+    static func between<V: SIMD>(_ upper: V, _ lower: V, row: Tap) -> V where V.Scalar == Float {
+        upper * row.firstWeight + lower * row.secondWeight
+    }
+
+    @inline(__always)
+    static func between(_ upper: Float, _ lower: Float, row: Tap) -> Float {
+        upper * row.firstWeight + lower * row.secondWeight
     }
 
     /// The row and column taps of a bilinear resize of `source` to height x width (PyTorch's index path
