@@ -31,8 +31,7 @@ struct ConvNormaliseSplit {
     /// The rows share `share` takes of the panel that starts at row `start`: consecutive, the shares of one
     /// panel in order, together the whole panel (some empty when the last panel is short).
     func rows(ofShare share: Int, panelStart start: Int) -> Range<Int> {
-        let count = min(height, start + rowsPerPanel) - start
-        return (start + count * share / shares)..<(start + count * (share + 1) / shares)
+        PanelShares.rows(ofShare: share, of: shares, panelStart: start, rowsPerPanel: rowsPerPanel, height: height)
     }
 
     /// Fills every phase row that holds a row of the map, for one image at `source` (the first convolution's
@@ -71,5 +70,19 @@ struct ConvNormaliseSplit {
             gdn.normalise(panel: panel, pixels: pixels, scratch: &scratch)
             split.split(rows: rows, of: panel, channelStride: pixels, into: phases)
         }
+    }
+}
+
+/// How the threads share a panel of rows (`ConvNormaliseSplit`): a rule apart from the kernels, so it is tested
+/// on its own.
+public enum PanelShares {
+    /// The rows share `share` of `shares` takes of the panel of up to `rowsPerPanel` rows that starts at `start`
+    /// in a map of `height` rows: consecutive, the shares of one panel in order, together the whole panel, some
+    /// empty when the panel has fewer rows than shares.
+    public static func rows(ofShare share: Int, of shares: Int, panelStart start: Int, rowsPerPanel: Int, height: Int)
+        -> Range<Int>
+    {
+        let count = min(height, start + rowsPerPanel) - start
+        return (start + count * share / shares)..<(start + count * (share + 1) / shares)
     }
 }
