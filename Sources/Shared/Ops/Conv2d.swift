@@ -78,11 +78,7 @@ public struct Conv2d: Sendable {
         self.geometry = geometry
         self.activation = activation
         packedWeight = Self.packTapMajor(weight)
-        winograd =
-            WinogradFilter.supports(weight, geometry)
-            ? WinogradVariant(kernel: (weight.dim(2), weight.dim(3)), channelPairs: weight.dim(0) * weight.dim(1)).map {
-                WinogradFilter(weight, variant: winogradVariant ?? $0)
-            } : nil
+        winograd = WinogradFilter.defaultVariant(weight, geometry).map { WinogradFilter(weight, variant: winogradVariant ?? $0) }
         polyphase = PolyphaseFilter.supports(geometry) ? PolyphaseFilter(weight, stride: geometry.stride) : nil
     }
 

@@ -76,15 +76,15 @@ public enum LabelMap {
                 let cache = ResizedRows(classes: classes, width: width, scratchWidth: resized.width)
                 let best = UnsafeMutablePointer<Float>.allocate(capacity: width)
                 defer { best.deallocate() }
+                let fill = { (row: Int, target: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) in
+                    for k in 0..<classes {
+                        let line = source(k, row, scratch)
+                        let resizedLine = target + k * width
+                        for ox in 0..<width { resizedLine[ox] = Resize.along(line, column: cols[ox]) }
+                    }
+                }
                 for oy in outputRows {
                     let tap = rows[oy]
-                    let fill = { (row: Int, target: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) in
-                        for k in 0..<classes {
-                            let line = source(k, row, scratch)
-                            let resizedLine = target + k * width
-                            for ox in 0..<width { resizedLine[ox] = Resize.along(line, column: cols[ox]) }
-                        }
-                    }
                     let top = cache.rows(tap.first, fill: fill)
                     let bottom = cache.rows(tap.second, fill: fill)
                     blendRows(top, bottom, row: tap, count: width, into: best)

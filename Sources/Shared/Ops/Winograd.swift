@@ -70,10 +70,15 @@ struct WinogradFilter: Sendable {
     /// U = G·g·Gᵀ per (Cout, Cin) pair, stored [points, Cout, Cin] so that each point is one GEMM's A.
     let transformed: Tensor
 
-    static func supports(_ weight: Tensor, _ geometry: ConvGeometry) -> Bool {
-        guard let variant = WinogradVariant(kernel: (weight.dim(2), weight.dim(3)), channelPairs: 1) else { return false }
-        return geometry.stride == (1, 1) && geometry.dilation == (1, 1) && geometry.groups == 1
-            && geometry.padding.0 < variant.kernel && geometry.padding.1 < variant.kernel
+    /// The variant a convolution with this weight and geometry gets by default, or nil where Winograd does not
+    /// apply (not 3x3 or 2x2, strided, dilated, grouped, or padded by a kernel's width or more).
+    static func defaultVariant(_ weight: Tensor, _ geometry: ConvGeometry) -> WinogradVariant? {
+        guard
+            let variant = WinogradVariant(kernel: (weight.dim(2), weight.dim(3)), channelPairs: weight.dim(0) * weight.dim(1)),
+            geometry.stride == (1, 1) && geometry.dilation == (1, 1) && geometry.groups == 1,
+            geometry.padding.0 < variant.kernel && geometry.padding.1 < variant.kernel
+        else { return nil }
+        return variant
     }
 
     /// `variant` must fit the kernel (F(2×2, 3×3) or F(4×4, 3×3) for 3x3, F(3×3, 2×2) for 2x2).

@@ -37,11 +37,10 @@ extension WinogradPlan {
                                     row = source + y * width + left
                                 } else {
                                     // The 36 floats the eight patches span, zero outside the image.
+                                    let rowInside = y >= 0 && y < height
                                     for x in 0..<36 {
-                                        let (sourceY, sourceX) = (y, left + x)
-                                        padded[x] =
-                                            sourceY >= 0 && sourceY < height && sourceX >= 0 && sourceX < width
-                                            ? source[sourceY * width + sourceX] : 0
+                                        let sourceX = left + x
+                                        padded[x] = rowInside && sourceX >= 0 && sourceX < width ? source[y * width + sourceX] : 0
                                     }
                                     row = UnsafePointer(padded)
                                 }
