@@ -32,7 +32,8 @@ public struct ConvGeometry: Sendable, Equatable {
 public enum Activation: Sendable { case none, relu }
 
 /// How a convolution is computed. `automatic` takes Winograd (F(4×4, 3×3) or F(2×2, 3×3) for 3x3 kernels,
-/// F(3×3, 2×2) for 2x2 ones) for stride-1 convolutions on maps with enough tiles to feed its GEMMs, polyphase GEMMs
+/// F(3×3, 2×2) for 2x2 ones) for stride-1 convolutions whose GEMMs it makes wide and deep enough
+/// (`WinogradPlan.beatsIm2col`), polyphase GEMMs
 /// (`PolyphaseFilter`) for strided ones whose kernel spans more than a stride and that have enough input
 /// channels to make deep GEMMs, and im2col GEMM otherwise; tests force each.
 public enum ConvAlgorithm: Sendable { case automatic, gemm, winograd, polyphase }
@@ -176,7 +177,7 @@ public struct Conv2d: Sendable {
                 variant: winograd.variant, inChannels: inChannels, outChannels: outChannels,
                 height: height, width: width, outHeight: outH, outWidth: outW,
                 padding: geometry.padding, activation: activation)
-            if algorithm == .winograd || plan.tiles >= WinogradPlan.minimumTiles {
+            if algorithm == .winograd || plan.beatsIm2col {
                 runWinograd(plan, winograd, input, residual, into: &output)
                 return output
             }
@@ -223,7 +224,7 @@ extension Conv2d {
             variant: winograd.variant, inChannels: inChannels, outChannels: outChannels,
             height: height, width: width, outHeight: outH, outWidth: outW,
             padding: geometry.padding, activation: activation)
-        return plan.tiles < WinogradPlan.minimumTiles
+        return !plan.beatsIm2col
     }
 
     private func runPolyphase(_ plan: PolyphasePlan, _ input: Tensor, _ residual: Tensor?, into output: inout Tensor) {

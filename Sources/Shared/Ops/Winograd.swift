@@ -37,6 +37,15 @@ public enum WinogradVariant: Sendable {
     /// whose layer3 runs on 26x20 maps (7x5 tiles of 4x4), from 183-194 to 155-181 ms.
     static let widestPairsForWideTiles = 256 * 256
 
+    /// The fewest channel pairs (Cin · Cout) for which `automatic` takes the variant over im2col. Below them the
+    /// GEMMs are too shallow or too short for the transforms to pay. Measured at one thread (Zen 4), Winograd
+    /// against im2col:
+    /// - 3x3: 64x64 channels on 80x104, 4.3-5.0 against 6.9-7.2 ms; 32→64 a tie (3.3-3.7 against 3.4-3.6);
+    ///   48x48 on 15x20 (the default model's layer3) 0.23 against 0.19.
+    /// - 2x2: 96→512 on 79x103, 28.9-30.5 against 30.6-32.2 ms; 80→512, 27.9 against 26.2; 24→512 (the official
+    ///   decoder's first convolution), 13.6-13.8 against 7.9-8.9; 48→24 (the encoder's last), 1.3-2.2 against 1.0.
+    var fewestChannelPairs: Int { self == .output3Kernel2 ? 96 * 512 : 64 * 64 }
+
     var kernel: Int { self == .output3Kernel2 ? 2 : 3 }
     /// Output pixels per tile side.
     var outputTile: Int {
@@ -137,6 +146,10 @@ struct WinogradPlan {
     /// Below this many tiles the 16 GEMMs are too thin to beat im2col (measured on the official trunk: at 16
     /// layer4's 11x14 maps (42 tiles) join and layer2-4 take about 14% less time than at 64).
     static let minimumTiles = 16
+
+    /// Whether `automatic` takes this plan over im2col: enough tiles, and GEMMs deep and tall enough that the
+    /// transforms' passes over the map pay for the multiplies they save (`WinogradVariant.fewestChannelPairs`).
+    var beatsIm2col: Bool { tiles >= Self.minimumTiles && inChannels * outChannels >= variant.fewestChannelPairs }
 
     func run(
         input: UnsafePointer<Float>, filter: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
