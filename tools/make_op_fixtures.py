@@ -117,6 +117,11 @@ def conv_3x3_wide_inner_tiles():  # wide enough that F(4x4, 3x3) reads runs of e
 
 
 @case
+def conv_2x2_wide_inner_tiles():  # wide enough that F(5x5, 2x2) reads runs of eight patches inside the image
+    return conv_case(110, {"padding": 1}, (1, 3, 17, 95), 4, 2, activation="relu", residual=True)
+
+
+@case
 def conv_3x3_more_channels_than_tiles():  # Winograd's threads then share output channels, not rows of tiles
     return conv_case(104, {"padding": 1}, (1, 6, 9, 10), 32, 3, activation="relu", residual=True)
 

@@ -37,11 +37,15 @@ import Testing
         case .conv2d, .conv2dBatchNorm:
             let conv = try fixture.convolution()
             // Every algorithm that applies to the case: im2col GEMM always, Winograd for 3x3 and 2x2 stride-1 ones
-            // (both 3x3 variants, whichever the layer gets by default), polyphase for strided undilated ungrouped ones.
+            // (both variants for the kernel, whichever the layer gets by default), polyphase for strided undilated
+            // ungrouped ones.
             var runs: [(Conv2d, ConvAlgorithm, String)] = [(conv, .gemm, "gemm")]
-            if conv.supportsWinograd {
+            if let defaultVariant = conv.winogradVariant {
                 let variants: [WinogradVariant] =
-                    conv.winogradVariant == .output3Kernel2 ? [.output3Kernel2] : [.output2Kernel3, .output4Kernel3]
+                    switch defaultVariant {
+                    case .output3Kernel2, .output5Kernel2: [.output3Kernel2, .output5Kernel2]
+                    case .output2Kernel3, .output4Kernel3: [.output2Kernel3, .output4Kernel3]
+                    }
                 for variant in variants {
                     runs.append((try fixture.convolution(winogradVariant: variant), .winograd, "winograd \(variant)"))
                 }

@@ -1,50 +1,58 @@
-/// The transforms of F(4×4, 3×3) (`WinogradVariant.output4Kernel3`), interpolating at 0, ±1, ±2 and ∞:
+/// The transforms of the 6x6-tile variants, F(4×4, 3×3) (`WinogradVariant.output4Kernel3`) and F(5×5, 2×2)
+/// (`output5Kernel2`), both interpolating at 0, ±1, ±2 and ∞, so they share Bᵀ:
 ///
-///     Bᵀ = [4  0 −5  0  1  0]     Aᵀ = [1  1  1  1  1  0]
-///          [0 −4 −4  1  1  0]          [0  1 −1  2 −2  0]
-///          [0  4 −4 −1  1  0]          [0  1  1  4  4  0]
+///     Bᵀ = [4  0 −5  0  1  0]     Aᵀ = [1  1  1  1  1  0]     (F(5×5, 2×2): rows 0-2 and
+///          [0 −4 −4  1  1  0]          [0  1 −1  2 −2  0]      [0  1 −1  8 −8  0]
+///          [0  4 −4 −1  1  0]          [0  1  1  4  4  0]      [0  1  1 16 16  1])
 ///          [0 −2 −1  2  1  0]          [0  1 −1  8 −8  1]
 ///          [0  2 −1 −2  1  0]
 ///          [0  4  0 −5  0  1]
 ///
+/// Their patches overlap by the kernel's width less one, so they start 4 (F(4×4, 3×3)) or 5 pixels apart.
 /// Eight tiles along a tile row at a time, one per SIMD8 lane, both where the tiles lie inside the image and at
 /// its borders (there each patch row is first copied with zeros outside the image), so every tile goes through
 /// the same operations in the same order.
 extension WinogradPlan {
+    /// Floats one row of eight adjacent patches spans: eight patch starts `step` apart, plus the last patch's
+    /// width. F(4×4, 3×3) reads 36 (its column split loads 16 floats from offset 20).
+    var widePatchRowSpan: Int { variant.outputTile == 4 ? 36 : 7 * variant.outputTile + 6 }
+
     /// V = Bᵀ·d·B for every 6x6 input patch d of `channels` and `tileRows`, stored [36, Cin, tiles].
     func transformWideInput(
         _ input: UnsafePointer<Float>, into v: UnsafeMutablePointer<Float>, channels: Range<Int>, tileRows rows: Range<Int>
     ) {
         let (tiles, tileColumns, height, width) = (tiles, tileColumns, height, width)
         let plane = inChannels * tiles
+        let (step, span) = (variant.outputTile, widePatchRowSpan)
         withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 36) { alongRows in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 36) { paddedRow in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: span) { paddedRow in
                 let (along, padded) = (alongRows.baseAddress!, paddedRow.baseAddress!)
                 for c in channels {
                     let source = input + c * height * width
                     let target = v + c * tiles
                     for tileRow in rows {
-                        let top = 4 * tileRow - padding.0
+                        let top = step * tileRow - padding.0
                         var column = 0
                         while column < tileColumns {
                             let count = min(8, tileColumns - column)
-                            let left = 4 * column - padding.1
-                            let inside = top >= 0 && top + 6 <= height && left >= 0 && left + 36 <= width
+                            let left = step * column - padding.1
+                            let inside = top >= 0 && top + 6 <= height && left >= 0 && left + span <= width
                             for r in 0..<6 {
                                 let y = top + r
                                 let row: UnsafePointer<Float>
                                 if inside {
                                     row = source + y * width + left
                                 } else {
-                                    // The 36 floats the eight patches span, zero outside the image.
+                                    // The floats the eight patches span, zero outside the image.
                                     let rowInside = y >= 0 && y < height
-                                    for x in 0..<36 {
+                                    for x in 0..<span {
                                         let sourceX = left + x
                                         padded[x] = rowInside && sourceX >= 0 && sourceX < width ? source[y * width + sourceX] : 0
                                     }
                                     row = UnsafePointer(padded)
                                 }
-                                let f = Self.inputRowTransform(Self.deinterleavedPatchRow(row))
+                                let f = Self.inputRowTransform(
+                                    step == 4 ? Self.deinterleavedPatchRow(row) : Self.gatheredPatchRow(row, step: step))
                                 (along[r * 6], along[r * 6 + 1], along[r * 6 + 2]) = (f.0, f.1, f.2)
                                 (along[r * 6 + 3], along[r * 6 + 4], along[r * 6 + 5]) = (f.3, f.4, f.5)
                             }
@@ -87,6 +95,18 @@ extension WinogradPlan {
         return (evens.evenHalf, odds.evenHalf, evens.oddHalf, odds.oddHalf, shiftedEvens.evenHalf, shiftedOdds.evenHalf)
     }
 
+    /// Column j (0..5) of one patch row of eight adjacent tiles `step` apart, one tile per lane: x[step·lane + j].
+    @inline(__always)
+    private static func gatheredPatchRow(_ row: UnsafePointer<Float>, step: Int) -> (
+        SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>
+    ) {
+        @inline(__always) func column(_ j: Int) -> SIMD8<Float> {
+            let x = row + j
+            return SIMD8(x[0], x[step], x[2 * step], x[3 * step], x[4 * step], x[5 * step], x[6 * step], x[7 * step])
+        }
+        return (column(0), column(1), column(2), column(3), column(4), column(5))
+    }
+
     /// Bᵀ applied to six values (a patch row, or a column of the row-transformed patch).
     @inline(__always)
     private static func inputRowTransform<V: SIMD>(_ x: (V, V, V, V, V, V)) -> (V, V, V, V, V, V)
@@ -109,8 +129,11 @@ extension WinogradPlan {
         let (tiles, tileColumns, outHeight, outWidth) = (tiles, tileColumns, outHeight, outWidth)
         let plane = outChannels * tiles
         let relu = activation == .relu
-        withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 24) { alongRows in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * 32) { tileRowsBuffer in
+        // Outputs per tile side, and the scratch row length: eight tiles side by side.
+        let (step, rowLength) = (variant.outputTile, 8 * variant.outputTile)
+        let fifth = step == 5
+        withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 6 * step) { alongRows in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: step * rowLength) { tileRowsBuffer in
                 let (along, outputRows) = (alongRows.baseAddress!, tileRowsBuffer.baseAddress!)
                 for o in channels {
                     let shift = bias?[o] ?? 0
@@ -118,7 +141,7 @@ extension WinogradPlan {
                     let extra = residual.map { $0 + o * outHeight * outWidth }
                     let source = m + o * tiles
                     for tileRow in rows {
-                        let top = 4 * tileRow
+                        let top = step * tileRow
                         var column = 0
                         while column < tileColumns {
                             let count = min(8, tileColumns - column)
@@ -132,24 +155,28 @@ extension WinogradPlan {
                             }
                             for i in 0..<6 {
                                 let g = Self.outputRowTransform(
-                                    (point(i * 6), point(i * 6 + 1), point(i * 6 + 2), point(i * 6 + 3), point(i * 6 + 4), point(i * 6 + 5)))
-                                (along[i * 4], along[i * 4 + 1], along[i * 4 + 2], along[i * 4 + 3]) = g
+                                    (point(i * 6), point(i * 6 + 1), point(i * 6 + 2), point(i * 6 + 3), point(i * 6 + 4), point(i * 6 + 5)),
+                                    fifth: fifth)
+                                (along[i * step], along[i * step + 1], along[i * step + 2], along[i * step + 3]) = (g.0, g.1, g.2, g.3)
+                                if fifth { along[i * step + 4] = g.4 }
                             }
-                            // Each tile's 4x4 outputs into four image rows of 32 pixels (eight tiles side by side).
-                            for q in 0..<4 {
+                            // Each tile's step x step outputs into `step` image rows of eight tiles side by side.
+                            for q in 0..<step {
                                 let y = Self.outputRowTransform(
-                                    (along[q], along[4 + q], along[8 + q], along[12 + q], along[16 + q], along[20 + q]))
+                                    (along[q], along[step + q], along[2 * step + q], along[3 * step + q], along[4 * step + q], along[5 * step + q]),
+                                    fifth: fifth)
                                 @inline(__always) func spread(_ p: Int, _ value: SIMD8<Float>) {
-                                    for lane in 0..<count { outputRows[p * 32 + lane * 4 + q] = value[lane] }
+                                    for lane in 0..<count { outputRows[p * rowLength + lane * step + q] = value[lane] }
                                 }
                                 (spread(0, y.0), spread(1, y.1), spread(2, y.2), spread(3, y.3))
+                                if fifth { spread(4, y.4) }
                             }
-                            let left = 4 * column
-                            let columns = min(4 * count, outWidth - left)
-                            for p in 0..<min(4, outHeight - top) {
+                            let left = step * column
+                            let columns = min(step * count, outWidth - left)
+                            for p in 0..<min(step, outHeight - top) {
                                 let rowStart = (top + p) * outWidth + left
                                 Self.writeRow(
-                                    outputRows + p * 32, columns: columns, shift: shift, relu: relu,
+                                    outputRows + p * rowLength, columns: columns, shift: shift, relu: relu,
                                     into: target + rowStart, residual: extra.map { $0 + rowStart })
                             }
                             column += count
@@ -160,12 +187,16 @@ extension WinogradPlan {
         }
     }
 
-    /// Aᵀ applied to six values: four.
+    /// Aᵀ applied to six values: four (F(4×4, 3×3); the fifth is zero), or five (`fifth`, F(5×5, 2×2)).
     @inline(__always)
-    private static func outputRowTransform<V: SIMD>(_ y: (V, V, V, V, V, V)) -> (V, V, V, V) where V.Scalar == Float {
+    private static func outputRowTransform<V: SIMD>(_ y: (V, V, V, V, V, V), fifth: Bool) -> (V, V, V, V, V)
+    where V.Scalar == Float {
         let (y0, y1, y2, y3, y4, y5) = y
         let (sum12, difference12, sum34, difference34) = (y1 + y2, y1 - y2, y3 + y4, y3 - y4)
-        return (y0 + sum12 + sum34, difference12 + difference34 * 2, sum12 + sum34 * 4, difference12 + difference34 * 8 + y5)
+        let (first, second, third) = (y0 + sum12 + sum34, difference12 + difference34 * 2, sum12 + sum34 * 4)
+        let fourth = difference12 + difference34 * 8
+        if fifth { return (first, second, third, fourth, sum12 + sum34 * 16 + y5) }
+        return (first, second, third, fourth + y5, .zero)
     }
 
     /// One output row's `columns` values: value + bias, + residual, then ReLU (negatives and −0 become +0, NaN
