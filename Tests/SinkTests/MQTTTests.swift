@@ -107,6 +107,9 @@ import Testing
             }
             return watcher.standardOutput.contains(text)
         }
+        // The car's "new" event is published once: first make sure the watcher's subscription is live (on a busy
+        // machine mosquitto_sub can take longer to subscribe than the sink takes to publish).
+        #expect(try send(until: "ladon/cam-m/all {") { [] }, "no Result reached the watcher\n\(sink.standardError)")
         #expect(try send(until: "\"type\":\"new\"") { ["car"] }, "\(watcher.standardOutput)\n\(sink.standardError)")
         #expect(try send(until: "\"type\":\"end\"") { [] }, "\(watcher.standardOutput)")
         let output = watcher.standardOutput
