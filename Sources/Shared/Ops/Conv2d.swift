@@ -32,7 +32,7 @@ public struct ConvGeometry: Sendable, Equatable {
 public enum Activation: Sendable { case none, relu }
 
 /// How a convolution is computed. `automatic` takes Winograd (F(4×4, 3×3) or F(2×2, 3×3) for 3x3 kernels,
-/// F(3×3, 2×2) for 2x2 ones) for stride-1 convolutions whose GEMMs it makes wide and deep enough
+/// F(5×5, 2×2) for 2x2 ones) for stride-1 convolutions whose GEMMs it makes wide and deep enough
 /// (`WinogradPlan.beatsIm2col`), polyphase GEMMs
 /// (`PolyphaseFilter`) for strided ones whose kernel spans more than a stride and that have enough input
 /// channels to make deep GEMMs, and im2col GEMM otherwise; tests force each.

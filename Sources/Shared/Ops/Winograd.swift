@@ -50,8 +50,9 @@ public enum WinogradVariant: Sendable {
     /// against im2col:
     /// - 3x3: 64x64 channels on 80x104, 4.3-5.0 against 6.9-7.2 ms; 32→64 a tie (3.3-3.7 against 3.4-3.6);
     ///   48x48 on 15x20 (the default model's layer3) 0.23 against 0.19.
-    /// - 2x2: 96→512 on 79x103, 28.9-30.5 against 30.6-32.2 ms; 80→512, 27.9 against 26.2; 24→512 (the official
-    ///   decoder's first convolution), 13.6-13.8 against 7.9-8.9; 48→24 (the encoder's last), 1.3-2.2 against 1.0.
+    /// - 2x2, with F(3×3, 2×2) (F(5×5, 2×2) is faster and keeps the same bound): 96→512 on 79x103, 28.9-30.5
+    ///   against 30.6-32.2 ms; 80→512, 27.9 against 26.2; 24→512 (the official decoder's first convolution),
+    ///   13.6-13.8 against 7.9-8.9; 48→24 (the encoder's last), 1.3-2.2 against 1.0.
     var fewestChannelPairs: Int { kernel == 2 ? 96 * 512 : 64 * 64 }
 
     var kernel: Int {
@@ -106,7 +107,7 @@ struct WinogradFilter: Sendable {
         return variant
     }
 
-    /// `variant` must fit the kernel (F(2×2, 3×3) or F(4×4, 3×3) for 3x3, F(3×3, 2×2) for 2x2).
+    /// `variant` must fit the kernel (F(2×2, 3×3) or F(4×4, 3×3) for 3x3, F(3×3, 2×2) or F(5×5, 2×2) for 2x2).
     init(_ weight: Tensor, variant: WinogradVariant) {
         let (cout, cin, r) = (weight.dim(0), weight.dim(1), weight.dim(2))
         precondition(
