@@ -9,72 +9,111 @@
 ///          [0  4  0 −5  0  1]
 ///
 /// Their patches overlap by the kernel's width less one, so they start 4 (F(4×4, 3×3)) or 5 pixels apart.
-/// Eight tiles along a tile row at a time, one per SIMD8 lane, both where the tiles lie inside the image and at
-/// its borders (there each patch row is first copied with zeros outside the image), so every tile goes through
-/// the same operations in the same order.
+/// Eight tiles along a tile row at a time, one per SIMD8 lane, read from a zero-bordered copy of the tile row's
+/// image rows, so every tile, at the borders too, goes through the same operations in the same order. Both
+/// transforms stage a few tile rows of one channel's 36 points in L2 and move them between there and the
+/// [36, C, tiles] matrices a point at a time. Measured alone at one thread (Zen 4, fastest of 15 runs), before
+/// and after: on the RPN's 256-channel 80x104 map input 6.4 -> 3.5 ms and output 5.4 -> 4.8 (its GEMMs 22.4);
+/// on 256 channels at 40x52 0.93 -> 0.51 and 0.99 -> 0.72; the decoder's 512->256 2x2 input 11.6 -> 6.0.
 extension WinogradPlan {
     /// Floats one row of eight adjacent patches spans: eight patch starts `step` apart, plus the last patch's
     /// width. F(4×4, 3×3) reads 36 (its column split loads 16 floats from offset 20).
     var widePatchRowSpan: Int { variant.outputTile == 4 ? 36 : 7 * variant.outputTile + 6 }
 
+    /// Tiles the transforms stage per pass: 36 points of them, about 74 KB, stay in L2.
+    static let stagedTiles = 512
+
+    /// Tile rows staged per pass, at least one.
+    var stagedTileRows: Int { max(1, Self.stagedTiles / tileColumns) }
+
     /// V = Bᵀ·d·B for every 6x6 input patch d of `channels` and `tileRows`, stored [36, Cin, tiles].
+    ///
+    /// Each tile row's six image rows are first copied into a zero-bordered band as wide as its groups of eight
+    /// tiles span, so every group, at the borders too, reads its patches the same way and without bounds checks:
+    /// with the borders handled per group, a tile row of 26 tiles sent half its groups through a slow padded copy.
+    /// The transformed tiles of a few tile rows are staged [36, staged tiles + 8] and copied to V a point at a
+    /// time: stored straight into V, each group wrote 36 streams at once, too many for the hardware prefetchers,
+    /// and the stores waited on memory (4-5 GB/s on the RPN's 256-channel 80x104 map).
     func transformWideInput(
         _ input: UnsafePointer<Float>, into v: UnsafeMutablePointer<Float>, channels: Range<Int>, tileRows rows: Range<Int>
     ) {
         let (tiles, tileColumns, height, width) = (tiles, tileColumns, height, width)
         let plane = inChannels * tiles
         let (step, span) = (variant.outputTile, widePatchRowSpan)
+        let bandWidth = step * 8 * ((tileColumns - 1) / 8) + span
+        let chunkRows = min(stagedTileRows, rows.count)
+        // The last group of a tile row stores all eight lanes; those past the row land on the next row's first
+        // tiles before that row writes them, or in the eight floats of slack.
+        let stride = chunkRows * tileColumns + 8
         withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 36) { alongRows in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: span) { paddedRow in
-                let (along, padded) = (alongRows.baseAddress!, paddedRow.baseAddress!)
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 6 * bandWidth + 36 * stride) { scratch in
+                let (along, band) = (alongRows.baseAddress!, scratch.baseAddress!)
+                let staged = band + 6 * bandWidth
                 for c in channels {
                     let source = input + c * height * width
-                    let target = v + c * tiles
-                    for tileRow in rows {
-                        let top = step * tileRow - padding.0
-                        var column = 0
-                        while column < tileColumns {
-                            let count = min(8, tileColumns - column)
-                            let left = step * column - padding.1
-                            let inside = top >= 0 && top + 6 <= height && left >= 0 && left + span <= width
-                            for r in 0..<6 {
-                                let y = top + r
-                                let row: UnsafePointer<Float>
-                                if inside {
-                                    row = source + y * width + left
-                                } else {
-                                    // The floats the eight patches span, zero outside the image.
-                                    let rowInside = y >= 0 && y < height
-                                    for x in 0..<span {
-                                        let sourceX = left + x
-                                        padded[x] = rowInside && sourceX >= 0 && sourceX < width ? source[y * width + sourceX] : 0
-                                    }
-                                    row = UnsafePointer(padded)
-                                }
-                                let f = Self.inputRowTransform(
-                                    step == 4 ? Self.deinterleavedPatchRow(row) : Self.gatheredPatchRow(row, step: step))
-                                (along[r * 6], along[r * 6 + 1], along[r * 6 + 2]) = (f.0, f.1, f.2)
-                                (along[r * 6 + 3], along[r * 6 + 4], along[r * 6 + 5]) = (f.3, f.4, f.5)
+                    for chunkStart in Swift.stride(from: rows.lowerBound, to: rows.upperBound, by: chunkRows) {
+                        let chunk = chunkStart..<min(rows.upperBound, chunkStart + chunkRows)
+                        for tileRow in chunk {
+                            fillBand(band, width: bandWidth, from: source, top: step * tileRow - padding.0)
+                            for column in Swift.stride(from: 0, to: tileColumns, by: 8) {
+                                Self.transformInputGroup(
+                                    UnsafePointer(band + step * column), bandWidth: bandWidth, step: step, along: along,
+                                    into: staged + (tileRow - chunk.lowerBound) * tileColumns + column, stride: stride)
                             }
-                            let tile = tileRow * tileColumns + column
-                            for m in 0..<6 {
-                                let e = Self.inputRowTransform(
-                                    (along[m], along[6 + m], along[12 + m], along[18 + m], along[24 + m], along[30 + m]))
-                                @inline(__always) func store(_ i: Int, _ value: SIMD8<Float>) {
-                                    let point = target + (i * 6 + m) * plane + tile
-                                    if count == 8 {
-                                        UnsafeMutableRawPointer(point).storeBytes(of: value, as: SIMD8<Float>.self)
-                                    } else {
-                                        for lane in 0..<count { point[lane] = value[lane] }
-                                    }
-                                }
-                                (store(0, e.0), store(1, e.1), store(2, e.2), store(3, e.3), store(4, e.4), store(5, e.5))
-                            }
-                            column += count
+                        }
+                        for point in 0..<36 {
+                            (v + point * plane + c * tiles + chunk.lowerBound * tileColumns).update(
+                                from: staged + point * stride, count: chunk.count * tileColumns)
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// Bᵀ·d·B for eight adjacent patches whose six rows start `bandWidth` apart from `corner`: their 36 points,
+    /// eight tiles each, `stride` apart into `staged`; `along` holds the rows' transforms.
+    @inline(__always)
+    private static func transformInputGroup(
+        _ corner: UnsafePointer<Float>, bandWidth: Int, step: Int, along: UnsafeMutablePointer<SIMD8<Float>>,
+        into staged: UnsafeMutablePointer<Float>, stride: Int
+    ) {
+        for r in 0..<6 {
+            let row = corner + r * bandWidth
+            let f = inputRowTransform(step == 4 ? deinterleavedPatchRow(row) : gatheredPatchRow(row, step: step))
+            (along[r * 6], along[r * 6 + 1], along[r * 6 + 2]) = (f.0, f.1, f.2)
+            (along[r * 6 + 3], along[r * 6 + 4], along[r * 6 + 5]) = (f.3, f.4, f.5)
+        }
+        for m in 0..<6 {
+            let e = inputRowTransform((along[m], along[6 + m], along[12 + m], along[18 + m], along[24 + m], along[30 + m]))
+            @inline(__always) func store(_ i: Int, _ value: SIMD8<Float>) {
+                UnsafeMutableRawPointer(staged + (i * 6 + m) * stride).storeBytes(of: value, as: SIMD8<Float>.self)
+            }
+            store(0, e.0)
+            store(1, e.1)
+            store(2, e.2)
+            store(3, e.3)
+            store(4, e.4)
+            store(5, e.5)
+        }
+    }
+
+    /// The six image rows from `top` of one channel, columns from −padding on, into `band` (six rows of `width`),
+    /// zero outside the image.
+    @inline(__always)
+    private func fillBand(_ band: UnsafeMutablePointer<Float>, width bandWidth: Int, from source: UnsafePointer<Float>, top: Int) {
+        let left = padding.1
+        let copied = max(0, min(width, bandWidth - left))
+        for r in 0..<6 {
+            let y = top + r
+            let row = band + r * bandWidth
+            guard y >= 0 && y < height else {
+                row.update(repeating: 0, count: bandWidth)
+                continue
+            }
+            row.update(repeating: 0, count: left)
+            (row + left).update(from: source + y * width, count: copied)
+            (row + left + copied).update(repeating: 0, count: bandWidth - left - copied)
         }
     }
 
@@ -121,7 +160,8 @@ extension WinogradPlan {
     }
 
     /// Y = Aᵀ·m·A for the 6x6 products of every tile of `channels` and `tileRows`, plus bias and residual, then
-    /// the activation.
+    /// the activation. As in the input transform, a few tile rows of one channel's products are first copied
+    /// into [36, staged tiles + 8], a point at a time: read straight from M, each group read 36 streams at once.
     func transformWideOutput(
         _ m: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>,
         residual: UnsafePointer<Float>?, bias: [Float]?, channels: Range<Int>, tileRows rows: Range<Int>
@@ -131,60 +171,112 @@ extension WinogradPlan {
         let relu = activation == .relu
         // Outputs per tile side, and the scratch row length: eight tiles side by side.
         let (step, rowLength) = (variant.outputTile, 8 * variant.outputTile)
-        let fifth = step == 5
-        withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 6 * step) { alongRows in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: step * rowLength) { tileRowsBuffer in
-                let (along, outputRows) = (alongRows.baseAddress!, tileRowsBuffer.baseAddress!)
+        let chunkRows = min(stagedTileRows, rows.count)
+        // Eight floats of slack: a tile row's last group loads all eight lanes and drops those past the row.
+        let stride = chunkRows * tileColumns + 8
+        withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 30) { alongRows in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: step * rowLength + 36 * stride) { scratch in
+                let (along, outputRows) = (alongRows.baseAddress!, scratch.baseAddress!)
+                let staged = outputRows + step * rowLength
+                // Lanes past the copied tiles are computed and dropped; zeroed once, they hold no stale NaNs.
+                staged.initialize(repeating: 0, count: 36 * stride)
                 for o in channels {
                     let shift = bias?[o] ?? 0
                     let target = output + o * outHeight * outWidth
                     let extra = residual.map { $0 + o * outHeight * outWidth }
-                    let source = m + o * tiles
-                    for tileRow in rows {
-                        let top = step * tileRow
-                        var column = 0
-                        while column < tileColumns {
-                            let count = min(8, tileColumns - column)
-                            let tile = tileRow * tileColumns + column
-                            @inline(__always) func point(_ index: Int) -> SIMD8<Float> {
-                                let start = source + index * plane + tile
-                                if count == 8 { return UnsafeRawPointer(start).loadUnaligned(as: SIMD8<Float>.self) }
-                                var lanes = SIMD8<Float>.zero
-                                for lane in 0..<count { lanes[lane] = start[lane] }
-                                return lanes
-                            }
-                            for i in 0..<6 {
-                                let g = Self.outputRowTransform(
-                                    (point(i * 6), point(i * 6 + 1), point(i * 6 + 2), point(i * 6 + 3), point(i * 6 + 4), point(i * 6 + 5)),
-                                    fifth: fifth)
-                                (along[i * step], along[i * step + 1], along[i * step + 2], along[i * step + 3]) = (g.0, g.1, g.2, g.3)
-                                if fifth { along[i * step + 4] = g.4 }
-                            }
-                            // Each tile's step x step outputs into `step` image rows of eight tiles side by side.
-                            for q in 0..<step {
-                                let y = Self.outputRowTransform(
-                                    (along[q], along[step + q], along[2 * step + q], along[3 * step + q], along[4 * step + q], along[5 * step + q]),
-                                    fifth: fifth)
-                                @inline(__always) func spread(_ p: Int, _ value: SIMD8<Float>) {
-                                    for lane in 0..<count { outputRows[p * rowLength + lane * step + q] = value[lane] }
+                    for chunkStart in Swift.stride(from: rows.lowerBound, to: rows.upperBound, by: chunkRows) {
+                        let chunk = chunkStart..<min(rows.upperBound, chunkStart + chunkRows)
+                        for point in 0..<36 {
+                            (staged + point * stride).update(
+                                from: m + point * plane + o * tiles + chunk.lowerBound * tileColumns, count: chunk.count * tileColumns)
+                        }
+                        for tileRow in chunk {
+                            let top = step * tileRow
+                            for column in Swift.stride(from: 0, to: tileColumns, by: 8) {
+                                Self.transformOutputGroup(
+                                    UnsafePointer(staged + (tileRow - chunk.lowerBound) * tileColumns + column), stride: stride,
+                                    step: step, along: along, into: outputRows)
+                                let left = step * column
+                                let columns = min(8 * step, outWidth - left)
+                                for p in 0..<min(step, outHeight - top) {
+                                    let rowStart = (top + p) * outWidth + left
+                                    Self.writeRow(
+                                        outputRows + p * rowLength, columns: columns, shift: shift, relu: relu,
+                                        into: target + rowStart, residual: extra.map { $0 + rowStart })
                                 }
-                                (spread(0, y.0), spread(1, y.1), spread(2, y.2), spread(3, y.3))
-                                if fifth { spread(4, y.4) }
                             }
-                            let left = step * column
-                            let columns = min(step * count, outWidth - left)
-                            for p in 0..<min(step, outHeight - top) {
-                                let rowStart = (top + p) * outWidth + left
-                                Self.writeRow(
-                                    outputRows + p * rowLength, columns: columns, shift: shift, relu: relu,
-                                    into: target + rowStart, residual: extra.map { $0 + rowStart })
-                            }
-                            column += count
                         }
                     }
                 }
             }
         }
+    }
+
+    /// Aᵀ·m·A for eight adjacent tiles whose 36 points are `stride` apart from `products`: `step` output rows of
+    /// eight tiles side by side (8·step floats each) into `outputRows`; `along` holds the rows' transforms.
+    @inline(__always)
+    private static func transformOutputGroup(
+        _ products: UnsafePointer<Float>, stride: Int, step: Int, along: UnsafeMutablePointer<SIMD8<Float>>,
+        into outputRows: UnsafeMutablePointer<Float>
+    ) {
+        let fifth = step == 5
+        @inline(__always) func point(_ index: Int) -> SIMD8<Float> {
+            UnsafeRawPointer(products + index * stride).loadUnaligned(as: SIMD8<Float>.self)
+        }
+        for i in 0..<6 {
+            let g = outputRowTransform(
+                (point(i * 6), point(i * 6 + 1), point(i * 6 + 2), point(i * 6 + 3), point(i * 6 + 4), point(i * 6 + 5)),
+                fifth: fifth)
+            (along[i * step], along[i * step + 1], along[i * step + 2], along[i * step + 3]) = (g.0, g.1, g.2, g.3)
+            if fifth { along[i * step + 4] = g.4 }
+        }
+        /// Aᵀ down column q of the row transforms: output column q of the tile's rows.
+        @inline(__always) func column(_ q: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+            outputRowTransform(
+                (along[q], along[step + q], along[2 * step + q], along[3 * step + q], along[4 * step + q], along[5 * step + q]),
+                fifth: fifth)
+        }
+        let rowLength = 8 * step
+        if fifth {
+            for q in 0..<5 {
+                let y = column(q)
+                @inline(__always) func spread(_ p: Int, _ value: SIMD8<Float>) {
+                    for lane in 0..<8 { outputRows[p * rowLength + lane * 5 + q] = value[lane] }
+                }
+                spread(0, y.0)
+                spread(1, y.1)
+                spread(2, y.2)
+                spread(3, y.3)
+                spread(4, y.4)
+            }
+            return
+        }
+        // F(4×4, 3×3): each output row's four columns interleaved in registers into whole vectors; stored lane by
+        // lane, as the 5-wide rows still are, they took about a fifth longer.
+        let (c0, c1, c2, c3) = (column(0), column(1), column(2), column(3))
+        @inline(__always) func write(_ p: Int, _ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>, _ d: SIMD8<Float>) {
+            let row = UnsafeMutableRawPointer(outputRows + p * rowLength)
+            let (v0, v1, v2, v3) = interleaved(a, b, c, d)
+            row.storeBytes(of: v0, as: SIMD8<Float>.self)
+            row.storeBytes(of: v1, toByteOffset: 32, as: SIMD8<Float>.self)
+            row.storeBytes(of: v2, toByteOffset: 64, as: SIMD8<Float>.self)
+            row.storeBytes(of: v3, toByteOffset: 96, as: SIMD8<Float>.self)
+        }
+        write(0, c0.0, c1.0, c2.0, c3.0)
+        write(1, c0.1, c1.1, c2.1, c3.1)
+        write(2, c0.2, c1.2, c2.2, c3.2)
+        write(3, c0.3, c1.3, c2.3, c3.3)
+    }
+
+    /// Four vectors' lanes interleaved: a0 b0 c0 d0 a1 b1 c1 d1 … a7 b7 c7 d7, as four vectors.
+    @inline(__always)
+    private static func interleaved(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>, _ d: SIMD8<Float>) -> (
+        SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>
+    ) {
+        @inline(__always) func pair(_ l: Int) -> SIMD8<Float> {
+            SIMD8(a[l], b[l], c[l], d[l], a[l + 1], b[l + 1], c[l + 1], d[l + 1])
+        }
+        return (pair(0), pair(2), pair(4), pair(6))
     }
 
     /// Aᵀ applied to six values: four (F(4×4, 3×3); the fifth is zero), or five (`fifth`, F(5×5, 2×2)).
