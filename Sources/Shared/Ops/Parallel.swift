@@ -1,5 +1,4 @@
 internal import CCPUBaseline
-import Dispatch
 import Synchronization
 
 /// How many threads the engine's own loops and BLAS use. Set once at start-up, before any inference.
@@ -50,20 +49,15 @@ public enum Compute {
             return
         }
         withoutActuallyEscaping(body) { body in
-            let chunks = ChunkBody(body: body)
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let chunk = { (worker: Int) in
                 let begin = count * worker / workers
                 let end = count * (worker + 1) / workers
-                if begin < end { chunks.body(begin..<end) }
+                if begin < end { body(begin..<end) }
+            }
+            // Taken (nested in a chunk, or by another thread's loop): the chunks run here, one after another.
+            if !SpinningTeam.shared.run(workers: workers, chunk) {
+                for worker in 0..<workers { chunk(worker) }
             }
         }
     }
-}
-
-/// Carries a kernel's loop body into `concurrentPerform`.
-///
-/// Invariant for `@unchecked Sendable`: `concurrentPerform` returns only after every chunk ran, so the
-/// body and what it captures outlive all uses, and callers give each chunk disjoint output ranges.
-private struct ChunkBody: @unchecked Sendable {
-    let body: (Range<Int>) -> Void
 }
