@@ -403,7 +403,8 @@ def time_swift(args, model_path, threads, runs):
     document = json.loads(output.strip().splitlines()[-1])
     stages = {name: value["ms"] for name, value in document["stages"].items()}
     gflops = {name: value["gflops"] for name, value in document["stages"].items()}
-    return {"runtime": "swift", "threads": threads, "stages": stages, "gflops": gflops,
+    effective = {name: value["effective_gflops"] for name, value in document["stages"].items()}
+    return {"runtime": "swift", "threads": threads, "stages": stages, "gflops": gflops, "effective_gflops": effective,
             "fma_peak": document["fma_peak"], "fresh_buffers": document["fresh_buffers"]}
 
 
@@ -506,8 +507,11 @@ def summarise(records, threads_list):
         dense = {}
         for stage in DENSE:
             rates = [r["gflops"][stage] for r in swift if stage in r.get("gflops", {})]
+            effective = [r["effective_gflops"][stage] for r in swift if stage in r.get("effective_gflops", {})]
             if rates and peak:
                 dense[stage] = {"gflops": statistics.median(rates), "of_peak": statistics.median(rates) / peak}
+            if effective and stage in dense:
+                dense[stage]["effective_of_peak"] = statistics.median(effective) / peak
         summary[threads] = {"stages": rows, "dense": dense, "fma_peak_gflops": peak}
     if 1 in summary and len(summary) > 1:
         for threads in summary:
@@ -536,6 +540,9 @@ def print_summary(summary, checks, rss):
             print("Swift dense stages, share of the FMA peak: " + ", ".join(
                 f"{stage} {value['gflops']:.0f} GFLOP/s ({100 * value['of_peak']:.0f} %)"
                 for stage, value in part["dense"].items()))
+            print("the same, each Winograd convolution counted as the direct convolution's work: " + ", ".join(
+                f"{stage} {100 * value['effective_of_peak']:.0f} %"
+                for stage, value in part["dense"].items() if "effective_of_peak" in value))
     print("\npeak RSS of one edge frame in a fresh process, MB: " + ", ".join(
         f"{threads} thread(s): " + ", ".join(f"{r} {v:.0f}" for r, v in values.items())
         for threads, values in rss.items()))

@@ -64,10 +64,15 @@ public enum StageBenchmarkCommand {
 struct StageMeasurement {
     let stage: String
     let medianMilliseconds: Double
-    let multiplyAccumulates: Int
+    let multiplyAccumulates: MultiplyAccumulates
 
-    var gigaflopsPerSecond: Double {
-        medianMilliseconds > 0 ? 2 * Double(multiplyAccumulates) / (medianMilliseconds * 1e6) : 0
+    /// The GEMMs' rate.
+    var gigaflopsPerSecond: Double { gigaflops(multiplyAccumulates.gemm) }
+    /// The rate of the work the stage stands for: a Winograd convolution counted as the direct one.
+    var effectiveGigaflopsPerSecond: Double { gigaflops(multiplyAccumulates.effective) }
+
+    private func gigaflops(_ work: Int) -> Double {
+        medianMilliseconds > 0 ? 2 * Double(work) / (medianMilliseconds * 1e6) : 0
     }
 }
 
@@ -75,13 +80,13 @@ struct StageMeasurement {
 func measure(_ stage: String, runs: Int, _ body: () -> Void) -> StageMeasurement {
     body()
     var samples: [Double] = []
-    var work = 0
+    var work = MultiplyAccumulates()
     for _ in 0..<max(1, runs) {
-        let macsBefore = Compute.multiplyAccumulateCount
+        let before = MultiplyAccumulates.sinceStart
         let start = DispatchTime.now().uptimeNanoseconds
         body()
         samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-        work = Compute.multiplyAccumulateCount - macsBefore
+        work = MultiplyAccumulates.sinceStart - before
     }
     samples.sort()
     return StageMeasurement(stage: stage, medianMilliseconds: samples[samples.count / 2], multiplyAccumulates: work)
@@ -120,8 +125,8 @@ enum BenchmarkError: Error, CustomStringConvertible {
     }
 }
 
-/// The printed table: Swift ms, GFLOP/s, its share of the FMA peak, PyTorch ms and the ratio Swift / PyTorch
-/// (below 1 is faster).
+/// The printed table: Swift ms, GFLOP/s, its share of the FMA peak, the effective share (Winograd convolutions
+/// counted as the direct convolution's work), PyTorch ms and the ratio Swift / PyTorch (below 1 is faster).
 struct BenchmarkReport {
     let results: [StageMeasurement]
     let reference: ReferenceTimings?
@@ -131,15 +136,16 @@ struct BenchmarkReport {
     var table: String {
         var lines = [
             "threads: \(threads)" + (reference?.threads.map { ", reference threads: \($0)" } ?? ""),
-            pad("stage", 16) + pad("swift ms", 11) + pad("GFLOP/s", 10) + pad("of peak", 9) + pad("pytorch ms", 12)
-                + "swift/pytorch",
+            pad("stage", 16) + pad("swift ms", 11) + pad("GFLOP/s", 10) + pad("of peak", 9) + pad("effective", 11)
+                + pad("pytorch ms", 12) + "swift/pytorch",
         ]
         for result in results {
-            let counted = result.multiplyAccumulates > 0
+            let counted = result.multiplyAccumulates.gemm > 0
             var line =
                 pad(result.stage, 16) + pad(String(format: "%.1f", result.medianMilliseconds), 11)
                 + pad(counted ? String(format: "%.1f", result.gigaflopsPerSecond) : "-", 10)
                 + pad(counted ? String(format: "%.0f %%", 100 * result.gigaflopsPerSecond / peak.gigaflops) : "-", 9)
+                + pad(counted ? String(format: "%.0f %%", 100 * result.effectiveGigaflopsPerSecond / peak.gigaflops) : "-", 11)
             if let reference = reference?.milliseconds[result.stage] {
                 line += pad(String(format: "%.1f", reference), 12) + String(format: "%.2f", result.medianMilliseconds / reference)
             }
@@ -148,13 +154,16 @@ struct BenchmarkReport {
         return lines.joined(separator: "\n")
     }
 
-    /// `{"threads", "blas", "fma_peak": {...}, "fresh_buffers", "onednn_refusals", "stages": {name: {"ms", "gmac", "gflops"}}}`.
+    /// `{"threads", "blas", "fma_peak": {...}, "fresh_buffers", "onednn_refusals",
+    /// "stages": {name: {"ms", "gmac", "gflops", "effective_gmac", "effective_gflops"}}}`.
     func json(freshBuffers: Int, blasKernels: String) -> String {
         var stages: [String: Any] = [:]
         for result in results {
             stages[result.stage] = [
-                "ms": result.medianMilliseconds, "gmac": Double(result.multiplyAccumulates) / 1e9,
+                "ms": result.medianMilliseconds, "gmac": Double(result.multiplyAccumulates.gemm) / 1e9,
                 "gflops": result.gigaflopsPerSecond,
+                "effective_gmac": Double(result.multiplyAccumulates.effective) / 1e9,
+                "effective_gflops": result.effectiveGigaflopsPerSecond,
             ]
         }
         let document: [String: Any] = [

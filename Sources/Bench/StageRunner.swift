@@ -64,9 +64,9 @@ struct StageBenchmark {
                 pyramidInputs, paddedSize: sizes.padded, resizedSize: sizes.resized,
                 originalSize: sizes.original, runs: runs)
             for (name, milliseconds, work) in [
-                ("fpn", parts.fpn, parts.fpnMultiplyAccumulates), ("rpn", parts.rpn, parts.rpnMultiplyAccumulates),
-                ("roi_align", parts.roiAlign, 0), ("box_head", parts.boxHead, parts.boxHeadMultiplyAccumulates),
-                ("box_postprocess", parts.postprocess, 0),
+                ("fpn", parts.fpn, parts.fpnWork), ("rpn", parts.rpn, parts.rpnWork),
+                ("roi_align", parts.roiAlign, MultiplyAccumulates()), ("box_head", parts.boxHead, parts.boxHeadWork),
+                ("box_postprocess", parts.postprocess, MultiplyAccumulates()),
             ] {
                 results.append(StageMeasurement(stage: name, medianMilliseconds: milliseconds, multiplyAccumulates: work))
             }

@@ -20,9 +20,8 @@ public struct DetectionHead: Sendable {
         public var fpn = 0.0, rpn = 0.0, roiAlign = 0.0, boxHead = 0.0, postprocess = 0.0
         /// The part of `rpn` after its convolutions: anchors, top-k, decoding, NMS.
         public var proposalFiltering = 0.0
-        /// Multiply-accumulates of the dense parts in the last call (`Compute.multiplyAccumulateCount`),
-        /// for the benchmark's GFLOP/s.
-        public var fpnMultiplyAccumulates = 0, rpnMultiplyAccumulates = 0, boxHeadMultiplyAccumulates = 0
+        /// Multiply-accumulates of the dense parts in the last call, for the benchmark's GFLOP/s.
+        public var fpnWork = MultiplyAccumulates(), rpnWork = MultiplyAccumulates(), boxHeadWork = MultiplyAccumulates()
         public init() {}
         public var total: Double { fpn + rpn + roiAlign + boxHead + postprocess }
     }
@@ -101,9 +100,7 @@ public struct DetectionHead: Sendable {
         (result.boxHead, result.postprocess) = (median(\.boxHead), median(\.postprocess))
         result.proposalFiltering = median(\.proposalFiltering)
         let last = samples[samples.count - 1]
-        result.fpnMultiplyAccumulates = last.fpnMultiplyAccumulates
-        result.rpnMultiplyAccumulates = last.rpnMultiplyAccumulates
-        result.boxHeadMultiplyAccumulates = last.boxHeadMultiplyAccumulates
+        (result.fpnWork, result.rpnWork, result.boxHeadWork) = (last.fpnWork, last.rpnWork, last.boxHeadWork)
         return (result, detections)
     }
 
@@ -165,9 +162,9 @@ public struct DetectionHead: Sendable {
             defer { clock = now }
             return Double(now - clock) / 1e6
         }
-        var work = Compute.multiplyAccumulateCount
-        func workLap() -> Int {
-            let now = Compute.multiplyAccumulateCount
+        var work = MultiplyAccumulates.sinceStart
+        func workLap() -> MultiplyAccumulates {
+            let now = MultiplyAccumulates.sinceStart
             defer { work = now }
             return now - work
         }
@@ -181,7 +178,7 @@ public struct DetectionHead: Sendable {
         for (index, size) in sizes.enumerated() {
             timings[index].fpn += fpnTime
             timings[index].rpn += rpnConvolutions
-            (timings[index].fpnMultiplyAccumulates, timings[index].rpnMultiplyAccumulates) = (fpnWork, rpnWork)
+            (timings[index].fpnWork, timings[index].rpnWork) = (fpnWork, rpnWork)
             do throws(DetectionError) {
                 try validate(sizes: [("padded", size.padded), ("resized", size.resized), ("original", size.original)])
             } catch {
@@ -201,7 +198,7 @@ public struct DetectionHead: Sendable {
     /// One frame's part after the shared convolutions: proposals, RoIAlign, box head, postprocess.
     private func detectOne(
         _ pyramid: [Tensor], rpnOutputs: [Tensor], levels: Int, _ size: ImageSizes, timings: inout Timings, trace: inout Trace,
-        lap: () -> Double, workLap: () -> Int
+        lap: () -> Double, workLap: () -> MultiplyAccumulates
     ) throws(DetectionError) {
         let proposals = rpn.proposals(headOutputs: rpnOutputs, padded: size.padded, resized: size.resized)
         trace.proposals = proposals
@@ -222,7 +219,7 @@ public struct DetectionHead: Sendable {
         _ = workLap()
         let predictions = boxHead.predictions(boxHead.features(pooled))
         timings.boxHead += lap()
-        timings.boxHeadMultiplyAccumulates = workLap()
+        timings.boxHeadWork = workLap()
 
         trace.detections = postprocess(
             predictions, proposals: proposals, classes: boxHead.classes,

@@ -215,16 +215,27 @@ extension Conv2d {
         kernel.0 > geometry.stride.0 && kernel.1 > geometry.stride.1 && inChannels >= PolyphasePlan.minimumInChannels
     }
 
-    /// Whether `automatic` computes this convolution by im2col on an input of this size.
-    func runsByIm2col(height: Int, width: Int) -> Bool {
-        if polyphase != nil, prefersPolyphase { return false }
-        guard let winograd else { return true }
+    /// The Winograd plan for an input of this size, where Winograd applies to this kernel.
+    private func winogradPlan(height: Int, width: Int) -> WinogradPlan? {
+        guard let winograd else { return nil }
         let (outH, outW) = geometry.outputSize(height: height, width: width, kernel: kernel)
-        let plan = WinogradPlan(
+        return WinogradPlan(
             variant: winograd.variant, inChannels: inChannels, outChannels: outChannels,
             height: height, width: width, outHeight: outH, outWidth: outW,
             padding: geometry.padding, activation: activation)
-        return !plan.beatsIm2col
+    }
+
+    /// The work of one image through `automatic`'s Winograd plan for an input of this size, nil where `automatic`
+    /// takes another algorithm: the GEMMs' multiply-accumulates, and the direct convolution's that they stand for.
+    public func winogradWork(height: Int, width: Int) -> MultiplyAccumulates? {
+        guard let plan = winogradPlan(height: height, width: width), plan.beatsIm2col else { return nil }
+        return MultiplyAccumulates(gemm: plan.gemmMultiplyAccumulates, effective: plan.directMultiplyAccumulates)
+    }
+
+    /// Whether `automatic` computes this convolution by im2col on an input of this size.
+    func runsByIm2col(height: Int, width: Int) -> Bool {
+        if polyphase != nil, prefersPolyphase { return false }
+        return !(winogradPlan(height: height, width: width)?.beatsIm2col ?? false)
     }
 
     private func runPolyphase(_ plan: PolyphasePlan, _ input: Tensor, _ residual: Tensor?, into output: inout Tensor) {
@@ -256,6 +267,7 @@ extension Conv2d {
         let imageIn = plan.inChannels * plan.height * plan.width
         let imageOut = plan.outChannels * plan.outHeight * plan.outWidth
         let biasValues = bias?.scalars
+        Compute.countWinogradSavings(input.dim(0) * (plan.directMultiplyAccumulates - plan.gemmMultiplyAccumulates))
         output.withUnsafeMutableBufferPointer { out in
             input.withUnsafeBufferPointer { inp in
                 filter.transformed.withUnsafeBufferPointer { u in

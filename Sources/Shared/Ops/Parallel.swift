@@ -19,6 +19,19 @@ public enum Compute {
         multiplyAccumulates.add(count, ordering: .relaxed)
     }
 
+    private static let winogradSavings = Atomic<Int>(0)
+
+    /// `multiplyAccumulateCount` with each Winograd convolution counted as the direct convolution's work
+    /// instead of its GEMMs' (fewer): the work the stage does for its caller, so that GFLOP/s against the FMA
+    /// peak says how fast the stage is, not only how busy its GEMMs keep the FMA units.
+    public static var effectiveMultiplyAccumulateCount: Int {
+        multiplyAccumulateCount + winogradSavings.load(ordering: .relaxed)
+    }
+
+    static func countWinogradSavings(_ count: Int) {
+        winogradSavings.add(count, ordering: .relaxed)
+    }
+
     /// GEMM blocks oneDNN refused (an error status) and OpenBLAS multiplied instead, since start-up; the
     /// benchmark and the worker's log report it, as it should stay 0.
     public static var oneDNNRefusalCount: Int { oneDNNRefusals.load(ordering: .relaxed) }
@@ -59,5 +72,25 @@ public enum Compute {
                 for worker in 0..<workers { chunk(worker) }
             }
         }
+    }
+}
+
+/// Multiply-accumulates done: by the GEMMs, and as the work the ops stand for (`Compute.effectiveMultiplyAccumulateCount`).
+public struct MultiplyAccumulates: Sendable, Equatable {
+    public var gemm: Int
+    public var effective: Int
+
+    public init(gemm: Int = 0, effective: Int = 0) {
+        self.gemm = gemm
+        self.effective = effective
+    }
+
+    /// Both counts since start-up; the work of a stretch of code is the difference of two readings.
+    public static var sinceStart: MultiplyAccumulates {
+        MultiplyAccumulates(gemm: Compute.multiplyAccumulateCount, effective: Compute.effectiveMultiplyAccumulateCount)
+    }
+
+    public static func - (later: MultiplyAccumulates, earlier: MultiplyAccumulates) -> MultiplyAccumulates {
+        MultiplyAccumulates(gemm: later.gemm - earlier.gemm, effective: later.effective - earlier.effective)
     }
 }

@@ -164,6 +164,14 @@ struct WinogradPlan {
     /// layer4's 11x14 maps (42 tiles) join and layer2-4 take about 14% less time than at 64).
     static let minimumTiles = 16
 
+    /// The direct convolution's multiply-accumulates for one image: Cout · Cin · k² per output pixel.
+    var directMultiplyAccumulates: Int {
+        outChannels * inChannels * variant.kernel * variant.kernel * outHeight * outWidth
+    }
+
+    /// The GEMMs' multiply-accumulates for one image: Cout · Cin per tile and transformed point.
+    var gemmMultiplyAccumulates: Int { variant.points * outChannels * inChannels * tiles }
+
     /// Whether `automatic` takes this plan over im2col: enough tiles, and GEMMs deep and tall enough that the
     /// transforms' passes over the map pay for the multiplies they save (`WinogradVariant.fewestChannelPairs`).
     var beatsIm2col: Bool { tiles >= Self.minimumTiles && inChannels * outChannels >= variant.fewestChannelPairs }
