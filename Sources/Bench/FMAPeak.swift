@@ -1,5 +1,6 @@
 import CPeakLoop
 import Foundation
+import Shared
 
 /// The compute peak the dense stages are judged against: GFLOP/s of an FMA loop with independent
 /// accumulators (bound by FMA throughput, not latency), on one thread and on `threads` at once.
@@ -21,14 +22,14 @@ struct FMAPeak {
     }
 
     /// The best of three timed rounds of `threads` loops run together (a busy machine only lowers it), on
-    /// the dispatch pool the kernels' `Compute.parallelFor` uses.
+    /// the threads the kernels' `Compute.parallelFor` uses.
     private static func rate(threads: Int, seconds: Double) -> Double {
         let iterations = calibratedIterations(seconds: seconds / 3)
         let flops = Double(threads) * Double(ladon_fma_peak_loop(1)) * Double(iterations)
         var best = 0.0
         for _ in 0..<3 {
             let start = DispatchTime.now().uptimeNanoseconds
-            DispatchQueue.concurrentPerform(iterations: threads) { _ in _ = ladon_fma_peak_loop(iterations) }
+            Compute.parallelFor(threads) { _ in _ = ladon_fma_peak_loop(iterations) }
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             best = max(best, flops / elapsed / 1e9)
         }
