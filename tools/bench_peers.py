@@ -38,7 +38,7 @@ RUNTIMES = ("swift",) + PEERS
 # Stages every runtime reports, in the table's order; composite rows are sums of these.
 STAGES = ("encoder", "entropy_compress", "entropy_decompress", "decoder", "layers", "classification",
           "segmentation", "fpn", "rpn", "roi_align", "box_head", "detection", "edge_frame")
-DENSE = ("decoder", "layers", "fpn", "rpn", "box_head", "segmentation")
+DENSE = ("decoder", "layers", "fpn", "rpn", "box_head", "aspp", "segmentation")
 
 
 # MARK: the frame and the reference's tensors

@@ -43,6 +43,7 @@ struct StageBenchmark {
             results.append(measure("classification", runs: runs) { _ = head(features.layer4) })
         }
         if let head = model.segmentation {
+            results.append(measure("aspp", runs: runs) { _ = head.aspp(features.layer4) })
             let padded = prepared.inputSize
             results.append(
                 measure("segmentation", runs: runs) {

@@ -40,10 +40,16 @@ public struct SegmentationHead: Sendable {
     }
 
     public func callAsFunction(_ features: Tensor) -> Tensor {
+        classifier(refine(aspp(features)))
+    }
+
+    /// The ASPP module alone (branches, image pooling, concatenation, projection): [1, Cin, h, w] → [1, width, h, w].
+    /// The benchmark times it as its own dense stage.
+    public func aspp(_ features: Tensor) -> Tensor {
         let (height, width) = (features.dim(2), features.dim(3))
         var parts = branches.map { $0(features) }
         let pooled = Pooling.adaptiveAvgPool(features, outputHeight: 1, outputWidth: 1)
         parts.append(poolingConv(pooled).broadcastSpatially(height: height, width: width))
-        return classifier(refine(project(Tensor.concatenateChannels(parts))))
+        return project(Tensor.concatenateChannels(parts))
     }
 }
