@@ -540,9 +540,11 @@ def print_summary(summary, checks, rss):
             print("Swift dense stages, share of the FMA peak: " + ", ".join(
                 f"{stage} {value['gflops']:.0f} GFLOP/s ({100 * value['of_peak']:.0f} %)"
                 for stage, value in part["dense"].items()))
-            print("the same, each Winograd convolution counted as the direct convolution's work: " + ", ".join(
-                f"{stage} {100 * value['effective_of_peak']:.0f} %"
-                for stage, value in part["dense"].items() if "effective_of_peak" in value))
+            effective = [(stage, value["effective_of_peak"]) for stage, value in part["dense"].items()
+                         if "effective_of_peak" in value]
+            if effective:
+                print("the same, each Winograd convolution counted as the direct convolution's work: " + ", ".join(
+                    f"{stage} {100 * share:.0f} %" for stage, share in effective))
     print("\npeak RSS of one edge frame in a fresh process, MB: " + ", ".join(
         f"{threads} thread(s): " + ", ".join(f"{r} {v:.0f}" for r, v in values.items())
         for threads, values in rss.items()))
