@@ -4,8 +4,9 @@ import Synchronization
 import Testing
 
 /// `Compute.parallelFor` and the team of spinning helpers under it: every index once whatever the thread count,
-/// also nested and from several threads at once; chunk i > 0 on helper i - 1; a team already running a loop
-/// refuses another; helpers that parked after a quiet spell are woken for the next loop.
+/// also nested and from several threads at once; more threads than cores keep their chunks; chunk i > 0 on
+/// helper i - 1; a team already running a loop refuses another; helpers that parked after a quiet spell are woken
+/// for the next loop.
 @Suite(.serialized) struct ParallelLoopTests {
     /// Runs `body` at `threads`, restoring the previous count.
     static func at(threads: Int, _ body: () -> Void) {
@@ -40,6 +41,16 @@ import Testing
                 let count = 1 + loop % 97
                 #expect(Self.visits(count: count, minimumPerThread: 1 + loop % 3) == [Int](repeating: 1, count: count))
             }
+        }
+    }
+
+    @Test func moreThreadsThanCoresKeepTheChunksOfThatManyThreads() {
+        let threads = ProcessInfo.processInfo.activeProcessorCount + 2
+        Self.at(threads: threads) {
+            let chunks = Mutex([Range<Int>]())
+            Compute.parallelFor(1_000) { range in chunks.withLock { $0.append(range) } }
+            let expected = (0..<threads).map { 1_000 * $0 / threads..<1_000 * ($0 + 1) / threads }
+            #expect(chunks.withLock { $0 }.sorted { $0.lowerBound < $1.lowerBound } == expected)
         }
     }
 

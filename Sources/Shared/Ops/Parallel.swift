@@ -1,4 +1,5 @@
 internal import CCPUBaseline
+import Foundation
 import Synchronization
 
 /// How many threads the engine's own loops and BLAS use. Set once at start-up, before any inference.
@@ -54,6 +55,9 @@ public enum Compute {
         Gemm.keepOpenBLASSingleThreaded()
     }
 
+    /// The cores this process may run on.
+    private static let cores = ProcessInfo.processInfo.activeProcessorCount
+
     /// Runs `body(index)` for `0..<count`, split across the configured threads in contiguous chunks.
     public static func parallelFor(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
         let workers = min(threads, max(1, count / max(1, minimumPerThread)))
@@ -67,8 +71,16 @@ public enum Compute {
                 let end = count * (worker + 1) / workers
                 if begin < end { body(begin..<end) }
             }
+            // More threads than cores would leave spinning helpers waiting on descheduled ones: the team takes at
+            // most a thread per core, each running every n-th chunk, so the chunks (and results) stay the same.
+            let team = min(workers, cores)
+            let ran =
+                team >= 2
+                && SpinningTeam.shared.run(workers: team) { member in
+                    for worker in Swift.stride(from: member, to: workers, by: team) { chunk(worker) }
+                }
             // Taken (nested in a chunk, or by another thread's loop): the chunks run here, one after another.
-            if !SpinningTeam.shared.run(workers: workers, chunk) {
+            if !ran {
                 for worker in 0..<workers { chunk(worker) }
             }
         }
