@@ -41,11 +41,11 @@ public enum StageBenchmarkCommand {
         let benchmark = try StageBenchmark(
             modelPath: arguments.required("model"),
             imagePath: arguments.value("image") ?? "samples/bench/astronaut-640x480.jpg")
-        let (results, freshBuffers) = try benchmark.run(runs: runs)
+        let (results, freshBuffers, pageFaults) = try benchmark.run(runs: runs)
         let peak = FMAPeak.measure(threads: threads)
         let report = BenchmarkReport(results: results, reference: reference, threads: threads, peak: peak)
         if arguments.flag("json") {
-            print(report.json(freshBuffers: freshBuffers, blasKernels: Compute.blasKernels))
+            print(report.json(freshBuffers: freshBuffers, pageFaultsPerFrame: pageFaults, blasKernels: Compute.blasKernels))
             return
         }
         print(
@@ -56,6 +56,7 @@ public enum StageBenchmarkCommand {
                 + String(format: "%.1f", peak.gigaflopsAllThreads) + " on \(threads)")
         print(report.table)
         print("tensor buffers allocated afresh in the timed edge frames (after two warm-up frames): \(freshBuffers)")
+        print("minor page faults per timed edge frame: \(pageFaults)")
         print("GEMM blocks oneDNN refused (multiplied by OpenBLAS instead): \(Compute.oneDNNRefusalCount)")
     }
 }
@@ -154,9 +155,9 @@ struct BenchmarkReport {
         return lines.joined(separator: "\n")
     }
 
-    /// `{"threads", "blas", "fma_peak": {...}, "fresh_buffers", "onednn_refusals",
+    /// `{"threads", "blas", "fma_peak": {...}, "fresh_buffers", "page_faults_per_frame", "onednn_refusals",
     /// "stages": {name: {"ms", "gmac", "gflops", "effective_gmac", "effective_gflops"}}}`.
-    func json(freshBuffers: Int, blasKernels: String) -> String {
+    func json(freshBuffers: Int, pageFaultsPerFrame: Int, blasKernels: String) -> String {
         var stages: [String: Any] = [:]
         for result in results {
             stages[result.stage] = [
@@ -168,6 +169,7 @@ struct BenchmarkReport {
         }
         let document: [String: Any] = [
             "threads": threads, "blas": blasKernels, "kernel_baseline": Compute.kernelBaseline, "fresh_buffers": freshBuffers,
+            "page_faults_per_frame": pageFaultsPerFrame,
             "onednn_refusals": Compute.oneDNNRefusalCount, "stages": stages,
             "fma_peak": [
                 "family": peak.family, "gflops_one_thread": peak.gigaflopsOneThread,

@@ -16,9 +16,10 @@ struct StageBenchmark {
         jpeg = try FileIO.read(imagePath, what: "image")
     }
 
-    /// Each stage's measurement, and how many tensor buffers the timed edge frames allocated afresh (0 when
-    /// memory is planned: every buffer reused from the warm-up frames').
-    func run(runs: Int) throws -> (stages: [StageMeasurement], freshBuffersInTimedFrames: Int) {
+    /// Each stage's measurement; how many tensor buffers the timed edge frames allocated afresh (0 when memory
+    /// is planned: every buffer reused from the warm-up frames'); and the minor page faults per timed edge frame
+    /// (memory the process touched for the first time: temporaries outside the tensor pool, or pages it returned).
+    func run(runs: Int) throws -> (stages: [StageMeasurement], freshBuffersInTimedFrames: Int, pageFaultsPerFrame: Int) {
         var results: [StageMeasurement] = []
         let coder = try EntropyBottleneck(mobile.model.entropy)
         let preprocessor = Preprocessor(mobile.model.architecture.preprocess)
@@ -83,7 +84,17 @@ struct StageBenchmark {
         // lends a buffer to a request up to half its size, so the second frame may still add one or two.)
         for _ in 0..<2 { _ = try? edge.infer(message) }
         let freshBefore = TensorMemory.freshBuffers
+        let faultsBefore = Self.minorPageFaults
         results.append(measure("edge_frame", runs: runs) { _ = try? edge.infer(message) })
-        return (results, TensorMemory.freshBuffers - freshBefore)
+        // `measure` runs the body once more than `runs`, as its warm-up.
+        let faults = (Self.minorPageFaults - faultsBefore) / (max(1, runs) + 1)
+        return (results, TensorMemory.freshBuffers - freshBefore, faults)
+    }
+
+    /// This process's minor page faults since it started.
+    static var minorPageFaults: Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_minflt
     }
 }
