@@ -172,11 +172,9 @@ public struct Conv2d: Sendable {
         if let residual { precondition(residual.shape == outputShape, "residual \(residual.shape) vs \(outputShape)") }
 
         var output = Tensor(uninitializedShape: outputShape)
-        if let winograd, algorithm == .automatic || algorithm == .winograd {
-            let plan = WinogradPlan(
-                variant: winograd.variant, inChannels: inChannels, outChannels: outChannels,
-                height: height, width: width, outHeight: outH, outWidth: outW,
-                padding: geometry.padding, activation: activation)
+        if algorithm == .automatic || algorithm == .winograd, let winograd,
+            let plan = winogradPlan(height: height, width: width)
+        {
             if algorithm == .winograd || plan.beatsIm2col {
                 runWinograd(plan, winograd, input, residual, into: &output)
                 return output
