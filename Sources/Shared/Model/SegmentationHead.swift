@@ -2,10 +2,11 @@
 ///
 /// ASPP = [1x1 conv, three dilated 3x3 convs, image pooling → 1x1 conv → upsample] → concat →
 /// 1x1 projection (dropout is the identity at inference) → 3x3 conv → 1x1 classifier. Every conv but
-/// the classifier is followed by a batch norm (folded) and ReLU.
+/// the classifier is followed by a batch norm (folded) and ReLU. The four convolution branches run together
+/// (`AtrousBranches`), written straight into the concatenation.
 /// Layout: layer4 features [1, Cin, h, w] → logits [1, classes, h, w] (the caller upsamples).
 public struct SegmentationHead: Sendable {
-    let branches: [Conv2d]
+    let branches: AtrousBranches
     let poolingConv: Conv2d
     let project: Conv2d
     let refine: Conv2d
@@ -25,7 +26,7 @@ public struct SegmentationHead: Sendable {
                     conv: "convs.\(index + 1).0", norm: "convs.\(index + 1).1", in: inChannels, out: width, kernel: 3,
                     geometry: .init(padding: rate, dilation: rate), eps: eps, activation: .relu))
         }
-        self.branches = branches
+        self.branches = AtrousBranches(branches)
         let poolingIndex = head.atrousRates.count + 1
         poolingConv = try aspp.convBatchNorm(
             conv: "convs.\(poolingIndex).1", norm: "convs.\(poolingIndex).2",
@@ -46,10 +47,7 @@ public struct SegmentationHead: Sendable {
     /// The ASPP module alone (branches, image pooling, concatenation, projection): [1, Cin, h, w] → [1, width, h, w].
     /// The benchmark times it as its own dense stage.
     public func aspp(_ features: Tensor) -> Tensor {
-        let (height, width) = (features.dim(2), features.dim(3))
-        var parts = branches.map { $0(features) }
         let pooled = Pooling.adaptiveAvgPool(features, outputHeight: 1, outputWidth: 1)
-        parts.append(poolingConv(pooled).broadcastSpatially(height: height, width: width))
-        return project(Tensor.concatenateChannels(parts))
+        return project(branches(features, followedBy: poolingConv(pooled)))
     }
 }
