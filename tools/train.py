@@ -110,6 +110,8 @@ class Batches:
             masks.append(mask)
             classes.append(s["class"])
         batch, targets = transform(images, targets)
+        # channels-last: oneDNN's convolutions train about 20 % faster so (the values are the same).
+        batch.tensors = batch.tensors.contiguous(memory_format=torch.channels_last)
         padded = batch.tensors.shape[-2:]
         full = torch.full((len(masks), *padded), IGNORE, dtype=torch.int64)
         for k, (mask, (h, w)) in enumerate(zip(masks, batch.image_sizes)):
@@ -329,29 +331,39 @@ def fit_quantiles(model, args, log, beta):
             log.step("quantiles", beta, step, steps, {"aux": aux.detach()}, started, force=True)
 
 
-def train_trunk(model, teacher, samples, beta, args, log, folder, timings):
+def train_trunk(model, teacher, samples, beta, args, log, folder, timings, steps=None):
     body, transform = model.shared_body, model.detection_head.transform
+    steps = steps or args.steps_per_stage
 
     def make():
         batches = stage_batches(samples, "trunk", args)
-        params = trainable(model, [body.decoder, body.layer2, body.layer3, body.layer4, model.classification_head])
+        # Optionally the DeepLab head trains beside the trunk, so the trunk's layer4 also learns where shapes
+        # end, not only what the teacher's features say.
+        modules = [body.decoder, body.layer2, body.layer3, body.layer4, model.classification_head]
+        params = trainable(model, modules + ([model.segmentation_head] if args.segmentation_in_trunk else []))
 
         def loss_fn():
-            batch, _, _, classes = batches.next(transform)
+            batch, _, masks, classes = batches.next(transform)
             x = batch.tensors
             with torch.no_grad():
-                targets, teacher_logits = teacher(x)
                 latent_hat = ladon_torch.quantize(model, ladon_torch.encode(model, x))
             features = student_features(model, latent_hat)
             logits = classify(model, features)
-            pixels = x.shape[0] * x.shape[2] * x.shape[3]
-            distortion = args.distortion_weight * squared_error_per_pixel(features[1:], targets[1:], pixels)
             cls = functional.cross_entropy(logits, classes, ignore_index=-1)
-            kd = functional.kl_div(functional.log_softmax(logits, 1), functional.softmax(teacher_logits, 1),
-                                   reduction="batchmean")
-            return distortion + 0.5 * cls + 0.5 * kd, {"distortion": distortion.detach(), "cls": cls.detach(),
-                                                       "kd": kd.detach()}
-        return run_stage("trunk", beta, args.steps_per_stage, params, loss_fn, args, log, args.lr * 0.3)
+            if teacher is None:  # fine-tuning a finished model: the labels alone
+                parts = {"cls": cls}
+            else:
+                with torch.no_grad():
+                    targets, teacher_logits = teacher(x)
+                pixels = x.shape[0] * x.shape[2] * x.shape[3]
+                distortion = args.distortion_weight * squared_error_per_pixel(features[1:], targets[1:], pixels)
+                kd = functional.kl_div(functional.log_softmax(logits, 1), functional.softmax(teacher_logits, 1),
+                                       reduction="batchmean")
+                parts = {"distortion": distortion, "cls": 0.5 * cls, "kd": 0.5 * kd}
+            if args.segmentation_in_trunk:
+                parts["seg"] = segmentation_loss(model.segmentation_head.classifier(features[3]), masks)
+            return sum(parts.values()), {k: v.detach() for k, v in parts.items()}
+        return run_stage("trunk", beta, steps, params, loss_fn, args, log, args.lr * 0.3)
     timings["trunk"] = checkpointed(os.path.join(folder, "step2.pt"), args, model, make)
 
 
@@ -390,23 +402,49 @@ def train_heads(model, samples, beta, args, log, folder, timings):
 def train_beta(beta, arch_name, teacher, samples, args, log):
     torch.manual_seed(args.seed)
     arch = ladon_torch.preset(arch_name, beta)
-    model = ladon_torch.build(arch).to(args.device)
+    model = ladon_torch.build(arch).to(args.device, memory_format=torch.channels_last)
     folder = os.path.join(args.work, f"beta{beta:g}")
     os.makedirs(folder, exist_ok=True)
     timings = {}
     train_bottleneck(model, teacher, samples, beta, args, log, folder, timings)
     train_trunk(model, teacher, samples, beta, args, log, folder, timings)
     train_heads(model, samples, beta, args, log, folder, timings)
-    model = model.cpu().eval()
+    model = model.cpu().to(memory_format=torch.contiguous_format).eval()  # the file holds plain row-major tensors
     model.encoder.entropy_bottleneck.update(force=True)
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, f"{arch_name}-beta{beta:g}.safetensors")
     source = (f"trained on shapes world by tools/train.py: seed {args.seed}, {args.data_count} images, "
-              f"teacher {args.teacher_steps} steps, {args.steps_per_stage} steps per stage, heads {args.heads_steps}{' with classifier' if args.classifier_in_heads else ''}, batch {args.batch_size}, beta {beta:g}, "
+              f"teacher {args.teacher_steps} steps, {args.steps_per_stage} steps per stage, heads {args.heads_steps}{' with classifier' if args.classifier_in_heads else ''}"
+              f"{', segmentation in trunk' if args.segmentation_in_trunk else ''}, batch {args.batch_size}, beta {beta:g}, "
               f"distortion weight {args.distortion_weight:g}")
     model_file.write_model_file(model, path, source)
     print(f"wrote {path} ({os.path.getsize(path) / 1e6:.2f} MB)", flush=True)
     return path, timings
+
+
+def finetune(path, samples, args, log):
+    """Steps 2 and 3 again on a finished model file: encoder and entropy bottleneck stay as they are (so its
+    latents and their coding do not change), the trunk learns from the class labels and the masks
+    (`--trunk-steps`), then the heads as in step 3. The file's entropy tables are kept, not rebuilt."""
+    model = model_file.read_model_file(path).to(args.device, memory_format=torch.channels_last)
+    beta = model.architecture["beta"]
+    stem = os.path.splitext(os.path.basename(path))[0]
+    folder = os.path.join(args.work, f"finetune-{stem}")
+    os.makedirs(folder, exist_ok=True)
+    timings = {}
+    train_trunk(model, None, samples, beta, args, log, folder, timings, steps=args.trunk_steps)
+    train_heads(model, samples, beta, args, log, folder, timings)
+    model = model.cpu().to(memory_format=torch.contiguous_format).eval()
+    earlier = model.architecture.get("source", stem)
+    model.architecture = {k: v for k, v in model.architecture.items() if k != "source"}
+    os.makedirs(args.out, exist_ok=True)
+    out = os.path.join(args.out, f"{stem}.safetensors")
+    source = (f"{earlier}; then fine-tuned by tools/train.py --finetune: seed {args.seed}, {args.data_count} images, "
+              f"trunk {args.trunk_steps} steps on classes and masks, heads {args.heads_steps}"
+              f"{' with classifier' if args.classifier_in_heads else ''}, batch {args.batch_size}")
+    model_file.write_model_file(model, out, source)
+    print(f"wrote {out} ({os.path.getsize(out) / 1e6:.2f} MB)", flush=True)
+    return out, timings
 
 
 # MARK: evaluation
@@ -580,6 +618,8 @@ def main():
     parser.add_argument("--heads-steps", type=int, help="steps of the heads (step 3); default: --steps-per-stage")
     parser.add_argument("--classifier-in-heads", action="store_true",
                         help="train the classification head again in step 3, on the frozen trunk")
+    parser.add_argument("--segmentation-in-trunk", action="store_true",
+                        help="train the DeepLab head beside the trunk in step 2 (its loss on the masks)")
     parser.add_argument("--data-count", type=int, default=3000, help="training images rendered")
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--lr", type=float, default=1e-3)
@@ -596,6 +636,9 @@ def main():
     parser.add_argument("--out", default="models", help="where the model files go")
     parser.add_argument("--resume", action="store_true", help="reuse the checkpoints of finished steps")
     parser.add_argument("--log-every", type=int, default=20)
+    parser.add_argument("--finetune", nargs="+", metavar="MODEL",
+                        help="run steps 2 (labels and masks only, no teacher) and 3 again on finished model files")
+    parser.add_argument("--trunk-steps", type=int, default=1500, help="steps of the trunk in --finetune")
     parser.add_argument("--evaluate", nargs="+", metavar="MODEL", help="score model files instead of training")
     parser.add_argument("--eval-set", default="samples/eval", help="folder with annotations.json, images/, masks/")
     parser.add_argument("--eval-limit", type=int, help="score only the first N images")
@@ -608,8 +651,8 @@ def main():
                               args.eval_limit)
             print(json.dumps(scores), flush=True)
         return
-    if not args.beta:
-        parser.error("give at least one --beta")
+    if not args.beta and not args.finetune:
+        parser.error("give at least one --beta (or --finetune MODEL)")
     if args.device == "cuda" and not torch.cuda.is_available():
         parser.error("--device cuda but torch sees no GPU")
     os.makedirs(args.work, exist_ok=True)
@@ -624,9 +667,19 @@ def main():
         args.distortion_weight = official / ladon_torch.preset(args.preset)["trunk"]["inplanes"]
     log = Log(os.path.join(args.work, "log.jsonl"), args.log_every)
     samples = load_training_set(args)
+    if args.finetune:
+        args.segmentation_in_trunk = True
+        summary = {"models": {}}
+        for path in args.finetune:
+            out, step_timings = finetune(path, samples, args, log)
+            summary["models"][out] = {f"{k}_s_per_step": v for k, v in step_timings.items()}
+        with open(os.path.join(args.work, "summary.json"), "w") as f:
+            json.dump(summary, f, indent=1)
+        print(json.dumps(summary), flush=True)
+        return
     arch = ladon_torch.preset(args.preset)
     torch.manual_seed(args.seed)
-    teacher = Teacher(arch).to(args.device)
+    teacher = Teacher(arch).to(args.device, memory_format=torch.channels_last)
     timings = {}
     train_teacher(teacher, arch, samples, args, log, timings)
     teacher_scores = evaluate_teacher(teacher, arch, args.eval_set, args.device)
