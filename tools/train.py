@@ -22,7 +22,11 @@ Then `entropy_bottleneck.update()` builds the coding tables and the model file i
 tools/model_file.py to OUT/default-beta<B>.safetensors.
 
     python tools/train.py --beta 0.32 --beta 5.12 --steps-per-stage 1500 --data-count 3000 --work train-out
+    python tools/train.py --finetune models/default-beta0.32.safetensors --trunk-steps 2000 --heads-steps 3000 \
+        --classifier-in-heads --data-count 12000 --out train-ft/models
     python tools/train.py --evaluate models/default-beta0.32.safetensors
+
+`--finetune` runs steps 2 (labels and masks, no teacher) and 3 again on finished model files.
 
 Runs are deterministic for a given seed, device and thread count.
 """
