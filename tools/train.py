@@ -413,17 +413,22 @@ def train_beta(beta, arch_name, teacher, samples, args, log):
     train_bottleneck(model, teacher, samples, beta, args, log, folder, timings)
     train_trunk(model, teacher, samples, beta, args, log, folder, timings)
     train_heads(model, samples, beta, args, log, folder, timings)
-    model = model.cpu().to(memory_format=torch.contiguous_format).eval()  # the file holds plain row-major tensors
+    model = model.cpu().eval()
     model.encoder.entropy_bottleneck.update(force=True)
-    os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, f"{arch_name}-beta{beta:g}.safetensors")
     source = (f"trained on shapes world by tools/train.py: seed {args.seed}, {args.data_count} images, "
               f"teacher {args.teacher_steps} steps, {args.steps_per_stage} steps per stage, heads {args.heads_steps}{' with classifier' if args.classifier_in_heads else ''}"
               f"{', segmentation in trunk' if args.segmentation_in_trunk else ''}, batch {args.batch_size}, beta {beta:g}, "
               f"distortion weight {args.distortion_weight:g}")
-    model_file.write_model_file(model, path, source)
-    print(f"wrote {path} ({os.path.getsize(path) / 1e6:.2f} MB)", flush=True)
+    write(model, path, source)
     return path, timings
+
+
+def write(model, path, source):
+    """The model file, its tensors back in plain row-major order (training kept them channels-last)."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    model_file.write_model_file(model.cpu().to(memory_format=torch.contiguous_format).eval(), path, source)
+    print(f"wrote {path} ({os.path.getsize(path) / 1e6:.2f} MB)", flush=True)
 
 
 def finetune(path, samples, args, log):
@@ -438,16 +443,13 @@ def finetune(path, samples, args, log):
     timings = {}
     train_trunk(model, None, samples, beta, args, log, folder, timings, steps=args.trunk_steps)
     train_heads(model, samples, beta, args, log, folder, timings)
-    model = model.cpu().to(memory_format=torch.contiguous_format).eval()
     earlier = model.architecture.get("source", stem)
     model.architecture = {k: v for k, v in model.architecture.items() if k != "source"}
-    os.makedirs(args.out, exist_ok=True)
     out = os.path.join(args.out, f"{stem}.safetensors")
     source = (f"{earlier}; then fine-tuned by tools/train.py --finetune: seed {args.seed}, {args.data_count} images, "
               f"trunk {args.trunk_steps} steps on classes and masks, heads {args.heads_steps}"
               f"{' with classifier' if args.classifier_in_heads else ''}, batch {args.batch_size}")
-    model_file.write_model_file(model, out, source)
-    print(f"wrote {out} ({os.path.getsize(out) / 1e6:.2f} MB)", flush=True)
+    write(model, out, source)
     return out, timings
 
 
